@@ -1,0 +1,71 @@
+import type { Sighting } from './engine/judge';
+import type { RawItem } from './engine/lock-item';
+import type { RunReport } from './engine/report';
+
+/** A table as DescribeTable shows it, reduced to what discovery needs. */
+export type TableDescription = {
+  readonly name: string;
+  readonly arn: string;
+  readonly keySchema: readonly { readonly name: string; readonly keyType: string }[];
+  readonly attributeTypes: Readonly<Record<string, string>>;
+};
+
+/** What a guarded delete did: `changed` when `Info` no longer held the bytes that were judged (or the item is gone). */
+export type DeleteResult = 'deleted' | 'changed';
+
+/** The lock tables of one region (one DynamoDB client). AWS errors other than a failed condition propagate. */
+export interface LockStore {
+  readonly region: string;
+  /** Every table name in the region (ListTables, paginated). */
+  listTables(): AsyncIterable<string>;
+  describeTable(name: string): Promise<TableDescription>;
+  /** The table's tags; `undefined` when the server has no tagging API (some emulators). */
+  listTags(arn: string): Promise<Record<string, string> | undefined>;
+  /** Streams the table page by page with consistent reads. */
+  scan(table: string): AsyncIterable<readonly RawItem[]>;
+  /** A consistent read of one item. */
+  getItem(table: string, lockId: string): Promise<RawItem | undefined>;
+  /** Deletes the item only if its `Info` is byte-identical to `rawInfo`. */
+  deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult>;
+}
+
+/** One lock instance as the janitor knows it: the key of its memory. */
+export type LockKey = {
+  readonly region: string;
+  readonly table: string;
+  readonly lockId: string;
+  /** The lock's `ID` (a new one each time Terraform takes the lock). */
+  readonly id: string;
+};
+
+/** Why a lock was deleted or released, written before anyone is told (safety invariant 6). */
+export type AuditRecord = LockKey & {
+  readonly action: 'deleted' | 'released';
+  readonly info: string;
+  readonly rule: string;
+  readonly reason: string;
+  readonly runId: string;
+  readonly at: string;
+};
+
+/** The janitor's memory across runs: sightings per lock instance, alerts, and the audit trail. */
+export interface StateStore {
+  /** Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. */
+  observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting>;
+  /** Remembers that these locks were part of an alert at `nowMs`. */
+  markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
+  /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */
+  forgetGone(
+    scanned: readonly { region: string; table: string }[],
+    seen: readonly LockKey[],
+    nowMs: number,
+  ): Promise<LockKey[]>;
+  /** Appends an audit record; must not lose it. */
+  audit(record: AuditRecord): Promise<void>;
+}
+
+/** Tells people about a run (SNS). */
+export interface Notifier {
+  /** Publishes one message for the run if it has news; returns whether a message was sent. */
+  notify(report: RunReport): Promise<boolean>;
+}
