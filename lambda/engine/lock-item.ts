@@ -2,7 +2,7 @@
  * An item as DynamoDB returns it (DynamoDB JSON, e.g. `{ LockID: { S: "..." } }`). Declared here so the
  * pure engine needs no AWS SDK import.
  */
-export type RawItem = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+export type RawItem = Readonly<Record<string, object>>;
 
 /** Terraform's `statemgr.LockInfo`, the JSON held in a lock item's `Info` attribute. */
 export type LockInfo = {
@@ -91,7 +91,7 @@ export function parseLockInfo(rawInfo: string): LockInfo | string {
 }
 
 function stringAttr(item: RawItem, name: string): string | undefined {
-  const v = item[name]?.S;
+  const v = (item[name] as { S?: unknown } | undefined)?.S;
   return typeof v === 'string' ? v : undefined;
 }
 

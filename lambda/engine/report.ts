@@ -66,11 +66,19 @@ export type RunReport = {
   resolved: ResolvedReport[];
   /** Problems that did not fail a table (an API the server lacks, a table skipped by the time budget, ...). */
   warnings: string[];
+  /** Run-level failures that are not one table's or one lock's: an audit write, the notification, the state table. */
+  failures: string[];
+  /** Whether a message was published for this run (absent when no notifier is configured). */
+  notification?: { sent: boolean; error?: string };
   counts: RunCounts;
 };
 
-/** Counts derived from the tables and locks of a report; `errors` = failed tables + failed deletes. */
-export function countRun(tables: readonly TableReport[], locks: readonly LockReport[]): RunCounts {
+/** Counts derived from a report; `errors` = failed tables + failed deletes + run-level failures. */
+export function countRun(
+  tables: readonly TableReport[],
+  locks: readonly LockReport[],
+  failures: readonly string[] = [],
+): RunCounts {
   const counts: RunCounts = {
     locks: locks.length,
     stale: 0,
@@ -88,7 +96,7 @@ export function countRun(tables: readonly TableReport[], locks: readonly LockRep
     else if (lock.outcome === 'skipped') counts.skipped++;
     else if (lock.outcome === 'failed') counts.errors++;
   }
-  counts.errors += tables.filter((t) => t.error !== undefined).length;
+  counts.errors += tables.filter((t) => t.error !== undefined).length + failures.length;
   return counts;
 }
 

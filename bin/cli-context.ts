@@ -1,0 +1,64 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
+import { UsageError } from '../lambda/engine/errors';
+import type { LockStore } from '../lambda/ports';
+
+/** Flags that say where DynamoDB is. */
+export type AwsFlags = { readonly region?: readonly string[]; readonly endpoint?: string };
+
+// Local DynamoDB-compatible servers accept any credentials, but the SDK still wants some.
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The regions to work in: the flags, else the policy's, else the environment's (an endpoint implies us-east-1). */
+export function resolveRegions(flags: AwsFlags, policyRegions?: readonly string[]): string[] {
+  const env = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const regions = flags.region?.length
+    ? flags.region
+    : (policyRegions ?? (env ? [env] : flags.endpoint ? ['us-east-1'] : []));
+  if (regions.length === 0)
+    throw new UsageError('no region: pass --region REGION (repeatable) or set AWS_REGION');
+  return [...new Set(regions)];
+}
+
+/** One DynamoDB client per region, all pointed at `--endpoint` when it is given. */
+export function dynamoClientFactory(flags: AwsFlags): (region: string) => DynamoDBClient {
+  const clients = new Map<string, DynamoDBClient>();
+  const localCreds = flags.endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new DynamoDBClient({
+        region,
+        maxAttempts: 6,
+        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+        ...(localCreds ? { credentials: LOCAL_CREDENTIALS } : {}),
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
+}
+
+/** Lock stores per region over `clients`. */
+export function lockStoreFactory(clients: (region: string) => DynamoDBClient): (region: string) => LockStore {
+  const stores = new Map<string, LockStore>();
+  return (region) => {
+    let store = stores.get(region);
+    if (!store) {
+      store = new DynamoLockStore(clients(region), region);
+      stores.set(region, store);
+    }
+    return store;
+  };
+}
+
+/** An SNS client for the topic's own region (taken from its ARN). */
+export function snsClientFor(topicArn: string): SNSClient {
+  const region = topicArn.split(':')[3];
+  if (!topicArn.startsWith('arn:') || !region)
+    throw new UsageError(
+      `--topic-arn "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
+    );
+  return new SNSClient({ region });
+}

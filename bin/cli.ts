@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MemoryStateStore } from '../lambda/aws/memory-state-store';
+import { JanitorError, PolicyError, UsageError } from '../lambda/engine/errors';
+import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
+import { hasErrors } from '../lambda/engine/report';
+import { release } from '../lambda/release';
+import { sweep } from '../lambda/sweep';
+import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
+// CLI_STATE
+import { runDemo } from './demo/demo';
+import { renderLocks, renderReport, renderSummary } from './format';
+
+export const USAGE = `Usage: tf-lock-janitor <command> [flags]
+
+Commands:
+  list     list every lock in every lock table
+  sweep    judge every lock with a policy and act on it (report, alert or delete)
+  release  release one lock safely (its lock ID must match)
+  demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
+
+Flags:
+  --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
+  --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
+  --json              print the machine-readable report instead of the table
+  sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
+           --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
+  release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
+
+Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration.`;
+
+const OPTIONS = {
+  region: { type: 'string', multiple: true },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  policy: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'state-table': { type: 'string' },
+  'topic-arn': { type: 'string' },
+  table: { type: 'string' },
+  'lock-id': { type: 'string' },
+  id: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags>['values'];
+type Io = { out: (text: string) => void; err: (text: string) => void };
+const stdio: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  try {
+    const { values: flags, positionals } = parseFlags(argv);
+    const [command, ...extra] = positionals;
+    if (flags.help || command === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"\n\n${USAGE}`);
+    switch (command) {
+      case 'list':
+        return await list(flags, io);
+      case 'sweep':
+        return await runSweep(flags, io);
+      case 'release':
+        return await runRelease(flags, io);
+      case 'demo':
+        return await runDemo(io.out);
+      default:
+        throw new UsageError(`${command ? `unknown command "${command}"` : 'no command given'}\n\n${USAGE}`);
+    }
+  } catch (e) {
+    const known = e instanceof JanitorError;
+    io.err(`tf-lock-janitor: ${known ? e.message : ((e as Error).stack ?? String(e))}`);
+    return e instanceof UsageError || e instanceof PolicyError ? 2 : 1;
+  }
+}
+
+function loadPolicy(file: string | undefined, dryRun: boolean | undefined): Policy {
+  let policy = parsePolicy({});
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the policy file "${file}": ${(e as Error).message}`);
+    }
+    policy = parsePolicyJson(text, `the policy file "${file}"`);
+  }
+  return dryRun ? { ...policy, mode: 'report' } : policy;
+}
+
+async function runSweep(flags: Flags, io: Io): Promise<number> {
+  const policy = loadPolicy(flags.policy, flags['dry-run']);
+  const regions = resolveRegions(flags, policy.regions);
+  const clients = dynamoClientFactory(flags);
+  const report = await sweep({
+    policy,
+    regions,
+    lockStores: lockStoreFactory(clients),
+    state: new MemoryStateStore(),
+    notifier: undefined,
+    now: new Date(),
+    runId: randomUUID(),
+  });
+  io.out(flags.json ? JSON.stringify(report, null, 2) : renderReport(report));
+  return hasErrors(report) ? 1 : 0;
+}
+
+async function list(flags: Flags, io: Io): Promise<number> {
+  const policy: Policy = { ...parsePolicy({}), mode: 'report' };
+  const report = await sweep({
+    policy,
+    regions: resolveRegions(flags),
+    lockStores: lockStoreFactory(dynamoClientFactory(flags)),
+    state: new MemoryStateStore(),
+    now: new Date(),
+    runId: randomUUID(),
+  });
+  if (flags.json) {
+    const { tables, locks, unparseable, warnings, counts } = report;
+    io.out(
+      JSON.stringify(
+        {
+          tables,
+          locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
+          unparseable,
+          warnings,
+          errors: counts.errors,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(renderLocks(report.locks));
+    for (const t of report.tables.filter((t) => t.error)) io.err(`table ${t.region}/${t.name}: ${t.error}`);
+    io.out(renderSummary(report));
+  }
+  return hasErrors(report) ? 1 : 0;
+}
+
+async function runRelease(flags: Flags, io: Io): Promise<number> {
+  const { table, id } = flags;
+  const lockId = flags['lock-id'];
+  if (!table || !lockId || !id) throw new UsageError(`release needs --table, --lock-id and --id\n\n${USAGE}`);
+  const [region, ...more] = resolveRegions(flags);
+  if (more.length) throw new UsageError('release works on one region: pass --region once');
+  const clients = dynamoClientFactory(flags);
+  const result = await release(
+    { region, table, lockId, id },
+    {
+      store: lockStoreFactory(clients)(region),
+      state: undefined,
+      notifier: undefined,
+      now: new Date(),
+      runId: randomUUID(),
+      requestedBy: process.env.USER,
+    },
+  );
+  io.out(flags.json ? JSON.stringify(result, null, 2) : result.message);
+  for (const failure of result.failures) io.err(`tf-lock-janitor: ${failure}`);
+  return result.outcome === 'released' && result.failures.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoLockStore } from '../../lambda/aws/dynamo-lock-store';
+import { MemoryStateStore } from '../../lambda/aws/memory-state-store';
+import { parsePolicy } from '../../lambda/engine/policy';
+import type { Notifier } from '../../lambda/ports';
+import { sweep } from '../../lambda/sweep';
+import { renderReport } from '../format';
+import { DEMO_POLICY, demoItems, LOCK_TABLE, OTHER_TABLE } from './demo-data';
+import { startDynalite } from './local-dynamo';
+
+const REGION = 'us-east-1';
+const SCHEDULE_MS = 15 * 60_000;
+
+/**
+ * The embedded demo: an in-process DynamoDB engine, a realistic lock table, and two janitor runs 15 minutes
+ * apart (the second run is the one that may delete: the policy wants two sightings). No AWS account needed.
+ */
+export async function runDemo(
+  out: (text: string) => void,
+  notifierFor?: (out: (t: string) => void) => Notifier,
+): Promise<number> {
+  const engine = await startDynalite();
+  const client = new DynamoDBClient({
+    endpoint: engine.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+  });
+  try {
+    const start = Date.now();
+    await seed(client, start);
+    out(
+      `tf-lock-janitor demo: dynalite on ${engine.endpoint}, lock table "${LOCK_TABLE}" seeded, "${OTHER_TABLE}" is not a lock table.`,
+    );
+    out(`Policy: ${JSON.stringify(DEMO_POLICY, null, 2)}`);
+    const policy = parsePolicy(DEMO_POLICY);
+    const state = new MemoryStateStore();
+    const store = new DynamoLockStore(client, REGION);
+    let code = 0;
+    for (const [i, label] of ['Run 1 (now)', 'Run 2 (15 minutes later)'].entries()) {
+      const report = await sweep({
+        policy,
+        regions: [REGION],
+        lockStores: () => store,
+        state,
+        notifier: notifierFor?.(out),
+        now: new Date(start + i * SCHEDULE_MS),
+        runId: randomUUID(),
+      });
+      out(`\n=== ${label} ===\n${renderReport(report)}`);
+      if (report.counts.errors) code = 1;
+    }
+    out(`\nAudit trail (${state.audits.length} deletions):`);
+    for (const a of state.audits) out(`  ${a.at} ${a.table} ${a.lockId} ID ${a.id} by rule "${a.rule}"`);
+    return code;
+  } finally {
+    client.destroy();
+    await engine.close();
+  }
+}
+
+async function seed(client: DynamoDBClient, nowMs: number): Promise<void> {
+  const lockKey = {
+    AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' as const }],
+    KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' as const }],
+  };
+  await client.send(
+    new CreateTableCommand({ TableName: LOCK_TABLE, BillingMode: 'PAY_PER_REQUEST', ...lockKey }),
+  );
+  const ignored = await client.send(
+    new CreateTableCommand({
+      TableName: 'sandbox-terraform-locks',
+      BillingMode: 'PAY_PER_REQUEST',
+      ...lockKey,
+    }),
+  );
+  await client.send(
+    new TagResourceCommand({
+      ResourceArn: ignored.TableDescription!.TableArn!,
+      Tags: [{ Key: 'tf-lock-janitor:ignore', Value: 'true' }],
+    }),
+  );
+  await client.send(
+    new CreateTableCommand({
+      TableName: OTHER_TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+    }),
+  );
+  await client.send(
+    new BatchWriteItemCommand({
+      RequestItems: { [LOCK_TABLE]: demoItems(nowMs).map((Item) => ({ PutRequest: { Item } })) },
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+import type { Sighting } from '../engine/judge';
+import type { AuditRecord, LockKey, StateStore } from '../ports';
+
+type Entry = { rawInfo: string; count: number; firstSeenMs: number; lastAlertedMs?: number };
+
+/**
+ * The janitor's memory kept in this process only: used when no state table is configured. A CLI run or a
+ * Lambda cold start begins with an empty memory, so each run counts as one sighting; the demo reuses one
+ * instance across its two sweeps.
+ */
+export class MemoryStateStore implements StateStore {
+  private readonly entries = new Map<string, Entry>();
+  readonly audits: AuditRecord[] = [];
+
+  async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
+    const id = keyOf(key);
+    const prev = this.entries.get(id);
+    const next: Entry =
+      prev && prev.rawInfo === rawInfo
+        ? { ...prev, count: prev.count + 1 }
+        : { rawInfo, count: 1, firstSeenMs: nowMs, lastAlertedMs: prev?.lastAlertedMs };
+    this.entries.set(id, next);
+    return { count: next.count, firstSeenMs: next.firstSeenMs, lastAlertedMs: next.lastAlertedMs };
+  }
+
+  async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
+    for (const key of keys) {
+      const entry = this.entries.get(keyOf(key));
+      if (entry) entry.lastAlertedMs = nowMs;
+    }
+  }
+
+  async forgetGone(
+    scanned: readonly { region: string; table: string }[],
+    seen: readonly LockKey[],
+    _nowMs: number,
+  ): Promise<LockKey[]> {
+    const seenIds = new Set(seen.map(keyOf));
+    const tables = new Set(scanned.map((t) => JSON.stringify([t.region, t.table])));
+    const resolved: LockKey[] = [];
+    for (const [id, entry] of this.entries) {
+      const key = JSON.parse(id) as [string, string, string, string];
+      if (seenIds.has(id) || !tables.has(JSON.stringify([key[0], key[1]]))) continue;
+      this.entries.delete(id);
+      if (entry.lastAlertedMs !== undefined)
+        resolved.push({ region: key[0], table: key[1], lockId: key[2], id: key[3] });
+    }
+    return resolved;
+  }
+
+  async audit(record: AuditRecord): Promise<void> {
+    this.audits.push(record);
+  }
+}
+
+function keyOf(key: LockKey): string {
+  return JSON.stringify([key.region, key.table, key.lockId, key.id]);
+}

@@ -1,0 +1,185 @@
+import type { LockTable } from './discovery';
+import { describeError } from './discovery';
+import { type Judgement, judge, type Sighting } from './engine/judge';
+import { classifyItem, type LockItem } from './engine/lock-item';
+import type { LockReport, Outcome, TableReport, UnparseableReport } from './engine/report';
+import type { LockKey } from './ports';
+import type { SweepOptions } from './sweep-types';
+
+/** State shared by every table of one run: the deletion cap is counted across tables. */
+export type RunState = {
+  deletions: number;
+  readonly locks: LockReport[];
+  readonly unparseable: UnparseableReport[];
+  readonly seen: LockKey[];
+  readonly failures: string[];
+};
+
+/** True when the caller's time budget is spent. */
+export function outOfTime(opts: SweepOptions): boolean {
+  return opts.remainingMs !== undefined && opts.remainingMs() <= 0;
+}
+
+/** Reads one table page by page and acts on each lock; a failure ends this table only. */
+export async function sweepTable(
+  opts: SweepOptions,
+  table: LockTable,
+  run: RunState,
+): Promise<TableReport & { complete: boolean }> {
+  const report = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
+  const store = opts.lockStores(table.region);
+  try {
+    for await (const page of store.scan(table.name)) {
+      for (const raw of page) {
+        report.items++;
+        const item = classifyItem(raw);
+        if (item.kind === 'digest') report.digests++;
+        else if (item.kind === 'unparseable') {
+          report.unparseable++;
+          run.unparseable.push({
+            region: table.region,
+            table: table.name,
+            lockId: item.lockId,
+            problem: item.problem,
+          });
+          opts.logger?.warn(
+            { region: table.region, table: table.name, lockId: item.lockId, problem: item.problem },
+            'unparseable item',
+          );
+        } else {
+          report.locks++;
+          run.locks.push(await handleLock(opts, table, item, run));
+        }
+      }
+      if (outOfTime(opts)) {
+        const error = `stopped before the time limit after ${report.items} items; the rest of the table was not read this run`;
+        return { ...report, error, complete: false };
+      }
+    }
+    return { ...report, complete: true };
+  } catch (e) {
+    const error = `failed after ${report.items} items: ${describeError(e)}`;
+    opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
+    return { ...report, error, complete: false };
+  }
+}
+
+async function handleLock(
+  opts: SweepOptions,
+  table: LockTable,
+  item: LockItem,
+  run: RunState,
+): Promise<LockReport> {
+  const nowMs = opts.now.getTime();
+  const key: LockKey = { region: table.region, table: table.name, lockId: item.lockId, id: item.info.ID };
+  run.seen.push(key);
+  let sighting: Sighting;
+  try {
+    sighting = await opts.state.observe(key, item.rawInfo, nowMs);
+  } catch (e) {
+    // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
+    sighting = { count: 0, firstSeenMs: nowMs };
+    run.failures.push(`could not record the sighting of ${table.name} ${item.lockId}: ${describeError(e)}`);
+  }
+  const judgement = judge(opts.policy, { table: table.name, item }, nowMs, sighting);
+  const { outcome, reason, notify } = await act(opts, table, item, judgement, sighting, run);
+  const lock: LockReport = {
+    region: table.region,
+    table: table.name,
+    lockId: item.lockId,
+    id: item.info.ID,
+    operation: item.info.Operation,
+    who: item.info.Who,
+    version: item.info.Version,
+    created: item.info.Created,
+    ageSeconds: judgement.ageSeconds,
+    rule: judgement.rule,
+    decision: judgement.decision,
+    outcome,
+    reason,
+    sightings: sighting.count,
+    notify,
+  };
+  opts.logger?.info(lock, 'lock judged');
+  return lock;
+}
+
+type Action = { outcome: Outcome; reason: string; notify: boolean };
+
+/** The one place that decides whether to act: mode ceiling, the deletion cap, then the guarded delete. */
+async function act(
+  opts: SweepOptions,
+  table: LockTable,
+  item: LockItem,
+  judgement: Judgement,
+  sighting: Sighting,
+  run: RunState,
+): Promise<Action> {
+  const { policy } = opts;
+  const { decision, reason } = judgement;
+  if (decision === 'keep') return { outcome: 'kept', reason, notify: false };
+  if (policy.mode === 'report')
+    return { outcome: 'skipped', reason: `${reason}; mode "report": logged only`, notify: false };
+  const alertDue =
+    sighting.lastAlertedMs === undefined ||
+    opts.now.getTime() - sighting.lastAlertedMs >= policy.realertAfter.seconds * 1000;
+  if (decision === 'alert') return { outcome: 'alerted', reason, notify: alertDue };
+  if (policy.mode === 'alert')
+    return { outcome: 'alerted', reason: `${reason}; mode "alert": not deleted`, notify: alertDue };
+  if (run.deletions >= policy.maxDeletionsPerRun) {
+    return {
+      outcome: 'skipped',
+      reason: `${reason}; maxDeletionsPerRun (${policy.maxDeletionsPerRun}) reached`,
+      notify: alertDue,
+    };
+  }
+  run.deletions++; // reserved before the await, so tables swept in parallel cannot overshoot the cap
+  return deleteLock(opts, table, item, judgement, run);
+}
+
+async function deleteLock(
+  opts: SweepOptions,
+  table: LockTable,
+  item: LockItem,
+  judgement: Judgement,
+  run: RunState,
+): Promise<Action> {
+  const store = opts.lockStores(table.region);
+  try {
+    const result = await store.deleteIfUnchanged(table.name, item.lockId, item.rawInfo);
+    if (result === 'changed') {
+      run.deletions--;
+      return {
+        outcome: 'changed',
+        reason: `${judgement.reason}; the lock changed (released or re-taken) before the delete, so it was kept`,
+        notify: true,
+      };
+    }
+  } catch (e) {
+    run.deletions--;
+    return {
+      outcome: 'failed',
+      reason: `${judgement.reason}; delete failed: ${describeError(e)}`,
+      notify: true,
+    };
+  }
+  try {
+    await opts.state.audit({
+      action: 'deleted',
+      region: table.region,
+      table: table.name,
+      lockId: item.lockId,
+      id: item.info.ID,
+      info: item.rawInfo,
+      rule: judgement.rule,
+      reason: judgement.reason,
+      runId: opts.runId,
+      at: opts.now.toISOString(),
+    });
+  } catch (e) {
+    run.failures.push(
+      `the audit record of the deletion of ${table.name} ${item.lockId} (ID ${item.info.ID}, Info ${item.rawInfo}) could not be written: ${describeError(e)}`,
+    );
+  }
+  return { outcome: 'deleted', reason: judgement.reason, notify: true };
+}
