@@ -39,9 +39,18 @@ const globSchema = z.string().transform((pattern, ctx): Glob => {
   return compileGlob(pattern);
 });
 
-const globsSchema = z
-  .union([globSchema, z.array(globSchema).min(1)])
-  .transform((g) => (Array.isArray(g) ? g : [g]));
+const globsSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : value),
+  z
+    .array(globSchema, { message: 'must be a glob string or a list of them' })
+    .min(1, 'must list at least one glob'),
+);
+
+/** A whole number in [min, max], with a message that says so. */
+function wholeNumber(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
 
 const matchSchema = strictObject({
   table: globsSchema.optional(),
@@ -82,8 +91,8 @@ export const policySchema = strictObject({
     .optional(),
   tables: tablesSchema.prefault({}),
   rules: z.array(ruleSchema).min(1).prefault(DEFAULT_RULES),
-  minSightings: z.number().int().min(1).max(1000).default(2),
-  maxDeletionsPerRun: z.number().int().min(0).max(10000).default(10),
+  minSightings: wholeNumber(1, 1000).default(2),
+  maxDeletionsPerRun: wholeNumber(0, 10000).default(10),
   realertAfter: durationSchema.prefault('24h'),
 }).superRefine((policy, ctx) => {
   const names = new Set<string>();

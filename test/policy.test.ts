@@ -1,0 +1,157 @@
+import { parseDuration } from '../lambda/engine/duration';
+import { PolicyError } from '../lambda/engine/errors';
+import { compileGlob } from '../lambda/engine/glob';
+import { parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
+
+const catchAll = { name: 'default', match: {}, alertAfter: '4h' };
+
+function problems(input: unknown): string[] {
+  try {
+    parsePolicy(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PolicyError);
+    return [...(e as PolicyError).issues];
+  }
+  throw new Error('expected the policy to be rejected');
+}
+
+describe('parsePolicy', () => {
+  it('fills the documented defaults for an empty policy', () => {
+    const p = parsePolicy({});
+    expect(p).toMatchObject({
+      mode: 'alert',
+      minSightings: 2,
+      maxDeletionsPerRun: 10,
+      realertAfter: { text: '24h', seconds: 86400 },
+    });
+    expect(p.tables.optOutTag).toBe('tf-lock-janitor:ignore');
+    expect(p.tables.include.map((g) => g.pattern)).toEqual(['*']);
+    expect(p.rules).toHaveLength(1);
+    expect(p.rules[0]).toMatchObject({ name: 'default', alertAfter: { seconds: 4 * 3600 } });
+    expect(p.regions).toBeUndefined();
+  });
+
+  it('accepts the example policy of the design', () => {
+    const p = parsePolicy({
+      mode: 'delete',
+      regions: ['eu-west-1', 'us-gov-west-1'],
+      tables: { include: ['*'], exclude: ['scratch-*'], optOutTag: 'tf-lock-janitor:ignore' },
+      rules: [
+        { name: 'prod', match: { lockId: '*/prod/*' }, alertAfter: '1h' },
+        {
+          name: 'ci-plans',
+          match: { operation: ['OperationTypePlan'], who: 'runner@*' },
+          alertAfter: '30m',
+          deleteAfter: '2h',
+        },
+        catchAll,
+      ],
+      minSightings: 3,
+      maxDeletionsPerRun: 0,
+      realertAfter: '7d',
+    });
+    expect(p.rules.map((r) => r.name)).toEqual(['prod', 'ci-plans', 'default']);
+    expect(p.rules[1].deleteAfter?.seconds).toBe(7200);
+    expect(p.rules[1].match.who?.[0].test('runner@ip-10-0-1-2')).toBe(true);
+  });
+
+  it.each([
+    [
+      'an unknown top-level key',
+      { mode: 'alert', dryRun: true },
+      'policy: unknown key "dryRun"; valid keys are mode, regions',
+    ],
+    ['an unknown mode', { mode: 'dry-run' }, 'mode: must be one of "report", "alert", "delete"'],
+    [
+      'a bad duration',
+      { rules: [{ ...catchAll, alertAfter: '4 hours' }] },
+      'rules[0].alertAfter: "4 hours" is not a duration; write a whole number and a unit: 90s, 30m, 4h, 7d',
+    ],
+    [
+      'deleteAfter before alertAfter',
+      { rules: [{ ...catchAll, deleteAfter: '1h' }] },
+      'rules[0].deleteAfter: "1h" is shorter than alertAfter "4h"',
+    ],
+    [
+      'a bad glob',
+      { tables: { include: ['tf-[locks'] } },
+      'tables.include[0]: "tf-[locks" is not a valid glob',
+    ],
+    [
+      'an empty glob',
+      { rules: [{ name: 'x', match: { who: '' } }, catchAll] },
+      'rules[0].match.who[0]: "" is not a valid glob: an empty pattern',
+    ],
+    [
+      'an unknown match field',
+      { rules: [{ name: 'x', match: { path: '*' } }, catchAll] },
+      'rules[0].match: unknown key "path"; valid keys are table, lockId, operation, who',
+    ],
+    [
+      'no final catch-all',
+      { rules: [{ name: 'prod', match: { lockId: '*/prod/*' }, alertAfter: '1h' }] },
+      'rules[0].match: the last rule must be a catch-all',
+    ],
+    [
+      'duplicate rule names',
+      { rules: [{ ...catchAll }, { ...catchAll }] },
+      'rules[1].name: "default" is used by an earlier rule',
+    ],
+    ['an empty rule list', { rules: [] }, 'rules:'],
+    ['minSightings of 0', { minSightings: 0 }, 'minSightings: must be a whole number from 1 to 1000'],
+    [
+      'a fractional cap',
+      { maxDeletionsPerRun: 1.5 },
+      'maxDeletionsPerRun: must be a whole number from 0 to 10000',
+    ],
+    [
+      'a glob of the wrong type',
+      { rules: [{ name: 'x', match: { who: 5 } }, catchAll] },
+      'rules[0].match.who: must be a glob string or a list of them',
+    ],
+    ['a bad region', { regions: ['Ireland'] }, 'regions[0]: must be an AWS region name'],
+  ])('rejects %s, naming the field', (_, input, message) => {
+    expect(problems(input).join('\n')).toContain(message);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problems({ mode: 'x', minSightings: -1, realertAfter: '1 day' })).toHaveLength(3);
+  });
+
+  it('says when the policy file is not JSON', () => {
+    expect(() => parsePolicyJson('{"mode": alert}', 'policy.json')).toThrow(
+      /policy.json is not valid JSON .*fix the syntax/,
+    );
+  });
+});
+
+describe('durations and globs', () => {
+  it.each([
+    ['90s', 90],
+    ['30m', 1800],
+    ['4h', 14400],
+    ['7d', 604800],
+    ['0s', 0],
+  ])('reads %s as %i seconds', (text, seconds) => {
+    expect(parseDuration(text)?.seconds).toBe(seconds);
+  });
+
+  it.each(['', '4', 'h', '1.5h', '-1h', '4H', '1w', '4h30m'])('rejects the duration %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['*/prod/*', 'acme/env:/prod/app.tfstate', true],
+    ['*/prod/*', 'acme/staging/app.tfstate', false],
+    ['runner@*', 'runner@ip-10-0-1-2', true],
+    ['runner@*', 'alice@runner', false],
+    ['tf-locks-?', 'tf-locks-1', true],
+    ['tf-locks-[0-9]', 'tf-locks-a', false],
+    ['tf-locks-[!0-9]', 'tf-locks-a', true],
+    ['a.b', 'axb', false],
+    ['(x)+', '(x)+', true],
+    ['ELECTRO\\*', 'ELECTRO\\victorsh@LOGRUS', true],
+  ])('glob %s on %s is %s', (pattern, value, expected) => {
+    expect(compileGlob(pattern).test(value)).toBe(expected);
+  });
+});
