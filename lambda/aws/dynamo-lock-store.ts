@@ -20,9 +20,11 @@ const UNSUPPORTED = new Set([
 
 /** The lock tables of one region, read and written through one DynamoDB client. */
 export class DynamoLockStore implements LockStore {
+  /** @param pageSize items per Scan page; @default the server's 1 MB pages */
   constructor(
     private readonly client: DynamoDBClient,
     readonly region: string,
+    private readonly pageSize?: number,
   ) {}
 
   async *listTables(): AsyncIterable<string> {
@@ -68,7 +70,12 @@ export class DynamoLockStore implements LockStore {
     let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
     do {
       const page = await this.client.send(
-        new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: table,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          Limit: this.pageSize,
+        }),
       );
       yield (page.Items ?? []) as RawItem[];
       start = page.LastEvaluatedKey;

@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { digestItem, lockItem } from '../bin/demo/terraform-lock';
+import {
+  createLockTable,
+  endpoint,
+  infoOf,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
+import { HOUR, MINUTE } from './support/janitor';
+
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
+const client = testClient();
+const dir = mkdtempSync(join(tmpdir(), 'tflj-cli-'));
+afterAll(() => client.destroy());
+
+/** Runs the CLI as a process; resolves with its exit code and output whatever the code. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: '' };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function policyFile(policy: object): string {
+  const file = join(dir, `${uniqueName('policy')}.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+}
+
+// Locks made relative to the real clock: the CLI judges at the time it runs.
+const lockAt = (path: string, ageMs: number) =>
+  lockItem({
+    bucket: 'acme',
+    path,
+    operation: 'OperationTypePlan',
+    who: 'runner@ip-10-0-1-2',
+    createdMs: Date.now() - ageMs,
+  });
+
+describe('tf-lock-janitor as a process against a DynamoDB-compatible server', () => {
+  const prefix = uniqueName('cli');
+  const table = `${prefix}-locks`;
+  const staleLock = lockAt('stale.tfstate', 3 * HOUR);
+
+  beforeAll(async () => {
+    await createLockTable(client, table);
+    await putItems(client, table, [
+      staleLock,
+      lockAt('fresh.tfstate', 5 * MINUTE),
+      digestItem('acme', 'stale.tfstate'),
+    ]);
+  });
+
+  it('sweep --json prints the run report and exits 0; deletes the stale lock', async () => {
+    const policy = policyFile({
+      mode: 'delete',
+      minSightings: 1,
+      tables: { include: [`${prefix}-*`] },
+      rules: [{ name: 'all', match: {}, alertAfter: '1h', deleteAfter: '2h' }],
+    });
+    const { code, stdout } = await cli('sweep', '--endpoint', endpoint(), '--policy', policy, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining(['runId', 'startedAt', 'mode', 'tables', 'locks', 'counts']),
+    );
+    expect(report.tables).toEqual([
+      { region: 'us-east-1', name: table, items: 3, locks: 2, digests: 1, unparseable: 0 },
+    ]);
+    expect(report.counts).toMatchObject({ locks: 2, stale: 1, deleted: 1, errors: 0 });
+    const deleted = report.locks.find((l: { outcome: string }) => l.outcome === 'deleted');
+    expect(deleted).toMatchObject({
+      region: 'us-east-1',
+      table,
+      lockId: 'acme/stale.tfstate',
+      operation: 'OperationTypePlan',
+      who: 'runner@ip-10-0-1-2',
+      rule: 'all',
+      decision: 'delete',
+    });
+    expect(deleted.created).toBe(JSON.parse(staleLock.Info.S).Created);
+    expect(await lockIds(client, table)).toEqual(['acme/fresh.tfstate', 'acme/stale.tfstate-md5']);
+  });
+
+  it('list prints a readable table of the locks and a summary line', async () => {
+    const { code, stdout } = await cli('list', '--endpoint', endpoint());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/TABLE\s+STATE PATH\s+OPERATION\s+WHO\s+AGE\s+DECISION\s+OUTCOME/);
+    expect(stdout).toMatch(
+      new RegExp(`${table}\\s+acme/fresh.tfstate\\s+plan\\s+runner@ip-10-0-1-2\\s+\\d+m`),
+    );
+    expect(stdout).toMatch(/lock tables?, \d+ items: \d+ locks/);
+  });
+
+  it('release with the right ID exits 0, with a wrong ID exits 1 and deletes nothing', async () => {
+    const id = JSON.parse((await infoOf(client, table, 'acme/fresh.tfstate'))!).ID;
+    const wrong = await cli(
+      'release',
+      '--endpoint',
+      endpoint(),
+      '--table',
+      table,
+      '--lock-id',
+      'acme/fresh.tfstate',
+      '--id',
+      'nope',
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain(`does not match the held lock ("${id}")`);
+    expect(await lockIds(client, table)).toContain('acme/fresh.tfstate');
+    const right = await cli(
+      'release',
+      '--endpoint',
+      endpoint(),
+      '--table',
+      table,
+      '--lock-id',
+      'acme/fresh.tfstate',
+      '--id',
+      id,
+      '--json',
+    );
+    expect(right.code).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({ outcome: 'released' });
+    expect(await lockIds(client, table)).toEqual(['acme/stale.tfstate-md5']);
+  });
+
+  it.each([
+    ['an unknown command', ['purge'], 'unknown command "purge"'],
+    ['an unknown flag', ['sweep', '--force'], "Unknown option '--force'"],
+    [
+      'a missing policy file',
+      ['sweep', '--policy', '/nonexistent.json', '--region', 'us-east-1'],
+      'cannot read the policy file "/nonexistent.json"',
+    ],
+    [
+      'release without --id',
+      ['release', '--table', 't', '--lock-id', 'b/k', '--region', 'us-east-1'],
+      'release needs --table, --lock-id and --id',
+    ],
+    ['no region', ['list'], 'no region: pass --region'],
+  ])('exits 2 on %s, saying what is wrong', async (_, args, message) => {
+    const { code, stderr } = await cli(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('exits 2 on a bad policy, naming the field', async () => {
+    const policy = policyFile({
+      mode: 'delete',
+      rules: [{ name: 'x', match: { who: 'ci@*' }, alertAfter: '2 hours' }],
+    });
+    const { code, stderr } = await cli('sweep', '--endpoint', endpoint(), '--policy', policy);
+    expect(code).toBe(2);
+    expect(stderr).toContain('rules[0].alertAfter: "2 hours" is not a duration');
+  });
+
+  it('exits 1 when the server cannot be reached, reporting the region', async () => {
+    const { code, stdout } = await cli(
+      'sweep',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--region',
+      'eu-west-1',
+      '--json',
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.tables).toEqual([
+      expect.objectContaining({
+        region: 'eu-west-1',
+        name: '*',
+        error: expect.stringContaining('could not list the tables of eu-west-1'),
+      }),
+    ]);
+    expect(report.counts.errors).toBe(1);
+  });
+});
