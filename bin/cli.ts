@@ -8,7 +8,7 @@ import { hasErrors } from '../lambda/engine/report';
 import { release } from '../lambda/release';
 import { sweep } from '../lambda/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
-// CLI_STATE
+import { notifierFor, stateStoreFor } from './cli-state';
 import { runDemo } from './demo/demo';
 import { renderLocks, renderReport, renderSummary } from './format';
 
@@ -107,8 +107,10 @@ async function runSweep(flags: Flags, io: Io): Promise<number> {
     policy,
     regions,
     lockStores: lockStoreFactory(clients),
-    state: new MemoryStateStore(),
-    notifier: undefined,
+    state: flags['state-table']
+      ? stateStoreFor(clients(regions[0]), flags['state-table'])
+      : new MemoryStateStore(),
+    notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
     now: new Date(),
     runId: randomUUID(),
   });
@@ -160,8 +162,8 @@ async function runRelease(flags: Flags, io: Io): Promise<number> {
     { region, table, lockId, id },
     {
       store: lockStoreFactory(clients)(region),
-      state: undefined,
-      notifier: undefined,
+      state: flags['state-table'] ? stateStoreFor(clients(region), flags['state-table']) : undefined,
+      notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
       now: new Date(),
       runId: randomUUID(),
       requestedBy: process.env.USER,

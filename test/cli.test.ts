@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
+import { listAudit } from '../lambda/aws/dynamo-state-store';
 import {
   createLockTable,
   endpoint,
@@ -92,6 +94,52 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     });
     expect(deleted.created).toBe(JSON.parse(staleLock.Info.S).Created);
     expect(await lockIds(client, table)).toEqual(['acme/fresh.tfstate', 'acme/stale.tfstate-md5']);
+  });
+
+  it('sweep --state-table remembers sightings across runs: the second run deletes', async () => {
+    const stateTable = uniqueName('cli-state');
+    await client.send(
+      new CreateTableCommand({
+        TableName: stateTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const own = `${prefix}-remembered`;
+    await createLockTable(client, own);
+    await putItems(client, own, [lockAt('old.tfstate', 5 * HOUR)]);
+    const policy = policyFile({
+      mode: 'delete',
+      minSightings: 2,
+      tables: { include: [own] },
+      rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
+    });
+    const args = [
+      'sweep',
+      '--endpoint',
+      endpoint(),
+      '--policy',
+      policy,
+      '--state-table',
+      stateTable,
+      '--json',
+    ];
+    const first = JSON.parse((await cli(...args)).stdout);
+    expect(first.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    const second = JSON.parse((await cli(...args)).stdout);
+    expect(second.locks[0]).toMatchObject({ outcome: 'deleted', sightings: 2 });
+    expect(await lockIds(client, own)).toEqual([]);
+    const audit = await listAudit(client, stateTable, 'us-east-1', own);
+    expect(audit).toEqual([
+      expect.objectContaining({ action: 'deleted', lockId: 'acme/old.tfstate', rule: 'all' }),
+    ]);
   });
 
   it('list prints a readable table of the locks and a summary line', async () => {

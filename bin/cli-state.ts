@@ -1,0 +1,15 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoStateStore } from '../lambda/aws/dynamo-state-store';
+import { SnsNotifier } from '../lambda/aws/sns-notifier';
+import type { Notifier, StateStore } from '../lambda/ports';
+import { snsClientFor } from './cli-context';
+
+/** The janitor's state table (the one the stack creates), for `--state-table`. */
+export function stateStoreFor(client: DynamoDBClient, tableName: string): StateStore {
+  return new DynamoStateStore(client, tableName);
+}
+
+/** Publishes to `--topic-arn`, the same message the Lambda sends. */
+export function notifierFor(topicArn: string): Notifier {
+  return new SnsNotifier(snsClientFor(topicArn), topicArn);
+}
