@@ -1,0 +1,123 @@
+import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SnsNotifier } from '../lambda/aws/sns-notifier';
+import type { LockReport, RunReport } from '../lambda/engine/report';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:tf-lock-janitor';
+const sns = mockClient(SNSClient);
+
+function lock(i: number, overrides: Partial<LockReport> = {}): LockReport {
+  return {
+    region: 'eu-west-1',
+    table: 'acme-tf-locks',
+    lockId: `acme-tfstate/env:/staging/svc-${i}/terraform.tfstate`,
+    id: `3d5f0c2a-9b71-e4c8-1a6d-${String(i).padStart(12, '0')}`,
+    operation: 'OperationTypePlan',
+    who: 'ELECTRO\\victorsh@LOGRUS',
+    version: '1.9.8',
+    created: '2025-03-14T09:26:53.589793238Z',
+    ageSeconds: 7200,
+    rule: 'ci-plans',
+    decision: 'alert',
+    outcome: 'alerted',
+    reason: 'rule "ci-plans": age 2h >= alertAfter 30m',
+    sightings: 1,
+    notify: true,
+    ...overrides,
+  };
+}
+
+function report(locks: LockReport[]): RunReport {
+  return {
+    runId: 'run-7f3a',
+    startedAt: '2025-03-14T14:32:00.000Z',
+    finishedAt: '2025-03-14T14:32:02.415Z',
+    mode: 'alert',
+    regions: ['eu-west-1'],
+    tables: [
+      {
+        region: 'eu-west-1',
+        name: 'acme-tf-locks',
+        items: locks.length,
+        locks: locks.length,
+        digests: 0,
+        unparseable: 0,
+      },
+    ],
+    locks,
+    unparseable: [],
+    resolved: [],
+    warnings: [],
+    failures: [],
+    counts: {
+      locks: locks.length,
+      stale: locks.length,
+      alerted: locks.length,
+      deleted: 0,
+      changed: 0,
+      skipped: 0,
+      errors: 0,
+    },
+  };
+}
+
+const nasty = (i: number): LockReport =>
+  lock(i, {
+    table: `locks\n🔒 ${'ü'.repeat(200)}`,
+    lockId: `acme/${'it\'s "$HOME" \\ 🚀 \u202E\u0001'.repeat(100)}${i}`.padEnd(2000, 'x'),
+  });
+
+beforeEach(() => sns.reset());
+
+describe('SnsNotifier', () => {
+  it.each<[string, LockReport[]]>([
+    ['one stale lock', [lock(1)]],
+    ['500 stale locks', Array.from({ length: 500 }, (_, i) => lock(i))],
+    [
+      '5,000 locks with nasty 2,000-character LockIDs and table names',
+      Array.from({ length: 5000 }, (_, i) => nasty(i)),
+    ],
+  ])('publishes %s once, within the SNS Publish rules', async (_name, locks) => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+
+    await expect(
+      new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(report(locks)),
+    ).resolves.toBe(true);
+
+    const calls = sns.commandCalls(PublishCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0].args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.MessageStructure).toBe('json');
+    expect(input.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+    expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(262_144);
+    const body = JSON.parse(input.Message ?? '');
+    expect(typeof body.default).toBe('string');
+    expect(typeof body.email).toBe('string');
+    expect(JSON.parse(body.https)).toMatchObject({ version: '1.0', source: 'custom' });
+    expect(input.MessageAttributes).toBeUndefined();
+  });
+
+  it('publishes nothing when the run has no news', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const quiet = report([
+      lock(1, { notify: false }),
+      lock(2, { decision: 'keep', outcome: 'kept', notify: false }),
+    ]);
+
+    await expect(new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(quiet)).resolves.toBe(
+      false,
+    );
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('lets an SNS error reach the caller', async () => {
+    sns
+      .on(PublishCommand)
+      .rejects(new InvalidParameterException({ message: 'Invalid parameter: Subject', $metadata: {} }));
+
+    await expect(
+      new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(report([lock(1)])),
+    ).rejects.toThrow('Invalid parameter: Subject');
+  });
+});
