@@ -14,6 +14,7 @@ export type { SweepOptions } from './sweep-types';
  */
 export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
+  const startMs = Date.now();
   const discoveries: Discovery[] = await Promise.all(
     opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
   );
@@ -48,7 +49,8 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const report: RunReport = {
     runId: opts.runId,
     startedAt,
-    finishedAt: new Date().toISOString(),
+    // On the run's clock, which a demo or a test may have set apart from the wall clock.
+    finishedAt: new Date(opts.now.getTime() + Date.now() - startMs).toISOString(),
     mode: opts.policy.mode,
     regions: [...opts.regions],
     tables,

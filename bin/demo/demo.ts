@@ -7,7 +7,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../../lambda/aws/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/aws/memory-state-store';
+import { hasNews, type RenderedMessage, renderMessage } from '../../lambda/engine/message';
 import { parsePolicy } from '../../lambda/engine/policy';
+import type { RunReport } from '../../lambda/engine/report';
 import type { Notifier } from '../../lambda/ports';
 import { sweep } from '../../lambda/sweep';
 import { renderReport } from '../format';
@@ -21,10 +23,7 @@ const SCHEDULE_MS = 15 * 60_000;
  * The embedded demo: an in-process DynamoDB engine, a realistic lock table, and two janitor runs 15 minutes
  * apart (the second run is the one that may delete: the policy wants two sightings). No AWS account needed.
  */
-export async function runDemo(
-  out: (text: string) => void,
-  notifierFor?: (out: (t: string) => void) => Notifier,
-): Promise<number> {
+export async function runDemo(out: (text: string) => void): Promise<number> {
   const engine = await startDynalite();
   const client = new DynamoDBClient({
     endpoint: engine.endpoint,
@@ -43,16 +42,18 @@ export async function runDemo(
     const store = new DynamoLockStore(client, REGION);
     let code = 0;
     for (const [i, label] of ['Run 1 (now)', 'Run 2 (15 minutes later)'].entries()) {
+      const notifier = new CapturingNotifier();
       const report = await sweep({
         policy,
         regions: [REGION],
         lockStores: () => store,
         state,
-        notifier: notifierFor?.(out),
+        notifier,
         now: new Date(start + i * SCHEDULE_MS),
         runId: randomUUID(),
       });
       out(`\n=== ${label} ===\n${renderReport(report)}`);
+      out(notifier.describe());
       if (report.counts.errors) code = 1;
     }
     out(`\nAudit trail (${state.audits.length} deletions):`);
@@ -61,6 +62,26 @@ export async function runDemo(
   } finally {
     client.destroy();
     await engine.close();
+  }
+}
+
+/** Renders what the Lambda would publish to SNS, instead of publishing it. */
+class CapturingNotifier implements Notifier {
+  private message?: RenderedMessage;
+
+  async notify(report: RunReport): Promise<boolean> {
+    if (!hasNews(report)) return false;
+    this.message = renderMessage(report);
+    return true;
+  }
+
+  describe(): string {
+    if (!this.message) return '\nNo news this run: nothing would be published.';
+    const { subject, text, chat } = this.message;
+    return [
+      `\n--- The SNS message (e-mail) ---\nSubject: ${subject}\n\n${text}`,
+      `\n--- The same message for Slack / Teams (Amazon Q Developer custom notification) ---\n${JSON.stringify(chat, null, 2)}`,
+    ].join('\n');
   }
 }
 
