@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
 import { listAudit } from '../lambda/aws/dynamo-state-store';
 import {
   createLockTable,
+  createStateTable,
   endpoint,
   infoOf,
   lockIds,
@@ -98,20 +98,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
 
   it('sweep --state-table remembers sightings across runs: the second run deletes', async () => {
     const stateTable = uniqueName('cli-state');
-    await client.send(
-      new CreateTableCommand({
-        TableName: stateTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(client, stateTable);
     const own = `${prefix}-remembered`;
     await createLockTable(client, own);
     await putItems(client, own, [lockAt('old.tfstate', 5 * HOUR)]);
@@ -154,32 +141,13 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
 
   it('release with the right ID exits 0, with a wrong ID exits 1 and deletes nothing', async () => {
     const id = JSON.parse((await infoOf(client, table, 'acme/fresh.tfstate'))!).ID;
-    const wrong = await cli(
-      'release',
-      '--endpoint',
-      endpoint(),
-      '--table',
-      table,
-      '--lock-id',
-      'acme/fresh.tfstate',
-      '--id',
-      'nope',
-    );
+    const releaseFresh = (...args: string[]) =>
+      cli('release', '--endpoint', endpoint(), '--table', table, '--lock-id', 'acme/fresh.tfstate', ...args);
+    const wrong = await releaseFresh('--id', 'nope');
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain(`does not match the held lock ("${id}")`);
     expect(await lockIds(client, table)).toContain('acme/fresh.tfstate');
-    const right = await cli(
-      'release',
-      '--endpoint',
-      endpoint(),
-      '--table',
-      table,
-      '--lock-id',
-      'acme/fresh.tfstate',
-      '--id',
-      id,
-      '--json',
-    );
+    const right = await releaseFresh('--id', id, '--json');
     expect(right.code).toBe(0);
     expect(JSON.parse(right.stdout)).toMatchObject({ outcome: 'released' });
     expect(await lockIds(client, table)).toEqual(['acme/stale.tfstate-md5']);

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
 import { discoverTables, isLockTableSchema, isOptedOut } from '../lambda/discovery';
 import { parsePolicy } from '../lambda/engine/policy';
@@ -78,6 +78,18 @@ describe('discoverTables against a real DynamoDB engine', () => {
     );
   });
 
+  /** Discovers through a fault proxy in front of the engine that answers some calls with `fault`. */
+  async function discoverVia(fault: Parameters<typeof startFaultProxy>[1]) {
+    const proxy = await startFaultProxy(endpoint(), fault);
+    const viaProxy = testClient(1, proxy.endpoint);
+    try {
+      return await discoverTables(new DynamoLockStore(viaProxy, 'us-east-1'), policy({}));
+    } finally {
+      viaProxy.destroy();
+      await proxy.close();
+    }
+  }
+
   const policy = (tables: object) => parsePolicy({ tables: { include: [`${prefix}-*`], ...tables } });
 
   it('finds lock tables only, honouring exclude globs and the opt-out tag', async () => {
@@ -99,7 +111,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
   });
 
   it('warns, and goes on, when the server has no tagging API (like DynamoDB Local)', async () => {
-    const proxy = await startFaultProxy(endpoint(), ({ operation }) =>
+    const found = await discoverVia(({ operation }) =>
       operation === 'ListTagsOfResource'
         ? {
             status: 400,
@@ -108,33 +120,17 @@ describe('discoverTables against a real DynamoDB engine', () => {
           }
         : undefined,
     );
-    const viaProxy = new DynamoDBClient({
-      endpoint: proxy.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      maxAttempts: 1,
-    });
-    try {
-      const found = await discoverTables(new DynamoLockStore(viaProxy, 'us-east-1'), policy({}));
-      expect(found.tables.map((t) => t.name).sort()).toEqual([
-        name('legacy'),
-        name('locks'),
-        name('scratch'),
-      ]);
-      expect(found.failures).toEqual([]);
-      expect(found.warnings).toEqual([
-        expect.stringContaining(
-          'no tagging API, so the opt-out tag "tf-lock-janitor:ignore" could not be checked; use tables.exclude instead',
-        ),
-      ]);
-    } finally {
-      viaProxy.destroy();
-      await proxy.close();
-    }
+    expect(found.tables.map((t) => t.name).sort()).toEqual([name('legacy'), name('locks'), name('scratch')]);
+    expect(found.failures).toEqual([]);
+    expect(found.warnings).toEqual([
+      expect.stringContaining(
+        'no tagging API, so the opt-out tag "tf-lock-janitor:ignore" could not be checked; use tables.exclude instead',
+      ),
+    ]);
   });
 
   it('reports a table that cannot be described and goes on with the others', async () => {
-    const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
+    const found = await discoverVia(({ operation, body }) =>
       operation === 'DescribeTable' && body.TableName === name('scratch')
         ? {
             status: 400,
@@ -143,25 +139,13 @@ describe('discoverTables against a real DynamoDB engine', () => {
           }
         : undefined,
     );
-    const viaProxy = new DynamoDBClient({
-      endpoint: proxy.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      maxAttempts: 1,
-    });
-    try {
-      const found = await discoverTables(new DynamoLockStore(viaProxy, 'us-east-1'), policy({}));
-      expect(found.tables.map((t) => t.name)).toEqual([name('locks')]);
-      expect(found.failures).toEqual([
-        expect.objectContaining({
-          name: name('scratch'),
-          error: expect.stringContaining('AccessDeniedException'),
-        }),
-      ]);
-    } finally {
-      viaProxy.destroy();
-      await proxy.close();
-    }
+    expect(found.tables.map((t) => t.name)).toEqual([name('locks')]);
+    expect(found.failures).toEqual([
+      expect.objectContaining({
+        name: name('scratch'),
+        error: expect.stringContaining('AccessDeniedException'),
+      }),
+    ]);
   });
 
   it('reports a region whose tables cannot be listed, without throwing', async () => {

@@ -19,7 +19,12 @@ async function setup() {
   await putItems(client, table, [stale, digestItem('acme', 'app.tfstate')]);
   const state = new MemoryStateStore();
   const sent: RunReport[] = [];
-  const notifier: Notifier = { notify: async (r) => (sent.push(r), true) };
+  const notifier: Notifier = {
+    notify: async (r) => {
+      sent.push(r);
+      return true;
+    },
+  };
   const deps = {
     store: new DynamoLockStore(client, 'us-east-1'),
     state,

@@ -17,10 +17,10 @@ export function endpoint(): string {
   return url;
 }
 
-/** A client for the test engine: fake credentials, one attempt (no retries hide bugs). */
-export function testClient(maxAttempts = 1): DynamoDBClient {
+/** A client for the test engine (or a proxy in front of it): fake credentials, one attempt (no retries hide bugs). */
+export function testClient(maxAttempts = 1, url = endpoint()): DynamoDBClient {
   return new DynamoDBClient({
-    endpoint: endpoint(),
+    endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
     maxAttempts,
@@ -43,6 +43,24 @@ export async function createLockTable(client: DynamoDBClient, name: string): Pro
     }),
   );
   return out.TableDescription!.TableArn!;
+}
+
+/** Creates a janitor state table as the stack does: `pk` and `sk`, both S. */
+export async function createStateTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 }
 
 /** Writes items 25 at a time (BatchWriteItem), retrying what the engine leaves unprocessed. */
