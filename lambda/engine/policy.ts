@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Duration, parseDuration } from './duration';
 import { PolicyError } from './errors';
 import { compileGlob, type Glob, globProblem } from './glob';
