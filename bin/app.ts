@@ -1,0 +1,16 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { JanitorError } from '../lambda/engine/errors';
+import { JanitorStack } from '../lib/janitor-stack';
+
+// The CDK app: one env-agnostic janitor stack configured from context, checked by cdk-nag AwsSolutions.
+const app = new App();
+try {
+  new JanitorStack(app, 'TfLockJanitor');
+} catch (e) {
+  // A configuration mistake gets its message, not a stack trace.
+  if (!(e instanceof JanitorError)) throw e;
+  console.error(`tf-lock-janitor: the context in cdk.json or -c is not valid.\n${e.message}`);
+  process.exit(1);
+}
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: false }));

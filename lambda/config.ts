@@ -1,0 +1,58 @@
+import { PolicyError, UsageError } from './engine/errors';
+import { type Policy, parsePolicyJson, policySchema } from './engine/policy';
+
+/** The handler's configuration, read once per cold start from the environment the stack sets. */
+export type HandlerConfig = {
+  readonly policy: Policy;
+  /** Regions to sweep: `REGIONS`, else the policy's `regions`, else the function's own region. */
+  readonly regions: readonly string[];
+  /** The function's own region: where the state table and the topic live. */
+  readonly homeRegion: string;
+  /** SNS topic for run notifications; unset = nobody is told (the report is still logged). */
+  readonly topicArn?: string;
+  /** The janitor's state table; unset = memory that lasts only while the sandbox stays warm. */
+  readonly stateTable?: string;
+  readonly functionName: string;
+  readonly logLevel: string;
+};
+
+/**
+ * Reads and validates the environment: `POLICY` (JSON, the same schema as `cdk synth`), `REGIONS`
+ * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `LOG_LEVEL`. Throws PolicyError or UsageError
+ * naming the variable and what would be valid.
+ */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
+  const homeRegion = env.AWS_REGION;
+  if (!homeRegion)
+    throw new UsageError('AWS_REGION is not set; Lambda sets it, so set it when running elsewhere');
+  if (env.POLICY === undefined) {
+    throw new UsageError('POLICY is not set; the stack passes the policy as JSON in the POLICY variable');
+  }
+  const policy = parsePolicyJson(env.POLICY, 'POLICY');
+  return {
+    policy,
+    regions: readRegions(env.REGIONS) ?? policy.regions ?? [homeRegion],
+    homeRegion,
+    topicArn: nonEmpty(env.TOPIC_ARN),
+    stateTable: nonEmpty(env.STATE_TABLE),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+  };
+}
+
+/** `REGIONS` checked with the policy's own `regions` schema. */
+function readRegions(text: string | undefined): string[] | undefined {
+  const list = nonEmpty(text)
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (!list) return undefined;
+  const result = policySchema.shape.regions.safeParse(list);
+  if (result.success && result.data) return result.data;
+  const problems = result.error?.issues.map((i) => `REGIONS[${i.path.join('.')}]: ${i.message}`) ?? [];
+  throw new PolicyError(`REGIONS is not valid:\n  - ${problems.join('\n  - ')}`, problems);
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text?.trim() ? text.trim() : undefined;
+}

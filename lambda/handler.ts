@@ -1,0 +1,157 @@
+import { writeSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { DynamoLockStore } from './aws/dynamo-lock-store';
+import { DynamoStateStore } from './aws/dynamo-state-store';
+import { MemoryStateStore } from './aws/memory-state-store';
+import { SnsNotifier } from './aws/sns-notifier';
+import { type HandlerConfig, readConfig } from './config';
+import { UsageError } from './engine/errors';
+import { hasErrors, type RunCounts, type RunReport } from './engine/report';
+import { type ReleaseRequest, releaseRequest, type ScheduledEvent } from './events';
+import { createLogger, setRequestId } from './logger';
+import { renderEmf } from './metrics';
+import type { LockStore, Notifier, StateStore } from './ports';
+import { type ReleaseResult, release } from './release';
+import { sweep } from './sweep';
+
+/** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
+export const STOP_MARGIN_MS = 20_000;
+
+/** What an invocation returns: the run's counts, or the outcome of a release. */
+export type HandlerResult =
+  | { readonly runId: string; readonly complete: boolean; readonly counts: RunCounts }
+  | ({ readonly runId: string } & ReleaseResult);
+
+/** Everything built once per cold start: validated config, logger, SDK clients and the adapters on them. */
+type Shell = {
+  readonly config: HandlerConfig;
+  readonly logger: Logger;
+  readonly lockStore: (region: string) => LockStore;
+  readonly state: StateStore;
+  readonly notifier?: Notifier;
+};
+
+let shell: Shell | undefined;
+
+function coldStart(): Shell {
+  const config = readConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const dynamo = perRegion((region) => new DynamoDBClient({ region }));
+  const lockStore = perRegion((region) => new DynamoLockStore(dynamo(region), region));
+  const state = config.stateTable
+    ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
+    : new MemoryStateStore();
+  const notifier = config.topicArn
+    ? new SnsNotifier(new SNSClient({ region: config.homeRegion }), config.topicArn)
+    : undefined;
+  return { config, logger, lockStore, state, notifier };
+}
+
+/** One value per region, made on first use and kept for the sandbox's life (SDK clients reuse connections). */
+function perRegion<T>(make: (region: string) => T): (region: string) => T {
+  const made = new Map<string, T>();
+  return (region) => {
+    const existing = made.get(region);
+    if (existing !== undefined) return existing;
+    const value = make(region);
+    made.set(region, value);
+    return value;
+  };
+}
+
+async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Promise<HandlerResult> {
+  const { config, logger } = s;
+  const runId = context.awsRequestId;
+  logger.info(
+    {
+      runId,
+      mode: config.policy.mode,
+      regions: config.regions,
+      scheduledTime: event.scheduledTime,
+      attempt: event.attempt,
+    },
+    'run started',
+  );
+  const report = await sweep({
+    policy: config.policy,
+    regions: config.regions,
+    lockStores: s.lockStore,
+    state: s.state,
+    notifier: s.notifier,
+    now: new Date(),
+    runId,
+    logger,
+    remainingMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
+  });
+  const complete = !hasErrors(report);
+  logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
+  // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
+  writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now())}\n`);
+  return { runId, complete, counts: report.counts };
+}
+
+async function releaseOnce(s: Shell, req: ReleaseRequest, context: Context): Promise<HandlerResult> {
+  const { config, logger } = s;
+  if (config.policy.mode !== 'delete') {
+    throw new UsageError(
+      `The janitor runs in mode "${config.policy.mode}", so its role has no dynamodb:DeleteItem; ` +
+        'set the policy mode to "delete" to release through the Lambda, or run `tf-lock-janitor release` with your own credentials',
+    );
+  }
+  const region = req.region ?? config.homeRegion;
+  const result = await release(
+    { region, table: req.table, lockId: req.lockId, id: req.id },
+    {
+      store: s.lockStore(region),
+      state: s.state,
+      notifier: s.notifier,
+      now: new Date(),
+      runId: context.awsRequestId,
+      requestedBy: req.requestedBy,
+    },
+  );
+  const level = result.failures.length > 0 ? 'warn' : 'info';
+  logger[level]({ region, table: req.table, lockId: req.lockId, id: req.id, ...result }, 'release finished');
+  return { runId: context.awsRequestId, ...result };
+}
+
+/** The run summary line: counts and what failed, not every lock (each lock has its own decision line). */
+function summary(report: RunReport): object {
+  return {
+    runId: report.runId,
+    mode: report.mode,
+    regions: report.regions,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    counts: report.counts,
+    tables: report.tables.length,
+    failedTables: report.tables
+      .filter((t) => t.error !== undefined)
+      .map(({ region, name, error }) => ({ region, name, error })),
+    unparseable: report.unparseable.length,
+    resolved: report.resolved.length,
+    warnings: report.warnings,
+  };
+}
+
+/**
+ * The Lambda entry point. `{"release": {table, lockId, id, region?}}` releases one lock; any other event
+ * (the EventBridge Scheduler invocation) runs one sweep. Configuration is validated at the first invocation
+ * of a sandbox; a bad configuration fails every invocation with the same clear message.
+ */
+export const handler = middy<unknown, HandlerResult>()
+  .before(({ context }) => setRequestId(context.awsRequestId))
+  .onError(({ error }) => {
+    (shell?.logger ?? createLogger()).error({ err: error }, 'invocation failed');
+  })
+  .handler(async (event, context) => {
+    shell ??= coldStart();
+    const req = releaseRequest(event);
+    return req
+      ? releaseOnce(shell, req, context)
+      : sweepOnce(shell, (event ?? {}) as ScheduledEvent, context);
+  });

@@ -1,0 +1,106 @@
+import { Aws, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+/** A Slack channel already authorised in Amazon Q Developer in chat applications (AWS Chatbot). */
+export interface SlackChannel {
+  /** The workspace id (console: Chatbot > Slack workspace), e.g. `T0123ABCD`. */
+  readonly workspaceId: string;
+  /** The channel id (Slack: channel details), e.g. `C0123ABCD`. */
+  readonly channelId: string;
+}
+
+/** A Microsoft Teams channel already authorised in Amazon Q Developer in chat applications (AWS Chatbot). */
+export interface TeamsChannel {
+  /** The team id, a GUID (`groupId` in the channel link). */
+  readonly teamId: string;
+  /** The channel id, `19:...@thread.tacv2`, plain or URL-encoded as in the channel link. */
+  readonly channelId: string;
+  /** The Microsoft Entra tenant id, a GUID (`tenantId` in the channel link). */
+  readonly tenantId: string;
+}
+
+/** Where the janitor's notifications and alarms go; LockJanitor fills every value. */
+export interface JanitorAlertsProps {
+  /** @default - a new topic encrypted with a new customer-managed KMS key */
+  readonly topic?: sns.ITopic;
+  readonly emails: readonly string[];
+  readonly slack?: SlackChannel;
+  readonly teams?: TeamsChannel;
+}
+
+/** The guardrail of the chat channels: they only show notifications, so read-only CloudWatch at most. */
+const CHAT_GUARDRAIL = 'CloudWatchReadOnlyAccess';
+
+/** The alert topic (KMS-encrypted, SSL-only), its e-mail subscriptions and the optional chat channels. */
+export class JanitorAlerts extends Construct {
+  readonly topic: sns.ITopic;
+  /** The topic's key, when this construct created the topic. */
+  readonly key?: kms.Key;
+
+  constructor(scope: Construct, id: string, props: JanitorAlertsProps) {
+    super(scope, id);
+    if (props.topic) {
+      this.topic = props.topic;
+    } else {
+      this.key = new kms.Key(this, 'Key', {
+        description: 'tf-lock-janitor: encrypts the alert topic',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // CloudWatch alarms publish to an encrypted topic only if the key lets the service use it.
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: 'tf-lock-janitor',
+        masterKey: this.key,
+        enforceSSL: true,
+      });
+    }
+    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName(CHAT_GUARDRAIL);
+    if (props.slack) {
+      new chatbot.SlackChannelConfiguration(this, 'Slack', {
+        slackChannelConfigurationName: this.chatName('slack'),
+        slackWorkspaceId: props.slack.workspaceId,
+        slackChannelId: props.slack.channelId,
+        notificationTopics: [this.topic],
+        guardrailPolicies: [guardrail],
+      });
+    }
+    if (props.teams) {
+      const role = new iam.Role(this, 'TeamsRole', {
+        description: 'tf-lock-janitor: Teams channel (notifications only)',
+        assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      });
+      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'Teams', {
+        configurationName: this.chatName('teams'),
+        iamRoleArn: role.roleArn,
+        teamId: props.teams.teamId,
+        // CloudFormation wants the id URL-encoded (`19%3A...%40thread.tacv2`), as in the channel link.
+        teamsChannelId: props.teams.channelId.includes('%')
+          ? props.teams.channelId
+          : encodeURIComponent(props.teams.channelId),
+        teamsTenantId: props.teams.tenantId,
+        snsTopicArns: [this.topic.topicArn],
+        guardrailPolicies: [guardrail.managedPolicyArn],
+      });
+    }
+  }
+
+  /** Chat configuration names are unique per account: 1-128 characters of A-Z a-z 0-9 - _. */
+  private chatName(kind: string): string {
+    return `${Names.uniqueResourceName(this, { maxLength: 120, separator: '-', allowedSpecialCharacters: '-_' })}-${kind}`;
+  }
+}

@@ -1,0 +1,123 @@
+import { TimeZone } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import * as z from 'zod';
+import { UsageError } from '../lambda/engine/errors';
+import type { PolicyInput } from '../lambda/engine/policy';
+import type { SlackChannel, TeamsChannel } from './janitor-alerts';
+
+/** The janitor settings a stack reads from CDK context (cdk.json `context`, or `-c key=value`). */
+export type JanitorContext = {
+  /** Raw policy input; LockJanitor validates it with the engine's schema and names any bad field. */
+  readonly policy?: PolicyInput;
+  readonly schedule?: ScheduleExpression;
+  readonly enabled?: boolean;
+  readonly reserveConcurrency?: boolean;
+  readonly alertEmails?: string[];
+  readonly slack?: SlackChannel;
+  readonly teams?: TeamsChannel;
+};
+
+// The patterns CloudFormation enforces for AWS::Chatbot::SlackChannelConfiguration and
+// AWS::Chatbot::MicrosoftTeamsChannelConfiguration.
+const GUID = /^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
+const slackSchema = z.strictObject({
+  workspaceId: z.string().regex(/^[0-9A-Z]{1,255}$/, 'must be the Slack workspace id, such as "T0123ABCD"'),
+  channelId: z.string().regex(/^[A-Za-z0-9]+$/, 'must be the Slack channel id, such as "C0123ABCD"'),
+});
+const teamsSchema = z.strictObject({
+  teamId: z.string().regex(GUID, 'must be the Teams team id, a GUID (the groupId in the channel link)'),
+  channelId: z
+    .string()
+    .regex(
+      /^19(:|%3[aA])\S+(@|%40)thread\.\S+$/,
+      'must be the Teams channel id, such as "19:abc...@thread.tacv2"',
+    ),
+  tenantId: z
+    .string()
+    .regex(GUID, 'must be the Microsoft Entra tenant id, a GUID (tenantId in the channel link)'),
+});
+
+/**
+ * Reads the janitor's context keys: `policy` (object), `schedule` ("rate(15 minutes)" or "cron(...)"),
+ * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `alertEmails` (string[]), `slack`
+ * ({workspaceId, channelId}) and `teams` ({teamId, channelId, tenantId}). Values given with `-c` arrive as
+ * strings, so JSON text, comma-separated lists and "true"/"false" are accepted too.
+ */
+export function readJanitorContext(get: (key: string) => unknown): JanitorContext {
+  return {
+    policy: structured(get('policy'), 'policy') as PolicyInput | undefined,
+    schedule: readSchedule(get('schedule'), get('scheduleTimeZone')),
+    enabled: readBoolean(get('enabled'), 'enabled'),
+    reserveConcurrency: readBoolean(get('reserveConcurrency'), 'reserveConcurrency'),
+    alertEmails: readList(get('alertEmails'), 'alertEmails'),
+    slack: validated(slackSchema, structured(get('slack'), 'slack'), 'slack'),
+    teams: validated(teamsSchema, structured(get('teams'), 'teams'), 'teams'),
+  };
+}
+
+function readSchedule(expression: unknown, timeZone: unknown): ScheduleExpression | undefined {
+  if (expression === undefined) {
+    if (timeZone !== undefined) throw new UsageError('context "scheduleTimeZone": needs a cron "schedule"');
+    return undefined;
+  }
+  if (typeof expression !== 'string' || !/^(rate|cron)\(.+\)$/.test(expression.trim())) {
+    throw new UsageError(
+      `context "schedule": ${JSON.stringify(expression)} is not a schedule; write "rate(15 minutes)" or "cron(0 8 ? * MON-FRI *)"`,
+    );
+  }
+  if (timeZone === undefined) return ScheduleExpression.expression(expression.trim());
+  if (!expression.trim().startsWith('cron(')) {
+    throw new UsageError(
+      'context "scheduleTimeZone": applies only to a cron(...) schedule; rates have no time zone',
+    );
+  }
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone)) {
+    throw new UsageError(
+      `context "scheduleTimeZone": ${JSON.stringify(timeZone)} is not an IANA time zone such as "Europe/Berlin"`,
+    );
+  }
+  return ScheduleExpression.expression(expression.trim(), TimeZone.of(timeZone));
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readBoolean(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new UsageError(`context "${key}": ${JSON.stringify(value)} must be true or false`);
+}
+
+function readList(value: unknown, key: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list =
+    typeof value === 'string' && !value.trim().startsWith('[') ? value.split(',') : structured(value, key);
+  if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
+    throw new UsageError(`context "${key}": must be a list of strings, e.g. ["ops@example.com"]`);
+  }
+  return list.map((v) => v.trim()).filter(Boolean);
+}
+
+/** A context value that should be an object or array: JSON text from `-c` is parsed. */
+function structured(value: unknown, key: string): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (e) {
+    throw new UsageError(`context "${key}": is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function validated<T>(schema: z.ZodType<T>, value: unknown, key: string): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${[key, ...i.path].join('.')}: ${i.message}`);
+  throw new UsageError(`context "${key}" is not valid:\n  - ${problems.join('\n  - ')}`);
+}

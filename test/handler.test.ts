@@ -1,0 +1,153 @@
+import type { Context } from 'aws-lambda';
+import { readConfig } from '../lambda/config';
+import { PolicyError, UsageError } from '../lambda/engine/errors';
+import { countRun } from '../lambda/engine/report';
+import { releaseRequest } from '../lambda/events';
+import { METRIC_NAMES, renderEmf } from '../lambda/metrics';
+
+const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  AWS_REGION: 'eu-west-1',
+  POLICY: '{"mode":"delete"}',
+  ...extra,
+});
+
+describe('configuration from the environment', () => {
+  it('reads the policy, topic and state table, sweeping the own region by default', () => {
+    const config = readConfig(env({ TOPIC_ARN: 'arn:aws:sns:eu-west-1:1:t', STATE_TABLE: 'state' }));
+    expect(config).toMatchObject({
+      regions: ['eu-west-1'],
+      homeRegion: 'eu-west-1',
+      topicArn: 'arn:aws:sns:eu-west-1:1:t',
+      stateTable: 'state',
+      logLevel: 'info',
+    });
+    expect(config.policy.mode).toBe('delete');
+  });
+
+  it.each([
+    [{ POLICY: '{"regions":["eu-west-1","us-east-2"]}' }, ['eu-west-1', 'us-east-2']],
+    [
+      { POLICY: '{"regions":["eu-west-1"]}', REGIONS: 'ap-south-1, eu-north-1' },
+      ['ap-south-1', 'eu-north-1'],
+    ],
+  ])('takes regions from REGIONS, else the policy (%j)', (extra, regions) => {
+    expect(readConfig(env(extra)).regions).toEqual(regions);
+  });
+
+  it.each([
+    ['no POLICY', { POLICY: undefined }, UsageError, /POLICY is not set/],
+    ['POLICY that is not JSON', { POLICY: '{mode:' }, PolicyError, /POLICY is not valid JSON/],
+    ['a bad policy', { POLICY: '{"mode":"purge"}' }, PolicyError, /mode: must be one of/],
+    [
+      'a bad REGIONS',
+      { REGIONS: 'eu-west-1,Frankfurt' },
+      PolicyError,
+      /REGIONS\[1\]: must be an AWS region name/,
+    ],
+    ['no AWS_REGION', { AWS_REGION: undefined }, UsageError, /AWS_REGION is not set/],
+  ])('rejects %s, naming the variable', (_name, extra, type, message) => {
+    expect(() => readConfig(env(extra))).toThrow(type);
+    expect(() => readConfig(env(extra))).toThrow(message);
+  });
+});
+
+describe('events', () => {
+  it('routes {"release": ...} to a release and anything else to a sweep', () => {
+    expect(releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'abc' } })).toEqual({
+      table: 't',
+      lockId: 'b/k',
+      id: 'abc',
+    });
+    expect(releaseRequest({ source: 'tf-lock-janitor.schedule', scheduledTime: 'x' })).toBeUndefined();
+    expect(releaseRequest(null)).toBeUndefined();
+  });
+
+  it('rejects a release request with missing or unknown fields instead of sweeping', () => {
+    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k' } })).toThrow(/release\.id: /);
+    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'x', force: true } })).toThrow(
+      /release: .*"force"/,
+    );
+    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'x', region: 'mars' } })).toThrow(
+      /release\.region: must be an AWS region name/,
+    );
+  });
+});
+
+describe('metrics', () => {
+  it('renders one EMF line with every run count under the function-name dimension', () => {
+    const counts = { ...countRun([], []), locks: 4, stale: 2, deleted: 1, errors: 1 };
+    const line = JSON.parse(renderEmf(counts, 'janitor-fn', 1_700_000_000_000));
+    expect(line._aws).toEqual({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [
+        {
+          Namespace: 'TfLockJanitor',
+          Dimensions: [['FunctionName']],
+          Metrics: METRIC_NAMES.map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    });
+    expect(line).toMatchObject({
+      FunctionName: 'janitor-fn',
+      locks: 4,
+      stale: 2,
+      deleted: 1,
+      errors: 1,
+      changed: 0,
+    });
+  });
+});
+
+describe('the handler', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  /** Invokes a fresh copy of the handler module (a cold start) and captures its stdout lines. */
+  async function coldInvoke(event: unknown): Promise<{ error?: Error; lines: Record<string, unknown>[] }> {
+    const lines: string[] = [];
+    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: string) => {
+      if (fd === 1) lines.push(String(data));
+      return Buffer.byteLength(String(data));
+    }) as typeof fs.writeSync);
+    let error: Error | undefined;
+    try {
+      let mod: typeof import('../lambda/handler') | undefined;
+      jest.isolateModules(() => {
+        mod = require('../lambda/handler');
+      });
+      const context = { awsRequestId: 'req-9', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+      await mod!.handler(event, context);
+    } catch (e) {
+      error = e as Error;
+    } finally {
+      spy.mockRestore();
+    }
+    return {
+      error,
+      lines: lines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    };
+  }
+
+  it('fails the invocation on a bad policy, logging the field with the request id', async () => {
+    Object.assign(process.env, { POLICY: '{"mode":"purge"}' });
+    const { error, lines } = await coldInvoke({});
+    expect(error).toBeInstanceOf(Error);
+    expect(error!.message).toMatch(/mode: must be one of/);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', requestId: 'req-9', message: 'invocation failed' }),
+    ]);
+  });
+
+  it('refuses a release when the policy mode is not delete (the role has no DeleteItem then)', async () => {
+    Object.assign(process.env, { POLICY: '{"mode":"alert"}' });
+    const { error } = await coldInvoke({ release: { table: 't', lockId: 'b/k', id: 'x' } });
+    expect(error!.message).toMatch(/runs in mode "alert", so its role has no dynamodb:DeleteItem/);
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { JanitorStack } from '../lib/janitor-stack';
+
+type Report = { pluginReports: { violations: { ruleName: string; violatingResources: unknown[] }[] }[] };
+type Acknowledged = { id: string; reason: string };
+
+const TEAM = '8a3c1f2e-1b2c-4d5e-9f00-112233445566';
+const TENANT = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Synthesizes with cdk-nag AwsSolutions as bin/app.ts does; returns the findings from validation-report.json. */
+function nag(build: (app: App) => void, context: Record<string, unknown> = {}): string[] {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'janitor-nag-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  build(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: false }));
+  try {
+    app.synth();
+  } catch {
+    // A finding fails synth; the findings are read from the report below either way.
+  }
+  const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as Report;
+  return report.pluginReports.flatMap((p) => p.violations.map((v) => v.ruleName));
+}
+
+function acknowledged(scope: IConstruct): Acknowledged[] {
+  return scope.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
+}
+
+const full = {
+  policy: {
+    mode: 'delete',
+    regions: ['eu-west-1', 'eu-central-1'],
+    tables: { include: ['tf-locks-*', 'ops-lock'] },
+  },
+  schedule: 'cron(0/10 * * * ? *)',
+  scheduleTimeZone: 'Europe/Berlin',
+  alertEmails: ['ops@example.com'],
+  slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+  teams: { teamId: TEAM, channelId: '19:abc123@thread.tacv2', tenantId: TENANT },
+};
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['the default stack', {}],
+    ['a stack with every option', full],
+  ])('finds nothing unacknowledged in %s', (_name, context) => {
+    expect(nag((app) => new JanitorStack(app, 'Janitor'), context)).toEqual([]);
+  });
+
+  it('still reports findings: the check is live, not silenced', () => {
+    const findings = nag((app) => new sns.Topic(new Stack(app, 'Plain'), 'Topic'));
+    expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-SNS3/)]));
+  });
+
+  it('acknowledges only what it must, each with a reason', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...full } });
+    const acks = acknowledged(new JanitorStack(app, 'Janitor'));
+    const table = (name: string, region: string) =>
+      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:${region}:<AWS::AccountId>:table/${name}]`;
+    const expected = [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      table('tf-locks-*', 'eu-west-1'),
+      table('tf-locks-*', 'eu-central-1'),
+      expect.stringMatching(
+        /^AwsSolutions::AwsSolutions-IAM5\[Resource::<JanitorFunction[0-9A-F]+\.Arn>:\*\]$/,
+      ),
+      'AwsSolutions::AwsSolutions-SQS3',
+    ];
+    expect(acks.map((a) => a.id)).toEqual(expect.arrayContaining(expected));
+    expect(acks).toHaveLength(expected.length);
+    for (const { reason } of acks) expect(reason.length).toBeGreaterThan(40);
+  });
+});
