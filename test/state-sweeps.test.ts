@@ -1,0 +1,136 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
+import { hasNews } from '../lambda/engine/message';
+import type { RunReport } from '../lambda/engine/report';
+import type { Notifier } from '../lambda/ports';
+import {
+  createLockTable,
+  createStateTable,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
+import { HOUR, lockAged, MINUTE, NOW, sweepTables } from './support/janitor';
+
+const client = testClient();
+afterAll(() => client.destroy());
+
+const POLICY = {
+  mode: 'delete' as const,
+  minSightings: 3,
+  realertAfter: '1h',
+  rules: [
+    { name: 'ci-plans', match: { operation: 'OperationTypePlan' }, alertAfter: '30m', deleteAfter: '2h' },
+    { name: 'default', match: {}, alertAfter: '1h' },
+  ],
+};
+
+/** A notifier that records what it was given and says it published when there is news. */
+function recorder(): Notifier & { sent: RunReport[] } {
+  const sent: RunReport[] = [];
+  return { sent, notify: async (r) => hasNews(r) && sent.push(r) > 0 };
+}
+
+async function setup() {
+  const prefix = uniqueName('state');
+  const table = `${prefix}-locks`;
+  const stateTable = uniqueName('janitor-state');
+  await createLockTable(client, table);
+  await createStateTable(client, stateTable);
+  return { prefix, table, stateTable, state: new DynamoStateStore(client, stateTable) };
+}
+
+const at = (minutes: number) => new Date(NOW + minutes * MINUTE);
+
+describe('sweeps with the janitor state table (dynalite)', () => {
+  it('counts sightings across runs, deletes at minSightings, and audits the deletion', async () => {
+    const { prefix, table, stateTable, state } = await setup();
+    const lock = lockAged('plan.tfstate', 3 * HOUR);
+    await putItems(client, table, [lock]);
+    const notifier = recorder();
+    const runs = [];
+    for (const minutes of [0, 15, 30]) {
+      runs.push(
+        await sweepTables(client, prefix, POLICY, {
+          state,
+          notifier,
+          now: at(minutes),
+          runId: `run-${minutes}`,
+        }),
+      );
+    }
+    expect(runs.map((r) => `${r.locks[0].sightings}:${r.locks[0].outcome}`)).toEqual([
+      '1:alerted',
+      '2:alerted',
+      '3:deleted',
+    ]);
+    expect(await lockIds(client, table)).toEqual([]);
+    const audit = await listAudit(client, stateTable, 'us-east-1', table);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'deleted',
+        lockId: 'acme/plan.tfstate',
+        info: lock.Info.S,
+        rule: 'ci-plans',
+        runId: 'run-30',
+      }),
+    ]);
+  });
+
+  it('alerts once, stays quiet until realertAfter, then alerts again', async () => {
+    const { prefix, table, state } = await setup();
+    await putItems(client, table, [lockAged('apply.tfstate', 5 * HOUR, 'OperationTypeApply', 'alice@mbp')]);
+    const notifier = recorder();
+    const notified = [];
+    for (const minutes of [0, 15, 30, 75]) {
+      const report = await sweepTables(client, prefix, POLICY, { state, notifier, now: at(minutes) });
+      notified.push(report.locks[0].notify);
+    }
+    expect(notified).toEqual([true, false, false, true]);
+    expect(notifier.sent).toHaveLength(2);
+  });
+
+  it('reports a lock that disappears after an alert as resolved, once', async () => {
+    const { prefix, table, state } = await setup();
+    await putItems(client, table, [
+      lockAged('apply.tfstate', 5 * HOUR, 'OperationTypeApply', 'alice@mbp'),
+      lockAged('young.tfstate', 0),
+    ]);
+    const notifier = recorder();
+    await sweepTables(client, prefix, POLICY, { state, notifier, now: at(0) });
+    // Its owner runs `terraform force-unlock`, and the young lock (never alerted) goes too.
+    for (const lockId of ['acme/apply.tfstate', 'acme/young.tfstate']) {
+      await client.send(new DeleteItemCommand({ TableName: table, Key: { LockID: { S: lockId } } }));
+    }
+    const after = await sweepTables(client, prefix, POLICY, { state, notifier, now: at(15) });
+    expect(after.resolved).toEqual([expect.objectContaining({ table, lockId: 'acme/apply.tfstate' })]);
+    expect(notifier.sent.at(-1)?.resolved).toHaveLength(1);
+    const again = await sweepTables(client, prefix, POLICY, { state, notifier, now: at(30) });
+    expect(again.resolved).toEqual([]);
+    expect(notifier.sent).toHaveLength(2);
+  });
+
+  it('keeps the audit record when the publish fails, and marks the run failed', async () => {
+    const { prefix, table, stateTable, state } = await setup();
+    await putItems(client, table, [lockAged('plan.tfstate', 3 * HOUR)]);
+    const failing: Notifier = {
+      notify: async () => {
+        throw Object.assign(new Error('Topic is disabled'), { name: 'KMSDisabledException' });
+      },
+    };
+    const report = await sweepTables(
+      client,
+      prefix,
+      { ...POLICY, minSightings: 1 },
+      { state, notifier: failing },
+    );
+    expect(report.locks[0].outcome).toBe('deleted');
+    expect(report.counts.errors).toBe(1);
+    expect(report.failures).toEqual(['notification failed: KMSDisabledException: Topic is disabled']);
+    expect(report.notification).toEqual({ sent: false, error: 'KMSDisabledException: Topic is disabled' });
+    expect(await listAudit(client, stateTable, 'us-east-1', table)).toEqual([
+      expect.objectContaining({ action: 'deleted', lockId: 'acme/plan.tfstate', rule: 'ci-plans' }),
+    ]);
+  });
+});
