@@ -25,7 +25,7 @@ export const MAX_POLICY_BYTES = 3072;
 /** How a LockJanitor is configured. Everything has a default; the policy is the one thing to think about. */
 export interface LockJanitorProps {
   /**
-   * The janitor policy of DESIGN.md, checked here with the schema the function checks at cold start.
+   * The janitor policy (README "The policy"), checked here with the schema the function checks at cold start.
    * @default {} - mode "alert", every table, one rule that alerts on locks older than 4h
    */
   readonly policy?: PolicyInput;

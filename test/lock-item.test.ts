@@ -1,7 +1,7 @@
 import { goTimestamp, lockItem, marshalLockInfo } from '../bin/demo/terraform-lock';
 import { classifyItem, describeLockId, parseCreated } from '../lambda/engine/lock-item';
 
-// The realistic item of terraform-lock-facts §1.3, byte for byte.
+// A lock item as Terraform's S3 backend writes it (client.go Lock(), locker.go LockInfo), byte for byte.
 const REAL_INFO =
   '{"ID":"3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513","Operation":"OperationTypeApply","Info":"","Who":"runner@ip-10-0-12-34","Version":"1.9.8","Created":"2025-03-14T09:26:53.589793238Z","Path":"acme-tfstate/env:/staging/network/terraform.tfstate"}';
 const WINDOWS_INFO =

@@ -83,7 +83,7 @@ const resolved: ResolvedReport = {
   id: ID,
 };
 
-/** The Amazon Q Developer custom notification schema (reference/peers-and-needs.md §4.1); returns the problems. */
+/** The Amazon Q Developer custom notification schema (Amazon Q Developer in chat applications, "Custom notifications"); returns the problems. */
 function chatProblems(value: unknown): string[] {
   const chat = value as ChatNotification;
   const problems: string[] = [];

@@ -40,7 +40,7 @@ export type ClassifiedItem = LockItem | DigestItem | UnparseableItem;
 const INFO_FIELDS = ['ID', 'Operation', 'Info', 'Who', 'Version', 'Created', 'Path'] as const;
 
 // Go's time.MarshalJSON: RFC 3339 with 0-9 fractional digits (trailing zeros trimmed) and `Z` for UTC
-// (terraform-lock-facts §1.3). Offsets are accepted for locks written by other tools.
+// (hashicorp/terraform statemgr/locker.go; Go time.Time.MarshalJSON). Offsets are accepted for locks written by other tools.
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses Go's RFC 3339 `Created` to epoch milliseconds (sub-millisecond digits dropped); undefined if malformed. */

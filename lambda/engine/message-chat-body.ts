@@ -6,7 +6,7 @@ import type { ReleaseCommand } from './message-text-lock';
 import type { LockReport, RunReport } from './report';
 
 // Chatbot's per-field limits are undocumented: keep the description a few KB and at most 5 next steps
-// (reference/peers-and-needs.md §4.1).
+// (Amazon Q Developer in chat applications, "Custom notifications").
 const MAX_DESCRIPTION = 3000;
 const MAX_STEPS = 5;
 const MAX_STEP = 400;

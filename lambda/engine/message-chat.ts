@@ -24,7 +24,7 @@ export type ChatNotification = {
   };
 };
 
-// Chatbot's per-field limits are undocumented: keep the title under 100 characters (reference/peers-and-needs.md §4.1).
+// Chatbot's per-field limits are undocumented: keep the title under 100 characters (Amazon Q Developer in chat applications, "Custom notifications").
 const MAX_TITLE = 99;
 
 /**

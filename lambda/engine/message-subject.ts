@@ -1,6 +1,6 @@
 const FALLBACK = 'tf-lock-janitor notification';
 // SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
-// characters long"; some integrations replace non-ASCII subjects (reference/peers-and-needs.md §4.2).
+// characters long"; some integrations replace non-ASCII subjects (SNS Publish API reference).
 const MAX_SUBJECT = 99;
 
 /**

@@ -44,7 +44,7 @@ export function renderMessage(report: RunReport, options: RenderOptions = {}): R
   const chat = renderChat(report, news, counts, release);
   const https = JSON.stringify(chat);
   // MessageStructure=json: the Message is a JSON object with a required string `default`; `email` goes to
-  // e-mail subscribers, `https` to Chatbot's https subscription (reference/peers-and-needs.md §4.1-4.2).
+  // e-mail subscribers, `https` to Chatbot's https subscription (SNS Publish API, MessageStructure; Amazon Q Developer "custom notifications" guide).
   const frame = Buffer.byteLength(JSON.stringify({ default: '', email: '', https }));
   const budgetBytes = Math.floor((MESSAGE_BUDGET_BYTES - frame) / 2);
   const text = renderText(report, news, counts, { budgetBytes, release });

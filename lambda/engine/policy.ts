@@ -82,7 +82,7 @@ const tablesSchema = strictObject({
 
 const DEFAULT_RULES = [{ name: 'default', match: {}, alertAfter: '4h' }];
 
-/** The policy schema of DESIGN.md: used at `cdk synth` and again at Lambda cold start. */
+/** The policy schema (README "The policy"): used at `cdk synth` and again at Lambda cold start. */
 export const policySchema = strictObject({
   mode: z.enum(MODES, { message: 'must be one of "report", "alert", "delete"' }).default('alert'),
   regions: z

@@ -53,7 +53,7 @@ export type RunCounts = {
   errors: number;
 };
 
-/** The run report of DESIGN.md "Interfaces" (the `--json` output and the Lambda's summary). */
+/** The run report (README "The command line") (the `--json` output and the Lambda's summary). */
 export type RunReport = {
   runId: string;
   startedAt: string;
