@@ -10,8 +10,12 @@ export type TableDescription = {
   readonly attributeTypes: Readonly<Record<string, string>>;
 };
 
-/** What a guarded delete did: `changed` when `Info` no longer held the bytes that were judged (or the item is gone). */
-export type DeleteResult = 'deleted' | 'changed';
+/**
+ * What a guarded delete did: `changed` when `Info` no longer held the bytes that were judged (or the item is
+ * gone); `deleted-on-retry` when the condition failed only on an SDK retry, so the first attempt most likely
+ * deleted it and its response was lost: counted and audited as the janitor's deletion.
+ */
+export type DeleteResult = 'deleted' | 'changed' | 'deleted-on-retry';
 
 /** The lock tables of one region (one DynamoDB client). AWS errors other than a failed condition propagate. */
 export interface LockStore {

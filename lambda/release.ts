@@ -2,6 +2,7 @@ import { describeError } from './discovery';
 import { classifyItem } from './engine/lock-item';
 import { countRun, type LockReport, type RunReport } from './engine/report';
 import type { LockStore, Notifier, StateStore } from './ports';
+import { LOST_RESPONSE } from './sweep-table';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
 export type ReleaseRequest = {
@@ -51,7 +52,8 @@ export async function release(req: ReleaseRequest, deps: ReleaseDeps): Promise<R
       `lock ID "${req.id}" does not match the held lock ("${item.info.ID}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
     );
   }
-  if ((await deps.store.deleteIfUnchanged(req.table, req.lockId, item.rawInfo)) === 'changed') {
+  const deleted = await deps.store.deleteIfUnchanged(req.table, req.lockId, item.rawInfo);
+  if (deleted === 'changed') {
     return refuse(
       'changed',
       `the lock ${where} changed between the read and the delete (released or re-taken); nothing deleted`,
@@ -59,7 +61,9 @@ export async function release(req: ReleaseRequest, deps: ReleaseDeps): Promise<R
   }
 
   const nowMs = deps.now.getTime();
-  const reason = `released on request${deps.requestedBy ? ` by ${deps.requestedBy}` : ''}; lock ID matched`;
+  const reason =
+    `released on request${deps.requestedBy ? ` by ${deps.requestedBy}` : ''}; lock ID matched` +
+    (deleted === 'deleted-on-retry' ? `; ${LOST_RESPONSE}` : '');
   const lock: LockReport = {
     region: req.region,
     table: req.table,

@@ -145,8 +145,10 @@ async function deleteLock(
   run: RunState,
 ): Promise<Action> {
   const store = opts.lockStores(table.region);
+  let reason = judgement.reason;
   try {
     const result = await store.deleteIfUnchanged(table.name, item.lockId, item.rawInfo);
+    if (result === 'deleted-on-retry') reason += `; ${LOST_RESPONSE}`;
     if (result === 'changed') {
       run.deletions--;
       return {
@@ -172,7 +174,7 @@ async function deleteLock(
       id: item.info.ID,
       info: item.rawInfo,
       rule: judgement.rule,
-      reason: judgement.reason,
+      reason,
       runId: opts.runId,
       at: opts.now.toISOString(),
     });
@@ -181,5 +183,9 @@ async function deleteLock(
       `the audit record of the deletion of ${table.name} ${item.lockId} (ID ${item.info.ID}, Info ${item.rawInfo}) could not be written: ${describeError(e)}`,
     );
   }
-  return { outcome: 'deleted', reason: judgement.reason, notify: true };
+  return { outcome: 'deleted', reason, notify: true };
 }
+
+/** Why a delete whose condition failed only on a retry is taken as this run's own deletion. */
+export const LOST_RESPONSE =
+  "the first delete attempt's response was lost and the retry found the lock gone: taken as this run's deletion";

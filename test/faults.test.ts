@@ -486,13 +486,10 @@ describe('the state store failing', () => {
 });
 
 describe('a lost response', () => {
-  // BUG (reported to the lead): DynamoDB applied the guarded delete, the response was lost (a connection
-  // reset, or a 500 that "may or may not have succeeded"), the SDK retried, and the retry's condition failed
-  // because the item is gone. DynamoLockStore.deleteIfUnchanged returns 'changed', so the run reports the lock
-  // as "changed ... kept", writes no audit record and counts no deletion, though the janitor deleted it
-  // (README safety invariant 6). Remove `.failing` once the lock store treats a failed condition after a retried
-  // attempt as the janitor's own deletion.
-  it.failing('reports and audits a deletion whose response was lost and whose retry found the lock gone', async () => {
+  // DynamoDB applied the guarded delete but the response was lost (a connection reset, or a 500 that "may or
+  // may not have succeeded"); the SDK retried and the retry's condition failed because the item is gone. The
+  // lock store reports `deleted-on-retry`, so the run counts and audits it as its own deletion (invariant 6).
+  it('reports and audits a deletion whose response was lost and whose retry found the lock gone', async () => {
     const prefix = uniqueName('lost');
     const table = `${prefix}-a`;
     await createReadyLockTable(client, table);

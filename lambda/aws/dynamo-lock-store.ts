@@ -108,7 +108,10 @@ export class DynamoLockStore implements LockStore {
         e instanceof ConditionalCheckFailedException ||
         (e as Error).name === 'ConditionalCheckFailedException'
       ) {
-        return 'changed';
+        // A condition that fails on a retry: the first attempt may have been applied and its response lost
+        // (a reset connection, a 500 that "may or may not have succeeded").
+        const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        return attempts > 1 ? 'deleted-on-retry' : 'changed';
       }
       throw e;
     }

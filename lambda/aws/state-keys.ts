@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Sighting } from '../engine/judge';
 import type { AuditRecord, LockKey } from '../ports';
@@ -52,18 +53,30 @@ export function auditKey(record: AuditRecord): StateItem {
   return { pk: { S: auditPk(record.region, record.table) }, sk: { S: `${record.at}#${sha256(content)}` } };
 }
 
-/** The audit item: its key and every record field as a string attribute; no `expiresAt` (kept forever). */
+// A DynamoDB item is at most 400 KB (names and values). A lock item near that limit leaves no room for the
+// audit record's other fields, so such an `Info` is kept gzip-compressed instead (`infoGz`, type B).
+const MAX_PLAIN_INFO_BYTES = 300 * 1024;
+
+/**
+ * The audit item: its key and every record field as a string attribute; no `expiresAt` (kept forever).
+ * An `Info` over 300 KB is stored gzip-compressed in `infoGz`, so any lock DynamoDB can hold can be audited.
+ */
 export function toAuditItem(record: AuditRecord): StateItem {
   const item = auditKey(record);
   for (const f of AUDIT_FIELDS) item[f] = { S: record[f] };
+  if (Buffer.byteLength(record.info, 'utf8') > MAX_PLAIN_INFO_BYTES) {
+    delete item.info;
+    item.infoGz = { B: gzipSync(record.info) };
+  }
   return item;
 }
 
 /** The record an audit item holds; undefined when a field is missing or the action unknown. */
 export function fromAuditItem(item: StateItem): AuditRecord | undefined {
   const values: Record<string, string> = {};
+  const gz = item.infoGz?.B;
   for (const f of AUDIT_FIELDS) {
-    const value = item[f]?.S;
+    const value = f === 'info' && gz ? gunzipSync(gz).toString('utf8') : item[f]?.S;
     if (value === undefined) return undefined;
     values[f] = value;
   }
