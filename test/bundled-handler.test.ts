@@ -8,8 +8,15 @@ import { App } from 'aws-cdk-lib';
 import type { Context } from 'aws-lambda';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
 import { JanitorStack } from '../lib/janitor-stack';
-import { allItems, createStateTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
-import { createReadyLockTable } from './support/terraform-client';
+import {
+  allItems,
+  createLockTable,
+  createStateTable,
+  endpoint,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
 
 type Resource = { Type: string; Properties: unknown; Metadata?: Record<string, unknown> };
 type FunctionResource = {
@@ -112,8 +119,8 @@ describe('the bundled handler', () => {
       who: 'bob@laptop',
       createdMs: now - 48 * HOUR,
     });
-    await createReadyLockTable(client, lockTable);
-    await createReadyLockTable(client, otherTable);
+    await createLockTable(client, lockTable);
+    await createLockTable(client, otherTable);
     await createStateTable(client, stateTable);
     await putItems(client, lockTable, [stale, fresh, digestItem('tf-state', 'app.tfstate')]);
     await putItems(client, otherTable, [elsewhere]);

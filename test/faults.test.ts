@@ -16,10 +16,9 @@ import { SnsNotifier } from '../lambda/aws/sns-notifier';
 import type { PolicyInput } from '../lambda/engine/policy';
 import { hasErrors, type RunReport } from '../lambda/engine/report';
 import type { Notifier, StateStore } from '../lambda/ports';
-import { endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { type Fault, type FaultProxy, type ProxiedCall, startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, MINUTE, sweepTables, withOverrides } from './support/janitor';
-import { createReadyLockTable } from './support/terraform-client';
 
 const client = testClient();
 afterAll(() => client.destroy());
@@ -114,7 +113,7 @@ const STALE = 6;
 async function seedTables(prefix: string, names: readonly string[]): Promise<string[]> {
   const tables = names.map((n) => `${prefix}-${n}`);
   for (const table of tables) {
-    await createReadyLockTable(client, table);
+    await createLockTable(client, table);
     await putItems(client, table, [
       ...Array.from({ length: STALE }, (_, i) => lockAged(`stale-${i}.tfstate`, 3 * HOUR)),
       lockAged('fresh.tfstate', 10 * MINUTE),
@@ -492,7 +491,7 @@ describe('a lost response', () => {
   it('reports and audits a deletion whose response was lost and whose retry found the lock gone', async () => {
     const prefix = uniqueName('lost');
     const table = `${prefix}-a`;
-    await createReadyLockTable(client, table);
+    await createLockTable(client, table);
     await putItems(client, table, [lockAged('stale.tfstate', 3 * HOUR)]);
     const retrying = new DynamoDBClient({
       endpoint: endpoint(),

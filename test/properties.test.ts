@@ -10,9 +10,8 @@ import { classifyItem, type LockInfo, type RawItem } from '../lambda/engine/lock
 import { MODES, type PolicyInput, parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
 import type { RunReport } from '../lambda/engine/report';
 import type { AuditRecord, LockStore, Notifier, StateStore } from '../lambda/ports';
-import { allItems, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import { allItems, createLockTable, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { HOUR, NOW, sweepTables, withOverrides } from './support/janitor';
-import { createReadyLockTable } from './support/terraform-client';
 
 const client = testClient();
 afterAll(() => client.destroy());
@@ -457,7 +456,7 @@ async function freshTable(
 ): Promise<{ prefix: string; table: string; stored: RawItem[] }> {
   const prefix = `${uniqueName('prop')}-${++tables}`;
   const table = `${prefix}-t`;
-  await createReadyLockTable(client, table);
+  await createLockTable(client, table);
   await putItems(client, table, items);
   return { prefix, table, stored: await allItems(client, table) };
 }
@@ -539,7 +538,7 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           const prefix = `${uniqueName('prop-cap')}-${++tables}`;
           const names = perTable.map((_, i) => `${prefix}-${i}`);
           for (const [i, n] of perTable.entries()) {
-            await createReadyLockTable(client, names[i]);
+            await createLockTable(client, names[i]);
             await putItems(
               client,
               names[i],

@@ -4,14 +4,9 @@ import type { RawItem } from '../lambda/engine/lock-item';
 import type { PolicyInput } from '../lambda/engine/policy';
 import type { RunReport } from '../lambda/engine/report';
 import type { DeleteResult } from '../lambda/ports';
-import { lockIds, testClient, uniqueName } from './support/dynamo';
+import { createLockTable, lockIds, testClient, uniqueName } from './support/dynamo';
 import { sweepTables, withOverrides } from './support/janitor';
-import {
-  createReadyLockTable,
-  newLockInfo,
-  TerraformClient,
-  type UnlockResult,
-} from './support/terraform-client';
+import { newLockInfo, TerraformClient, type UnlockResult } from './support/terraform-client';
 
 const client = testClient();
 const terraform = new TerraformClient(client);
@@ -159,7 +154,7 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
   }
 
   beforeAll(async () => {
-    for (const t of tables) await createReadyLockTable(client, t);
+    for (const t of tables) await createLockTable(client, t);
     await Promise.all([janitor(), ...Array.from({ length: CLIENTS }, (_, n) => terraformClient(n))]);
     runs.forEach((run, r) => {
       for (const d of run.deletes)
@@ -263,7 +258,7 @@ describe('deterministic interleavings', () => {
   it('does not delete a lock released and re-taken after the read: the new holder keeps it', async () => {
     const prefix = uniqueName('retaken');
     const table = `${prefix}-t`;
-    await createReadyLockTable(client, table);
+    await createLockTable(client, table);
     const lockId = 'acme/app.tfstate';
     const first = newLockInfo(lockId);
     expect(await terraform.lock(table, lockId, first.info)).toBe(true);
@@ -289,7 +284,7 @@ describe('deterministic interleavings', () => {
   it('lets exactly one of two runs that read the same lock delete it; the other reports it changed', async () => {
     const prefix = uniqueName('twice');
     const table = `${prefix}-t`;
-    await createReadyLockTable(client, table);
+    await createLockTable(client, table);
     const lockId = 'acme/app.tfstate';
     const held = newLockInfo(lockId);
     expect(await terraform.lock(table, lockId, held.info)).toBe(true);
@@ -322,7 +317,7 @@ describe('deterministic interleavings', () => {
     // lock stale, which only a too-short deleteAfter allows.
     const prefix = uniqueName('gap');
     const table = `${prefix}-t`;
-    await createReadyLockTable(client, table);
+    await createLockTable(client, table);
     const lockId = 'acme/app.tfstate';
     const live = newLockInfo(lockId);
     const next = newLockInfo(lockId);

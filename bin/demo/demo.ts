@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  TagResourceCommand,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../../lambda/aws/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/aws/memory-state-store';
 import { hasNews, type RenderedMessage, renderMessage } from '../../lambda/engine/message';
@@ -15,6 +10,7 @@ import { sweep } from '../../lambda/sweep';
 import { renderReport } from '../format';
 import { DEMO_POLICY, demoItems, LOCK_TABLE, OTHER_TABLE } from './demo-data';
 import { startDynalite } from './local-dynamo';
+import { createTableReady, LOCK_TABLE_SCHEMA } from './tables';
 
 const REGION = 'us-east-1';
 const SCHEDULE_MS = 15 * 60_000;
@@ -86,37 +82,22 @@ class CapturingNotifier implements Notifier {
 }
 
 async function seed(client: DynamoDBClient, nowMs: number): Promise<void> {
-  const lockKey = {
-    AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' as const }],
-    KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' as const }],
-  };
-  await client.send(
-    new CreateTableCommand({ TableName: LOCK_TABLE, BillingMode: 'PAY_PER_REQUEST', ...lockKey }),
-  );
-  const ignored = await client.send(
-    new CreateTableCommand({
-      TableName: 'sandbox-terraform-locks',
-      BillingMode: 'PAY_PER_REQUEST',
-      ...lockKey,
-    }),
-  );
+  await createTableReady(client, { TableName: LOCK_TABLE, ...LOCK_TABLE_SCHEMA });
+  const ignored = await createTableReady(client, {
+    TableName: 'sandbox-terraform-locks',
+    ...LOCK_TABLE_SCHEMA,
+  });
   await client.send(
     new TagResourceCommand({
-      ResourceArn: ignored.TableDescription!.TableArn!,
+      ResourceArn: ignored,
       Tags: [{ Key: 'tf-lock-janitor:ignore', Value: 'true' }],
     }),
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: OTHER_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
-    }),
-  );
-  await client.send(
-    new BatchWriteItemCommand({
-      RequestItems: { [LOCK_TABLE]: demoItems(nowMs).map((Item) => ({ PutRequest: { Item } })) },
-    }),
-  );
+  await createTableReady(client, {
+    TableName: OTHER_TABLE,
+    AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+  });
+  const requests = demoItems(nowMs).map((Item) => ({ PutRequest: { Item } }));
+  await client.send(new BatchWriteItemCommand({ RequestItems: { [LOCK_TABLE]: requests } }));
 }

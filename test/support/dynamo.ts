@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createTableReady, LOCK_TABLE_SCHEMA } from '../../bin/demo/tables';
 import type { RawItem } from '../../lambda/engine/lock-item';
 
 /** The dynalite that jest's globalSetup started. */
@@ -32,35 +32,24 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Creates a table with Terraform's lock schema: one hash key `LockID` of type S. */
-export async function createLockTable(client: DynamoDBClient, name: string): Promise<string> {
-  const out = await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' }],
-    }),
-  );
-  return out.TableDescription!.TableArn!;
+/** Creates a table with Terraform's lock schema (one hash key `LockID` of type S), ready for writes. */
+export function createLockTable(client: DynamoDBClient, name: string): Promise<string> {
+  return createTableReady(client, { TableName: name, ...LOCK_TABLE_SCHEMA });
 }
 
-/** Creates a janitor state table as the stack does: `pk` and `sk`, both S. */
+/** Creates a janitor state table as the stack does (`pk` and `sk`, both S), ready for writes. */
 export async function createStateTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTableReady(client, {
+    TableName: name,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  });
 }
 
 /** Writes items 25 at a time (BatchWriteItem), retrying what the engine leaves unprocessed. */

@@ -1,28 +1,12 @@
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { goTimestamp, marshalLockInfo, newLockId } from '../../bin/demo/terraform-lock';
 import type { LockInfo } from '../../lambda/engine/lock-item';
-import { createLockTable } from './dynamo';
-
-/**
- * Creates a lock table and waits until it is ACTIVE. dynalite answers writes to a CREATING table with
- * ResourceNotFoundException, and under load its "instant" creation can take a few event-loop turns.
- */
-export async function createReadyLockTable(client: DynamoDBClient, name: string): Promise<string> {
-  const arn = await createLockTable(client, name);
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return arn;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`table ${name} did not become ACTIVE`);
-}
 
 /**
  * What Terraform's Unlock() found and did. `released` carries the `Info` its unconditional DeleteItem removed:
