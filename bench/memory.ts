@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { type Stats, stats } from './stats';
+
+const run = promisify(execFile);
+
+/** What one fresh-process sweep reported (see `sweep-child.ts`). */
+export type ChildSweep = {
+  readonly items: number;
+  readonly locks: number;
+  readonly errors: number;
+  readonly sweepMs: number;
+  readonly sweepCpuMs: number;
+  readonly rssBeforeMB: number;
+  readonly peakRssSampledMB: number;
+  readonly peakHeapUsedMB: number;
+  readonly maxRssMB: number;
+};
+
+export type MemoryFigures = {
+  readonly kind: ChildKind;
+  readonly items: number;
+  readonly maxRssMB: Stats;
+  readonly peakHeapUsedMB: Stats;
+  readonly rssBeforeMB: Stats;
+  readonly sweepMs: Stats;
+  readonly sweepCpuMs: Stats;
+};
+
+/** What a child runs: the whole sweep, or only the bare Scan (to tell the engine's memory from the SDK's). */
+export type ChildKind = 'sweep' | 'scan';
+
+/** Runs the bundled sweep child `reps` times, each in a fresh node process, against `endpoint`. */
+async function childSweeps(
+  childJs: string,
+  endpoint: string,
+  table: string,
+  nowMs: number,
+  reps: number,
+  kind: ChildKind = 'sweep',
+): Promise<ChildSweep[]> {
+  const results: ChildSweep[] = [];
+  for (let i = 0; i < reps; i++) {
+    const { stdout } = await run(process.execPath, [childJs, endpoint, table, String(nowMs), kind], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as ChildSweep;
+    if (result.errors) throw new Error(`the sweep child reported ${result.errors} errors`);
+    results.push(result);
+  }
+  return results;
+}
+
+/** Peak memory of a fresh-process sweep of a table of `items` items. */
+export async function memoryFigures(
+  childJs: string,
+  endpoint: string,
+  table: string,
+  items: number,
+  nowMs: number,
+  reps: number,
+  kind: ChildKind = 'sweep',
+): Promise<MemoryFigures> {
+  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, kind);
+  for (const r of runs) {
+    if (r.items !== items) throw new Error(`the sweep child read ${r.items} items, expected ${items}`);
+  }
+  const of = (f: (r: ChildSweep) => number) => stats(runs.map(f));
+  return {
+    kind,
+    items,
+    maxRssMB: of((r) => r.maxRssMB),
+    peakHeapUsedMB: of((r) => r.peakHeapUsedMB),
+    rssBeforeMB: of((r) => r.rssBeforeMB),
+    sweepMs: of((r) => r.sweepMs),
+    sweepCpuMs: of((r) => r.sweepCpuMs),
+  };
+}

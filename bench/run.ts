@@ -1,0 +1,97 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { measureAccount } from './account';
+import { compareBundles } from './bundle';
+import { bundleSweepChild, scratchDir } from './child-bundle';
+import { lockTableItems } from './fixture';
+import { describeMachine } from './machine';
+import { type ChildKind, memoryFigures } from './memory';
+import { withCpuProfile } from './profile';
+import { renderSummary } from './report';
+import { since } from './stats';
+import { type SweepVsScan, sweepVsScan } from './sweep-vs-scan';
+import { type SeededTable, withSeededTable } from './tables';
+
+/** Sizes and repetitions; each can be changed from the environment. */
+const config = {
+  items: envInt('BENCH_N', 100_000),
+  reps: envInt('BENCH_REPS', 11),
+  memoryReps: envInt('BENCH_MEMORY_REPS', 3),
+  initReps: envInt('BENCH_INIT_REPS', 15),
+  coldReps: envInt('BENCH_COLD_REPS', 5),
+  states: envInt('BENCH_STATES', 1_000),
+  /** 1: record a CPU profile of the sweep-vs-scan phase to bench/results/sweep-vs-scan.cpuprofile. */
+  profile: envInt('BENCH_PROFILE', 0, 0),
+};
+/** Share of states locked at a run in the cost scenario. */
+const LOCKED_SHARE = 0.015;
+const RESULTS = path.join(__dirname, 'results');
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const log = (text: string) => process.stderr.write(`[${(since(t0) / 1000).toFixed(0)} s] ${text}\n`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  await mkdir(RESULTS, { recursive: true });
+  const machine = await describeMachine();
+  const scratch = await scratchDir();
+  try {
+    log(`bundling; ${config.initReps} cold requires of each bundle`);
+    const bundles = await compareBundles(scratch, config.initReps);
+    const childJs = await bundleSweepChild(scratch);
+    const nowMs = Date.now();
+    const memory = async (t: SeededTable) => {
+      const of = (kind: ChildKind) =>
+        memoryFigures(childJs, t.engine.endpoint, t.table, t.items, nowMs, config.memoryReps, kind);
+      return { memory: await of('sweep'), scanMemory: await of('scan') };
+    };
+
+    log(`${config.items} items: seed, sweep vs scan ×${config.reps}, memory ×${config.memoryReps}`);
+    let profile = '';
+    const big = await withSeededTable('locks-big', lockTableItems(config.items, nowMs), async (t) => {
+      const measure = () => sweepVsScan(t.client, t.engine, t.table, t.items, nowMs, config.reps);
+      let figures: SweepVsScan;
+      if (config.profile) {
+        [figures, profile] = await withCpuProfile(path.join(RESULTS, 'sweep-vs-scan.cpuprofile'), measure);
+      } else {
+        figures = await measure();
+      }
+      return { seedMs: t.seedMs, sweepVsScan: figures, ...(await memory(t)) };
+    });
+
+    const smallItems = Math.round(config.items / 10);
+    log(`${smallItems} items: memory ×${config.memoryReps}`);
+    const small = await withSeededTable('locks-small', lockTableItems(smallItems, nowMs), memory);
+
+    log(`an account of ${config.states} states: ${config.coldReps} cold runs of the bundled handler`);
+    const account = await measureAccount(
+      scratch,
+      bundles.handler.js,
+      config.states,
+      LOCKED_SHARE,
+      config.coldReps,
+      nowMs,
+    );
+
+    const results = { machine, config, benchSeconds: since(t0) / 1000, bundles, big, small, account };
+    process.stdout.write(`${renderSummary(results)}\n`);
+    if (profile) process.stdout.write(`\nSelf time during sweep vs scan (CPU profile):\n${profile}\n`);
+    await writeFile(path.join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    await scratch.dispose();
+  }
+}
+
+function envInt(name: string, fallback: number, min = 1): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name}="${text}" must be a whole number ≥ ${min}`);
+  }
+  return value;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

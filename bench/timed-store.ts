@@ -1,0 +1,55 @@
+import type { RawItem } from '../lambda/engine/lock-item';
+import type { DeleteResult, LockStore, TableDescription } from '../lambda/ports';
+import { since } from './stats';
+
+/**
+ * A lock store that adds up the wall time spent in discovery (ListTables, DescribeTable, ListTagsOfResource).
+ * dynalite 4.0.0 answers ListTables and ListTagsOfResource by walking every item of every table (its prefixed
+ * sub-databases filter one shared key stream), so there they cost O(items) rather than one round trip.
+ */
+export class TimedLockStore implements LockStore {
+  discoveryMs = 0;
+
+  constructor(private readonly inner: LockStore) {}
+
+  get region(): string {
+    return this.inner.region;
+  }
+
+  async *listTables(): AsyncIterable<string> {
+    const names: string[] = [];
+    await this.time(async () => {
+      for await (const name of this.inner.listTables()) names.push(name);
+    });
+    yield* names;
+  }
+
+  describeTable(name: string): Promise<TableDescription> {
+    return this.time(() => this.inner.describeTable(name));
+  }
+
+  listTags(arn: string): Promise<Record<string, string> | undefined> {
+    return this.time(() => this.inner.listTags(arn));
+  }
+
+  scan(table: string): AsyncIterable<readonly RawItem[]> {
+    return this.inner.scan(table);
+  }
+
+  getItem(table: string, lockId: string): Promise<RawItem | undefined> {
+    return this.inner.getItem(table, lockId);
+  }
+
+  deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult> {
+    return this.inner.deleteIfUnchanged(table, lockId, rawInfo);
+  }
+
+  private async time<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.discoveryMs += since(t0);
+    }
+  }
+}
