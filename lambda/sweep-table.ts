@@ -1,3 +1,4 @@
+import { mapBounded } from './bounded';
 import type { LockTable } from './discovery';
 import { describeError } from './discovery';
 import { type Judgement, judge, type Sighting } from './engine/judge';
@@ -15,6 +16,9 @@ export type RunState = {
   readonly failures: string[];
 };
 
+/** Locks of one page handled at once: their state-table writes and deletes overlap. */
+const LOCKS_AT_ONCE = 8;
+
 /** True when the caller's time budget is spent. */
 export function outOfTime(opts: SweepOptions): boolean {
   return opts.remainingMs !== undefined && opts.remainingMs() <= 0;
@@ -30,6 +34,7 @@ export async function sweepTable(
   const store = opts.lockStores(table.region);
   try {
     for await (const page of store.scan(table.name)) {
+      const locks: LockItem[] = [];
       for (const raw of page) {
         report.items++;
         const item = classifyItem(raw);
@@ -46,11 +51,14 @@ export async function sweepTable(
             { region: table.region, table: table.name, lockId: item.lockId, problem: item.problem },
             'unparseable item',
           );
-        } else {
-          report.locks++;
-          run.locks.push(await handleLock(opts, table, item, run));
-        }
+        } else locks.push(item);
       }
+      // A page's locks are judged and acted on a few at a time (state-table writes, deletes); the report keeps
+      // the scan order. The deletion cap is reserved synchronously in act(), so it holds across them.
+      report.locks += locks.length;
+      run.locks.push(
+        ...(await mapBounded(locks, LOCKS_AT_ONCE, (item) => handleLock(opts, table, item, run))),
+      );
       if (outOfTime(opts)) {
         const error = `stopped before the time limit after ${report.items} items; the rest of the table was not read this run`;
         return { ...report, error, complete: false };

@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DescribeTableCommand,
@@ -7,6 +8,7 @@ import {
   ListTablesCommand,
   ListTagsOfResourceCommand,
   ScanCommand,
+  type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../engine/lock-item';
 import type { DeleteResult, LockStore, TableDescription } from '../ports';
@@ -67,19 +69,33 @@ export class DynamoLockStore implements LockStore {
   }
 
   async *scan(table: string): AsyncIterable<readonly RawItem[]> {
-    let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: table,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-          Limit: this.pageSize,
-        }),
-      );
+    // The next page is requested before this one is handed over, so reading overlaps judging.
+    let next = this.scanPage(table, undefined);
+    while (true) {
+      const page = await next;
+      const start = page.LastEvaluatedKey;
+      if (start) next = this.scanPage(table, start);
       yield (page.Items ?? []) as RawItem[];
-      start = page.LastEvaluatedKey;
-    } while (start);
+      if (!start) return;
+    }
+  }
+
+  private scanPage(
+    table: string,
+    start: Record<string, AttributeValue> | undefined,
+  ): Promise<ScanCommandOutput> {
+    const page = this.client.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        Limit: this.pageSize,
+      }),
+    );
+    // A consumer that stops early (time limit, failure) never awaits the prefetched page: keep its
+    // rejection from becoming an unhandled one. Awaiting it still throws.
+    page.catch(() => undefined);
+    return page;
   }
 
   async getItem(table: string, lockId: string): Promise<RawItem | undefined> {
