@@ -5,7 +5,8 @@ import { type BuildOptions, build } from 'esbuild';
 
 /**
  * The esbuild options the stack's NodejsFunction passes (lib/janitor-function.ts `bundling`): bundle, minify,
- * node platform, target node24, CommonJS, `mainFields: ['module', 'main']`, nothing external; the stack adds a
+ * node platform, target node24, CommonJS, `mainFields: ['module', 'main']`, nothing external, the env-only
+ * credential provider aliased in; the stack adds a
  * linked source map without sources content (`sourceMap: true, sourcesContent: false`).
  */
 export const LAMBDA_BUILD: BuildOptions = {
@@ -16,6 +17,10 @@ export const LAMBDA_BUILD: BuildOptions = {
   format: 'cjs',
   mainFields: ['module', 'main'],
   external: [],
+  // As the stack does: Lambda's credentials come from the environment, so only that provider is bundled.
+  alias: {
+    '@aws-sdk/credential-provider-node': path.join(__dirname, '..', 'lambda', 'aws', 'env-credentials.ts'),
+  },
   logLevel: 'warning',
 };
 

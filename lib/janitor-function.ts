@@ -11,6 +11,9 @@ import type { Policy } from '../lambda/engine/policy';
 import { acknowledge, wildcardResourceId } from './nag';
 import { lockTableActions, tableNamePatterns } from './table-access';
 
+/** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
+const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'aws', 'env-credentials.ts');
+
 /** What the janitor function needs; LockJanitor fills every value. */
 export interface JanitorFunctionProps {
   /** The validated policy: it decides which tables the role may read and whether it may delete. */
@@ -68,6 +71,8 @@ export class JanitorFunction extends Construct {
         target: 'node24',
         format: OutputFormat.CJS,
         externalModules: [],
+        // Lambda provides credentials in the environment: only that provider is bundled (543 KB -> 426 KB).
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': ENV_CREDENTIALS },
         forceDockerBundling: false,
       },
     });
