@@ -40,7 +40,8 @@ let shell: Shell | undefined;
 function coldStart(): Shell {
   const config = readConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const dynamo = perRegion((region) => new DynamoDBClient({ region }));
+  // Throttling is retried with backoff (6 attempts) before a table is reported as failed.
+  const dynamo = perRegion((region) => new DynamoDBClient({ region, maxAttempts: 6 }));
   const lockStore = perRegion((region) => new DynamoLockStore(dynamo(region), region));
   const state = config.stateTable
     ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
