@@ -108,8 +108,15 @@ describe('the handler', () => {
   /** Invokes a fresh copy of the handler module (a cold start) and captures its stdout lines. */
   async function coldInvoke(event: unknown): Promise<{ error?: Error; lines: Record<string, unknown>[] }> {
     const lines: string[] = [];
-    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: string) => {
-      if (fd === 1) lines.push(String(data));
+    const realWriteSync = fs.writeSync;
+    // Only stdout is captured: jest itself writes its transform cache with writeSync on other descriptors.
+    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((
+      fd: number,
+      data: string,
+      ...rest: never[]
+    ) => {
+      if (fd !== 1) return realWriteSync(fd, data, ...rest);
+      lines.push(String(data));
       return Buffer.byteLength(String(data));
     }) as typeof fs.writeSync);
     let error: Error | undefined;
