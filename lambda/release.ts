@@ -1,8 +1,8 @@
+import { LOST_RESPONSE } from './act';
 import { describeError } from './discovery';
 import { classifyItem } from './engine/lock-item';
 import { countRun, type LockReport, type RunReport } from './engine/report';
 import type { LockStore, Notifier, StateStore } from './ports';
-import { LOST_RESPONSE } from './sweep-table';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
 export type ReleaseRequest = {
