@@ -12,13 +12,15 @@ export type HandlerConfig = {
   readonly topicArn?: string;
   /** The janitor's state table; unset = memory that lasts only while the sandbox stays warm. */
   readonly stateTable?: string;
+  /** `RELEASE_ALLOWED=true`: the role may delete in every mode, so single-lock releases are served. */
+  readonly releaseAllowed: boolean;
   readonly functionName: string;
   readonly logLevel: string;
 };
 
 /**
  * Reads and validates the environment: `POLICY` (JSON, the same schema as `cdk synth`), `REGIONS`
- * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `LOG_LEVEL`. Throws PolicyError or UsageError
+ * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `RELEASE_ALLOWED`, `LOG_LEVEL`. Throws PolicyError or UsageError
  * naming the variable and what would be valid.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
@@ -35,6 +37,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): H
     homeRegion,
     topicArn: nonEmpty(env.TOPIC_ARN),
     stateTable: nonEmpty(env.STATE_TABLE),
+    releaseAllowed: env.RELEASE_ALLOWED === 'true',
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
   };

@@ -97,10 +97,10 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
 
 async function releaseOnce(s: Shell, req: ReleaseRequest, context: Context): Promise<HandlerResult> {
   const { config, logger } = s;
-  if (config.policy.mode !== 'delete') {
+  if (config.policy.mode !== 'delete' && !config.releaseAllowed) {
     throw new UsageError(
       `The janitor runs in mode "${config.policy.mode}", so its role has no dynamodb:DeleteItem; ` +
-        'set the policy mode to "delete" to release through the Lambda, or run `tf-lock-janitor release` with your own credentials',
+        'deploy it with -c allowRelease=true (or policy mode "delete") to release through the Lambda, or run `tf-lock-janitor release` with your own credentials',
     );
   }
   const region = req.region ?? config.homeRegion;

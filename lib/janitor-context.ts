@@ -12,6 +12,7 @@ export type JanitorContext = {
   readonly schedule?: ScheduleExpression;
   readonly enabled?: boolean;
   readonly reserveConcurrency?: boolean;
+  readonly allowRelease?: boolean;
   readonly alertEmails?: string[];
   readonly slack?: SlackChannel;
   readonly teams?: TeamsChannel;
@@ -39,7 +40,7 @@ const teamsSchema = z.strictObject({
 
 /**
  * Reads the janitor's context keys: `policy` (object), `schedule` ("rate(15 minutes)" or "cron(...)"),
- * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `alertEmails` (string[]), `slack`
+ * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `allowRelease`, `alertEmails` (string[]), `slack`
  * ({workspaceId, channelId}) and `teams` ({teamId, channelId, tenantId}). Values given with `-c` arrive as
  * strings, so JSON text, comma-separated lists and "true"/"false" are accepted too.
  */
@@ -49,6 +50,7 @@ export function readJanitorContext(get: (key: string) => unknown): JanitorContex
     schedule: readSchedule(get('schedule'), get('scheduleTimeZone')),
     enabled: readBoolean(get('enabled'), 'enabled'),
     reserveConcurrency: readBoolean(get('reserveConcurrency'), 'reserveConcurrency'),
+    allowRelease: readBoolean(get('allowRelease'), 'allowRelease'),
     alertEmails: readList(get('alertEmails'), 'alertEmails'),
     slack: validated(slackSchema, structured(get('slack'), 'slack'), 'slack'),
     teams: validated(teamsSchema, structured(get('teams'), 'teams'), 'teams'),

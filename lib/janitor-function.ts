@@ -27,6 +27,8 @@ export interface JanitorFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** undefined = no reservation. */
   readonly reservedConcurrency?: number;
+  /** DeleteItem on the lock tables in every mode, for single-lock releases. */
+  readonly allowRelease: boolean;
 }
 
 /** The janitor's Lambda function, its log group and a role that holds only what a run needs. */
@@ -59,6 +61,7 @@ export class JanitorFunction extends Construct {
         POLICY: props.policyJson,
         STATE_TABLE: props.stateTable.tableName,
         TOPIC_ARN: props.topic.topicArn,
+        ...(props.allowRelease ? { RELEASE_ALLOWED: 'true' } : {}),
         // sourceMap does not set this in aws-cdk-lib 2.276.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -99,7 +102,11 @@ export class JanitorFunction extends Construct {
       ),
     );
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'LockTables', actions: lockTableActions(policy), resources: tableArns }),
+      new iam.PolicyStatement({
+        sid: 'LockTables',
+        actions: lockTableActions(policy, props.allowRelease),
+        resources: tableArns,
+      }),
     );
     stateTable.grantReadWriteData(this.role);
     this.role.addToPrincipalPolicy(

@@ -63,6 +63,14 @@ export interface LockJanitorProps {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+  /**
+   * Let the function release single locks (`{"release": ...}`) whatever the policy mode, by granting it
+   * `dynamodb:DeleteItem` on the lock tables in every mode. Sweeps still delete only in mode `delete` (the
+   * engine's mode ceiling); people then need `lambda:InvokeFunction` on the janitor instead of DeleteItem
+   * on the tables. Without it, only a janitor in mode `delete` can release.
+   * @default false
+   */
+  readonly allowRelease?: boolean;
 }
 
 /**
@@ -122,6 +130,7 @@ export class LockJanitor extends Construct {
       timeout: props.timeout ?? Duration.minutes(5),
       logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
+      allowRelease: props.allowRelease ?? false,
     });
     this.function = fn.function;
     const schedule = new JanitorSchedule(this, 'Schedule', {

@@ -34,9 +34,12 @@ export function toIamPattern(glob: string): string {
   return out;
 }
 
-/** What the function may do on lock tables: read actions always, DeleteItem only in `delete` mode. */
-export function lockTableActions(policy: Policy): string[] {
-  return policy.mode === 'delete'
+/**
+ * What the function may do on lock tables: read actions always; DeleteItem only in `delete` mode, or when
+ * single-lock releases are allowed (`allowRelease`).
+ */
+export function lockTableActions(policy: Policy, allowRelease = false): string[] {
+  return policy.mode === 'delete' || allowRelease
     ? [...LOCK_TABLE_READ_ACTIONS, LOCK_TABLE_DELETE_ACTION]
     : [...LOCK_TABLE_READ_ACTIONS];
 }

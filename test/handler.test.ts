@@ -1,9 +1,11 @@
 import type { Context } from 'aws-lambda';
+import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
 import { PolicyError, UsageError } from '../lambda/engine/errors';
 import { countRun } from '../lambda/engine/report';
 import { releaseRequest } from '../lambda/events';
 import { METRIC_NAMES, renderEmf } from '../lambda/metrics';
+import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const env = (extra: Record<string, string | undefined> = {}) => ({
@@ -152,9 +154,38 @@ describe('the handler', () => {
     ]);
   });
 
+  it('releases a lock in mode alert when the stack allowed releases (RELEASE_ALLOWED)', async () => {
+    const client = testClient();
+    const table = uniqueName('handler-release');
+    await createLockTable(client, table);
+    const lock = lockItem({
+      bucket: 'b',
+      path: 'k',
+      operation: 'OperationTypeApply',
+      who: 'a@b',
+      createdMs: 0,
+    });
+    await putItems(client, table, [lock]);
+    Object.assign(process.env, {
+      POLICY: '{"mode":"alert"}',
+      RELEASE_ALLOWED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
+    });
+    const id = JSON.parse(lock.Info.S).ID as string;
+    const { error, lines } = await coldInvoke({ release: { table, lockId: 'b/k', id } });
+    expect(error).toBeUndefined();
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'release finished', outcome: 'released' }),
+    );
+    expect(await lockIds(client, table)).toEqual([]);
+    client.destroy();
+  });
+
   it('refuses a release when the policy mode is not delete (the role has no DeleteItem then)', async () => {
     Object.assign(process.env, { POLICY: '{"mode":"alert"}' });
     const { error } = await coldInvoke({ release: { table: 't', lockId: 'b/k', id: 'x' } });
-    expect(error!.message).toMatch(/runs in mode "alert", so its role has no dynamodb:DeleteItem/);
+    expect(error!.message).toMatch(
+      /runs in mode "alert", so its role has no dynamodb:DeleteItem; deploy it with -c allowRelease=true/,
+    );
   });
 });

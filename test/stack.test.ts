@@ -167,6 +167,19 @@ describe('least privilege', () => {
     expect(lockTableGrant.Resource).toEqual(tableArn('tf-locks-*'));
   });
 
+  it('grants DeleteItem in alert mode only with allowRelease, and tells the function', () => {
+    const t = synth({ allowRelease: 'true', policy: { mode: 'alert', tables: { include: ['tf-locks-*'] } } });
+    expect(list(grantsOf(t, 'dynamodb:Scan')[0].Action)).toContain('dynamodb:DeleteItem');
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RELEASE_ALLOWED: 'true' }) },
+    });
+    const plain = synth({ policy: { mode: 'alert' } });
+    expect(grantsOf(plain, 'dynamodb:DeleteItem').map((s) => s.Resource)).not.toContainEqual(tableArn('*'));
+    plain.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.not(Match.objectLike({ RELEASE_ALLOWED: Match.anyValue() })) },
+    });
+  });
+
   it('reaches table/* when include is *, in every policy region', () => {
     const t = synth({ policy: { regions: ['eu-west-1', 'us-east-1'] } });
     expect(grantsOf(t, 'dynamodb:Scan')[0].Resource).toEqual([
