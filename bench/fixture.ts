@@ -1,12 +1,10 @@
-import { setTimeout } from 'node:timers/promises';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { createTableReady, LOCK_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../bin/demo/tables';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
 import { mapBounded } from '../lambda/bounded';
 
@@ -54,27 +52,9 @@ export function lockTableItems(size: number, nowMs: number, lockShare = 0.01): I
   return items.slice(0, size);
 }
 
-/** Creates a table with Terraform's lock schema (hash key `LockID`, type S), on demand. */
+/** Creates a table with Terraform's lock schema (hash key `LockID`, type S), on demand, ready for writes. */
 export async function createLockTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' }],
-    }),
-  );
-  await untilActive(client, name);
-}
-
-/** Polls DescribeTable every 10 ms (the SDK waiter sleeps 20 s after a first CREATING). */
-async function untilActive(client: DynamoDBClient, name: string): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await setTimeout(10);
-  }
-  throw new Error(`table ${name} did not become ACTIVE within 30 s`);
+  await createTableReady(client, { TableName: name, ...LOCK_TABLE_SCHEMA });
 }
 
 /** BatchWriteItem, 25 items a request, `SEED_CONCURRENCY` requests in flight, unprocessed items retried. */
@@ -92,21 +72,7 @@ export async function putItems(client: DynamoDBClient, table: string, items: rea
 
 /** The janitor's state table: pk S + sk S (see lambda/aws/dynamo-state-store.ts). */
 export async function createStateTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await untilActive(client, name);
+  await createTableReady(client, { TableName: name, ...STATE_TABLE_SCHEMA });
 }
 
 /**

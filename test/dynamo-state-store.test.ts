@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
 import { auditKey, type StateItem, sightingKey } from '../lambda/aws/state-keys';
 import { JanitorError } from '../lambda/engine/errors';
 import type { AuditRecord, LockKey } from '../lambda/ports';
+import { createStateTable } from './support/dynamo';
 
 const client = new DynamoDBClient({
   endpoint: process.env.DYNAMO_ENDPOINT,
@@ -64,22 +59,7 @@ const auditRecord = (key: LockKey, overrides: Partial<AuditRecord> = {}): AuditR
 const rawItem = async (key: StateItem) =>
   (await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 
-beforeAll(async () => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-});
+beforeAll(() => createStateTable(client, tableName));
 
 afterAll(async () => {
   await client.send(new DeleteTableCommand({ TableName: tableName }));

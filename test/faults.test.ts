@@ -1,11 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { dynamoClientFactory } from '../bin/cli-context';
 import { digestItem } from '../bin/demo/terraform-lock';
@@ -16,7 +11,15 @@ import { SnsNotifier } from '../lambda/aws/sns-notifier';
 import type { PolicyInput } from '../lambda/engine/policy';
 import { hasErrors, type RunReport } from '../lambda/engine/report';
 import type { Notifier, StateStore } from '../lambda/ports';
-import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import {
+  createLockTable,
+  createStateTable,
+  endpoint,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
 import { type Fault, type FaultProxy, type ProxiedCall, startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, MINUTE, sweepTables, withOverrides } from './support/janitor';
 
@@ -414,20 +417,7 @@ describe('the notifier failing', () => {
 describe('the state store failing', () => {
   async function stateTable(): Promise<string> {
     const name = uniqueName('janitor-state');
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTable(client, name);
     return name;
   }
 

@@ -1,4 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fc from 'fast-check';
 import { goTimestamp, marshalLockInfo } from '../bin/demo/terraform-lock';
 import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
@@ -10,7 +10,15 @@ import { classifyItem, type LockInfo, type RawItem } from '../lambda/engine/lock
 import { MODES, type PolicyInput, parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
 import type { RunReport } from '../lambda/engine/report';
 import type { AuditRecord, LockStore, Notifier, StateStore } from '../lambda/ports';
-import { allItems, createLockTable, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import {
+  allItems,
+  createLockTable,
+  createStateTable,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
 import { HOUR, NOW, sweepTables, withOverrides } from './support/janitor';
 
 const client = testClient();
@@ -683,20 +691,7 @@ const DELETE_STALE: PolicyInput = {
 
 async function stateTable(db: DynamoDBClient): Promise<string> {
   const name = uniqueName('prop-state');
-  await db.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createStateTable(db, name);
   return name;
 }
 

@@ -27,3 +27,15 @@ export const LOCK_TABLE_SCHEMA = {
   AttributeDefinitions: [{ AttributeName: 'LockID', AttributeType: 'S' as const }],
   KeySchema: [{ AttributeName: 'LockID', KeyType: 'HASH' as const }],
 };
+
+/** The janitor's state table schema (the stack creates it): partition key `pk`, sort key `sk`, both S. */
+export const STATE_TABLE_SCHEMA = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'S' as const },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+};

@@ -6,7 +6,7 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createTableReady, LOCK_TABLE_SCHEMA } from '../../bin/demo/tables';
+import { createTableReady, LOCK_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../../bin/demo/tables';
 import type { RawItem } from '../../lambda/engine/lock-item';
 
 /** The dynalite that jest's globalSetup started. */
@@ -39,17 +39,7 @@ export function createLockTable(client: DynamoDBClient, name: string): Promise<s
 
 /** Creates a janitor state table as the stack does (`pk` and `sk`, both S), ready for writes. */
 export async function createStateTable(client: DynamoDBClient, name: string): Promise<void> {
-  await createTableReady(client, {
-    TableName: name,
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-  });
+  await createTableReady(client, { TableName: name, ...STATE_TABLE_SCHEMA });
 }
 
 /** Writes items 25 at a time (BatchWriteItem), retrying what the engine leaves unprocessed. */
