@@ -52,7 +52,10 @@ export type AuditRecord = LockKey & {
   readonly at: string;
 };
 
-/** The janitor's memory across runs: sightings per lock instance, alerts, and the audit trail. */
+/** A lock table, or a region's table listing (`table` = `*`). */
+export type TableRef = { readonly region: string; readonly table: string };
+
+/** The janitor's memory across runs: sightings per lock instance, alerts, failing tables, and the audit trail. */
 export interface StateStore {
   /** Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. */
   observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting>;
@@ -66,6 +69,17 @@ export interface StateStore {
   ): Promise<LockKey[]>;
   /** Appends an audit record; must not lose it. */
   audit(record: AuditRecord): Promise<void>;
+  /**
+   * Remembers that `failed` tables failed this run and forgets the failures of `recovered` ones (read in full);
+   * returns, for each failed table in order, when its failure was last part of an alert (undefined: never).
+   */
+  noteTableFailures(
+    failed: readonly TableRef[],
+    recovered: readonly TableRef[],
+    nowMs: number,
+  ): Promise<(number | undefined)[]>;
+  /** Remembers that these tables' failures were part of an alert at `nowMs`. */
+  markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void>;
 }
 
 /** Tells people about a run (SNS). */

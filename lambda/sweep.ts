@@ -1,7 +1,7 @@
 import { mapBounded } from './bounded';
 import { type Discovery, describeError, discoverTables, emptyTable } from './discovery';
 import { countRun, type ResolvedReport, type RunReport, type TableReport } from './engine/report';
-import type { LockKey } from './ports';
+import type { LockKey, TableRef } from './ports';
 import { outOfTime, type RunState, sweepTable } from './sweep-table';
 import type { SweepOptions } from './sweep-types';
 
@@ -35,8 +35,8 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
 
   const nowMs = opts.now.getTime();
   let resolved: ResolvedReport[] = [];
+  const scanned = swept.filter((t) => t.complete).map((t) => ({ region: t.region, table: t.name }));
   try {
-    const scanned = swept.filter((t) => t.complete).map((t) => ({ region: t.region, table: t.name }));
     resolved = await opts.state.forgetGone(scanned, run.seen, nowMs);
   } catch (e) {
     run.failures.push(`could not forget the locks that are gone: ${describeError(e)}`);
@@ -46,6 +46,14 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     ...discoveries.flatMap((d) => d.failures),
     ...swept.map(({ complete: _, ...t }) => t),
   ];
+  // A region whose tables could be listed has recovered from any listing failure (`*`).
+  const listed = opts.regions.filter((region) => !tables.some((t) => t.region === region && t.name === '*'));
+  await noteTableFailures(
+    opts,
+    tables,
+    [...scanned, ...listed.map((region) => ({ region, table: '*' }))],
+    run.failures,
+  );
   const report: RunReport = {
     runId: opts.runId,
     startedAt,
@@ -65,6 +73,34 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   return report;
 }
 
+/**
+ * Remembers the failed tables and marks each one `notify` when its failure is new or due again
+ * (`realertAfter`), so a table that keeps failing is not news on every run; forgets recovered tables.
+ */
+async function noteTableFailures(
+  opts: SweepOptions,
+  tables: TableReport[],
+  recovered: readonly TableRef[],
+  failures: string[],
+): Promise<void> {
+  const nowMs = opts.now.getTime();
+  const failed = tables.filter((t) => t.error !== undefined);
+  let lastAlerted: (number | undefined)[] = [];
+  try {
+    lastAlerted = await opts.state.noteTableFailures(
+      failed.map((t) => ({ region: t.region, table: t.name })),
+      recovered,
+      nowMs,
+    );
+  } catch (e) {
+    failures.push(`could not remember the failing tables: ${describeError(e)}`);
+  }
+  failed.forEach((t, i) => {
+    const last = lastAlerted[i];
+    t.notify = last === undefined || nowMs - last >= opts.policy.realertAfter.seconds * 1000;
+  });
+}
+
 /** Publishes the run's news; on success remembers what was alerted, on failure marks the run failed. */
 async function notify(opts: SweepOptions, report: RunReport): Promise<void> {
   try {
@@ -74,6 +110,11 @@ async function notify(opts: SweepOptions, report: RunReport): Promise<void> {
     const alerted: LockKey[] = report.locks.filter((l) => l.notify && l.outcome !== 'deleted');
     await opts.state.markAlerted(
       alerted.map(({ region, table, lockId, id }) => ({ region, table, lockId, id })),
+      opts.now.getTime(),
+    );
+    const failedTables = report.tables.filter((t) => t.error !== undefined && t.notify);
+    await opts.state.markTableFailuresAlerted(
+      failedTables.map((t) => ({ region: t.region, table: t.name })),
       opts.now.getTime(),
     );
   } catch (e) {

@@ -212,6 +212,7 @@ describe('one table failing', () => {
       digests: 0,
       unparseable: 0,
       error: `failed after 0 items: ${fault.type}: ${fault.message}`,
+      notify: true,
     });
     expect(tableNamed(report, a)?.error).toBeUndefined();
     expect(tableNamed(report, c)?.error).toBeUndefined();
@@ -251,6 +252,8 @@ describe('one table failing', () => {
       observe: (k, i, n) => state.observe(k, i, n),
       markAlerted: (k, n) => state.markAlerted(k, n),
       audit: (r) => state.audit(r),
+      noteTableFailures: (f, r, n) => state.noteTableFailures(f, r, n),
+      markTableFailuresAlerted: (t, n) => state.markTableFailuresAlerted(t, n),
       forgetGone(scanned, seen, n) {
         forgetScopes.push(scanned.map((s) => s.table));
         return state.forgetGone(scanned, seen, n);
@@ -433,6 +436,8 @@ describe('the state store failing', () => {
           markAlerted: (k, n) => memory.markAlerted(k, n),
           forgetGone: (s, seen, n) => memory.forgetGone(s, seen, n),
           audit: (r) => memory.audit(r),
+          noteTableFailures: (f, r, n) => memory.noteTableFailures(f, r, n),
+          markTableFailuresAlerted: (t, n) => memory.markTableFailuresAlerted(t, n),
         });
       },
       'state store unavailable',

@@ -146,6 +146,11 @@ describe('hasNews', () => {
       { tables: [table({ error: 'AccessDeniedException: not authorized' })] },
       true,
     ],
+    [
+      'a table that keeps failing, already alerted on within realertAfter',
+      { tables: [table({ error: 'AccessDeniedException: not authorized', notify: false })] },
+      false,
+    ],
     ['a resolved lock', { resolved: [resolved] }, true],
     ['a run-level failure', { failures: ['could not write the audit record: ThrottlingException'] }, true],
   ])('%s → %s', (_name, parts, expected) => {

@@ -1,4 +1,5 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { digestItem } from '../bin/demo/terraform-lock';
 import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
 import { hasNews } from '../lambda/engine/message';
 import type { RunReport } from '../lambda/engine/report';
@@ -11,7 +12,7 @@ import {
   testClient,
   uniqueName,
 } from './support/dynamo';
-import { HOUR, lockAged, MINUTE, NOW, sweepTables } from './support/janitor';
+import { HOUR, lockAged, MINUTE, NOW, sweepTables, withOverrides } from './support/janitor';
 
 const client = testClient();
 afterAll(() => client.destroy());
@@ -132,5 +133,45 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     expect(await listAudit(client, stateTable, 'us-east-1', table)).toEqual([
       expect.objectContaining({ action: 'deleted', lockId: 'acme/plan.tfstate', rule: 'ci-plans' }),
     ]);
+  });
+
+  it('tells of a failing table once per realertAfter, and again when it fails anew after recovering', async () => {
+    const { prefix, table, state } = await setup();
+    await putItems(client, table, [digestItem('acme', 'app.tfstate')]);
+    const notifier = recorder();
+    let failing = true;
+    const run = (minutes: number) =>
+      sweepTables(client, prefix, POLICY, {
+        state,
+        notifier,
+        now: at(minutes),
+        wrap: (store) =>
+          withOverrides(store, {
+            scan: (t) => {
+              if (!failing) return store.scan(t);
+              const denied = Object.assign(new Error('not authorized to perform: dynamodb:Scan'), {
+                name: 'AccessDeniedException',
+              });
+              return {
+                [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(denied) }),
+              };
+            },
+          }),
+      });
+    const notified = [];
+    for (const minutes of [0, 15, 30, 75]) notified.push((await run(minutes)).tables[0].notify);
+    expect(notified).toEqual([true, false, false, true]);
+    expect(notifier.sent).toHaveLength(2);
+    failing = false;
+    const recovered = await run(90);
+    expect(recovered.tables[0].error).toBeUndefined();
+    expect(notifier.sent).toHaveLength(2);
+    failing = true;
+    const again = await run(105);
+    expect(again.tables[0]).toMatchObject({
+      error: expect.stringContaining('AccessDeniedException'),
+      notify: true,
+    });
+    expect(notifier.sent).toHaveLength(3);
   });
 });

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../engine/errors';
 import type { Sighting } from '../engine/judge';
-import type { AuditRecord, LockKey, StateStore } from '../ports';
+import type { AuditRecord, LockKey, StateStore, TableRef } from '../ports';
 import { putAudit } from './state-audit';
 import {
   lockKeyString,
@@ -24,6 +24,7 @@ import {
   queryPartition,
   unlessConditionFailed,
 } from './state-table';
+import { TableFailureMemory } from './state-table-failures';
 
 export { listAudit } from './state-audit';
 
@@ -59,6 +60,7 @@ const FORGET_IF = 'attribute_exists(pk) AND NOT #lastSeen > :now';
  */
 export class DynamoStateStore implements StateStore {
   private readonly ttlSeconds: number;
+  private readonly tableFailures: TableFailureMemory;
 
   /** @param options.sightingTtlSeconds how long a sighting outlives its last run. @default 7 days */
   constructor(
@@ -70,6 +72,7 @@ export class DynamoStateStore implements StateStore {
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds <= 0) {
       throw new JanitorError(`sightingTtlSeconds must be a positive whole number, got ${this.ttlSeconds}`);
     }
+    this.tableFailures = new TableFailureMemory(client, tableName, this.ttlSeconds);
   }
 
   /** Counts this run's sighting of `Info` (one conditional update); another `Info` restarts the count at 1. */
@@ -139,6 +142,15 @@ export class DynamoStateStore implements StateStore {
       }
     }
     return resolved;
+  }
+
+  /** Remembers failing tables (pk `TABLEFAIL#<region>`, sk the table) and forgets recovered ones. */
+  noteTableFailures(failed: readonly TableRef[], recovered: readonly TableRef[], nowMs: number) {
+    return this.tableFailures.note(failed, recovered, nowMs);
+  }
+
+  markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void> {
+    return this.tableFailures.markAlerted(tables, nowMs);
   }
 
   /** Writes the audit record (kept forever, never overwritten); failures propagate. */

@@ -1,5 +1,5 @@
 import type { Sighting } from '../engine/judge';
-import type { AuditRecord, LockKey, StateStore } from '../ports';
+import type { AuditRecord, LockKey, StateStore, TableRef } from '../ports';
 
 type Entry = { rawInfo: string; count: number; firstSeenMs: number; lastAlertedMs?: number };
 
@@ -10,6 +10,8 @@ type Entry = { rawInfo: string; count: number; firstSeenMs: number; lastAlertedM
  */
 export class MemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
+  /** Failing tables: key `[region, table]` → when the failure was last alerted (undefined: never). */
+  private readonly tableFailures = new Map<string, number | undefined>();
   readonly audits: AuditRecord[] = [];
 
   async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
@@ -51,6 +53,27 @@ export class MemoryStateStore implements StateStore {
   async audit(record: AuditRecord): Promise<void> {
     this.audits.push(record);
   }
+
+  async noteTableFailures(
+    failed: readonly TableRef[],
+    recovered: readonly TableRef[],
+    _nowMs: number,
+  ): Promise<(number | undefined)[]> {
+    for (const t of recovered) this.tableFailures.delete(tableKey(t));
+    return failed.map((t) => {
+      const key = tableKey(t);
+      if (!this.tableFailures.has(key)) this.tableFailures.set(key, undefined);
+      return this.tableFailures.get(key);
+    });
+  }
+
+  async markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void> {
+    for (const t of tables) this.tableFailures.set(tableKey(t), nowMs);
+  }
+}
+
+function tableKey(t: TableRef): string {
+  return JSON.stringify([t.region, t.table]);
 }
 
 function keyOf(key: LockKey): string {

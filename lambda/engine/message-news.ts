@@ -28,14 +28,15 @@ export function isNewsLock(lock: LockReport): boolean {
 }
 
 /**
- * True when the run has something new for people: a lock flagged or acted on, a table that failed, a
- * run-level failure (audit write, state table), or a lock resolved since its alert. Warnings and unparseable items alone are not news: they would repeat on
- * every run (they are logged, and shown in a message that is sent anyway).
+ * True when the run has something new for people: a lock flagged or acted on, a table whose failure is new
+ * or due again (`notify` is not false), a run-level failure (audit write, state table), or a lock resolved
+ * since its alert. Warnings and unparseable items alone are not news: they would repeat on every run (they
+ * are logged, and shown in a message that is sent anyway).
  */
 export function hasNews(report: RunReport): boolean {
   return (
     report.locks.some(isNewsLock) ||
-    report.tables.some((t) => t.error !== undefined) ||
+    report.tables.some((t) => t.error !== undefined && t.notify !== false) ||
     report.failures.length > 0 ||
     report.resolved.length > 0
   );

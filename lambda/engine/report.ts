@@ -13,6 +13,8 @@ export type TableReport = {
   digests: number;
   unparseable: number;
   error?: string;
+  /** On a failed table: true when its failure is news (new, or not alerted on within `realertAfter`). */
+  notify?: boolean;
 };
 
 /** One lock and what the run decided and did about it. */
