@@ -108,7 +108,10 @@ describe('the handler', () => {
   });
 
   /** Invokes a fresh copy of the handler module (a cold start) and captures its stdout lines. */
-  async function coldInvoke(event: unknown): Promise<{ error?: Error; lines: Record<string, unknown>[] }> {
+  async function coldInvoke(
+    event: unknown,
+    remainingMs = 60_000,
+  ): Promise<{ error?: Error; lines: Record<string, unknown>[] }> {
     const lines: string[] = [];
     const realWriteSync = fs.writeSync;
     // Only stdout is captured: jest itself writes its transform cache with writeSync on other descriptors.
@@ -127,7 +130,10 @@ describe('the handler', () => {
       jest.isolateModules(() => {
         mod = require('../lambda/handler');
       });
-      const context = { awsRequestId: 'req-9', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+      const context = {
+        awsRequestId: 'req-9',
+        getRemainingTimeInMillis: () => remainingMs,
+      } as unknown as Context;
       await mod!.handler(event, context);
     } catch (e) {
       error = e as Error;
@@ -178,6 +184,26 @@ describe('the handler', () => {
       expect.objectContaining({ message: 'release finished', outcome: 'released' }),
     );
     expect(await lockIds(client, table)).toEqual([]);
+    client.destroy();
+  });
+
+  it('stops before the Lambda timeout and reports the tables it did not reach', async () => {
+    const client = testClient();
+    const prefix = uniqueName('handler-late');
+    await createLockTable(client, `${prefix}-a`);
+    await createLockTable(client, `${prefix}-b`);
+    Object.assign(process.env, {
+      POLICY: JSON.stringify({ mode: 'alert', tables: { include: [`${prefix}-*`] } }),
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
+    });
+    // Less time left than the handler keeps back (STOP_MARGIN_MS): no table is started.
+    const { error, lines } = await coldInvoke({ source: 'tf-lock-janitor.schedule' }, 5_000);
+    expect(error).toBeUndefined();
+    const summary = lines.find((l) => l.message === 'run finished') as { failedTables: { error: string }[] };
+    expect(summary.failedTables).toHaveLength(2);
+    for (const t of summary.failedTables) expect(t.error).toMatch(/^not reached: the time limit came first/);
+    const emf = lines.find((l) => '_aws' in l) as { errors: number };
+    expect(emf.errors).toBe(2);
     client.destroy();
   });
 
