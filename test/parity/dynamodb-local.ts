@@ -133,29 +133,21 @@ async function main(): Promise<void> {
     );
 
     const id = JSON.parse(fresh.Info.S).ID as string;
-    const wrong = cli([
-      'release',
-      '--endpoint',
-      endpoint,
-      '--table',
-      'tf-locks',
-      '--lock-id',
-      'acme/web/app.tfstate',
-      '--id',
-      'x',
-    ]);
+    const releaseFresh = (withId: string) =>
+      cli([
+        'release',
+        '--endpoint',
+        endpoint,
+        '--table',
+        'tf-locks',
+        '--lock-id',
+        'acme/web/app.tfstate',
+        '--id',
+        withId,
+      ]);
+    const wrong = releaseFresh('x');
     check(wrong.code === 1, 'release with a wrong ID exits 1');
-    const right = cli([
-      'release',
-      '--endpoint',
-      endpoint,
-      '--table',
-      'tf-locks',
-      '--lock-id',
-      'acme/web/app.tfstate',
-      '--id',
-      id,
-    ]);
+    const right = releaseFresh(id);
     check(right.code === 0, 'release with the right ID exits 0');
     console.log('DynamoDB Local parity: all checks passed');
   } finally {
