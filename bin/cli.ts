@@ -10,7 +10,10 @@ import { sweep } from '../lambda/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { runDemo } from './demo/demo';
-import { renderLocks, renderReport, renderSummary } from './format';
+import { renderLockList, renderReport, renderSummary } from './format';
+
+/** This package's version, from package.json. */
+export const VERSION: string = (require('../package.json') as { version: string }).version;
 
 export const USAGE = `Usage: tf-lock-janitor <command> [flags]
 
@@ -24,6 +27,7 @@ Flags:
   --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
   --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
   --json              print the machine-readable report instead of the table
+  --version, --help   print the version or this text
   sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
            --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
   release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
@@ -42,6 +46,7 @@ const OPTIONS = {
   'lock-id': { type: 'string' },
   id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 type Flags = ReturnType<typeof parseFlags>['values'];
@@ -61,6 +66,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     const { values: flags, positionals } = parseFlags(argv);
     const [command, ...extra] = positionals;
+    if (flags.version) {
+      io.out(VERSION);
+      return 0;
+    }
     if (flags.help || command === 'help') {
       io.out(USAGE);
       return 0;
@@ -144,7 +153,7 @@ async function list(flags: Flags, io: Io): Promise<number> {
       ),
     );
   } else {
-    io.out(renderLocks(report.locks));
+    io.out(renderLockList(report.locks));
     for (const t of report.tables.filter((t) => t.error)) io.err(`table ${t.region}/${t.name}: ${t.error}`);
     io.out(renderSummary(report));
   }

@@ -46,6 +46,20 @@ export function renderLocks(locks: readonly LockReport[]): string {
   return renderTable(['TABLE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'], rows);
 }
 
+/** The locks as `list` shows them: where, the lock ID (what `force-unlock` and `release` need), who and age. */
+export function renderLockList(locks: readonly LockReport[]): string {
+  if (locks.length === 0) return 'No locks found.';
+  const rows = locks.map((l) => [
+    l.table,
+    l.lockId,
+    l.id,
+    shortOperation(l.operation),
+    l.who,
+    formatAge(l.ageSeconds),
+  ]);
+  return renderTable(['TABLE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'], rows);
+}
+
 /** The one-line summary of a run. */
 export function renderSummary(report: RunReport): string {
   const c = report.counts;
@@ -63,7 +77,11 @@ export function renderReport(report: RunReport): string {
   const out = [renderLocks(report.locks)];
   const stale = report.locks.filter((l) => l.decision !== 'keep');
   if (stale.length)
-    out.push('', 'Why:', ...stale.map((l) => `  ${l.table} ${l.lockId}: ${l.outcome}: ${l.reason}`));
+    out.push(
+      '',
+      'Why:',
+      ...stale.map((l) => `  ${l.table} ${l.lockId} (ID ${l.id}): ${l.outcome}: ${l.reason}`),
+    );
   const problems = [
     ...report.tables.filter((t) => t.error).map((t) => `table ${t.region}/${t.name}: ${t.error}`),
     ...report.unparseable.map(

@@ -132,9 +132,10 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
   it('list prints a readable table of the locks and a summary line', async () => {
     const { code, stdout } = await cli('list', '--endpoint', endpoint());
     expect(code).toBe(0);
-    expect(stdout).toMatch(/TABLE\s+STATE PATH\s+OPERATION\s+WHO\s+AGE\s+DECISION\s+OUTCOME/);
+    const id = JSON.parse((await infoOf(client, table, 'acme/fresh.tfstate'))!).ID;
+    expect(stdout).toMatch(/TABLE\s+STATE PATH\s+LOCK ID\s+OPERATION\s+WHO\s+AGE/);
     expect(stdout).toMatch(
-      new RegExp(`${table}\\s+acme/fresh.tfstate\\s+plan\\s+runner@ip-10-0-1-2\\s+\\d+m`),
+      new RegExp(`${table}\\s+acme/fresh.tfstate\\s+${id}\\s+plan\\s+runner@ip-10-0-1-2\\s+\\d+m`),
     );
     expect(stdout).toMatch(/lock tables?, \d+ items: \d+ locks/);
   });
@@ -151,6 +152,12 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     expect(right.code).toBe(0);
     expect(JSON.parse(right.stdout)).toMatchObject({ outcome: 'released' });
     expect(await lockIds(client, table)).toEqual(['acme/stale.tfstate-md5']);
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await cli('--version');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(require('../package.json').version);
   });
 
   it.each([
