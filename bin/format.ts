@@ -93,6 +93,13 @@ export function renderReport(report: RunReport): string {
   if (problems.length) out.push('', 'Problems:', ...problems.map((p) => `  ${p}`));
   if (report.resolved.length)
     out.push('', 'Resolved:', ...report.resolved.map((r) => `  ${r.table} ${r.lockId} (ID ${r.id})`));
+  if (report.notification) {
+    const { sent, error } = report.notification;
+    out.push(
+      '',
+      `Notification: ${sent ? 'published' : error ? `failed (${error})` : 'nothing new, none published'}`,
+    );
+  }
   out.push('', renderSummary(report));
   return out.join('\n');
 }

@@ -21,6 +21,7 @@ describe('the embedded demo (npm start)', () => {
     expect(output).not.toContain('sandbox-terraform-locks');
     expect(first).toContain('Subject: tf-lock-janitor us-east-1/acme-terraform-locks: 3 newly stale');
     expect(first).toContain('terraform force-unlock');
+    expect(first).toContain('Notification: published');
     expect(first).toContain('"threadId": "tf-lock-janitor/us-east-1/acme-terraform-locks"');
     expect(output).toContain('Audit trail (2 deletions)');
   });
