@@ -1,3 +1,4 @@
+// Benchmark: the simulated account (tables and items) the benchmarks sweep.
 import type { Scratch } from './child-bundle';
 import { type ColdRuns, coldRuns } from './cold-run';
 import { type CostLine, estimateCost } from './cost';

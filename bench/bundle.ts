@@ -1,3 +1,4 @@
+// Benchmark: builds the handler bundle and measures its size.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';

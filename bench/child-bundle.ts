@@ -1,3 +1,4 @@
+// Benchmark: bundles the handler for a child process run.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,13 @@ export const LAMBDA_BUILD: BuildOptions = {
   external: [],
   // As the stack does: Lambda's credentials come from the environment, so only that provider is bundled.
   alias: {
-    '@aws-sdk/credential-provider-node': path.join(__dirname, '..', 'lambda', 'aws', 'env-credentials.ts'),
+    '@aws-sdk/credential-provider-node': path.join(
+      __dirname,
+      '..',
+      'lambda',
+      'adapters',
+      'env-credentials.ts',
+    ),
   },
   logLevel: 'warning',
 };

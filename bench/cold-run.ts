@@ -1,3 +1,4 @@
+// Benchmark: a cold handler run in a child process.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';

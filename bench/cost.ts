@@ -1,3 +1,4 @@
+// Benchmark: the monthly cost model of the default deployment.
 /**
  * Prices used by the estimate: us-east-1 list prices as I know them (late 2025), to be checked against
  * https://aws.amazon.com/lambda/pricing/, /dynamodb/pricing/on-demand/, /cloudwatch/pricing/, /kms/pricing/,

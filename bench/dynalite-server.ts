@@ -1,3 +1,4 @@
+// Benchmark: a dynalite server in a child process.
 import { startDynalite } from '../bin/demo/local-dynamo';
 
 // Child-process entry: dynalite on its own core, like a network service. Prints its endpoint as one JSON line

@@ -1,3 +1,4 @@
+// Benchmark: the engine-only sweep timing.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// Benchmark: fixtures (lock tables and items at scale).
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -6,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createTableReady, LOCK_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../bin/demo/tables';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
-import { mapBounded } from '../lambda/bounded';
+import { mapBounded } from '../lambda/run/bounded';
 
 export const REGION = 'us-east-1';
 const BUCKET = 'acme-tfstate';
@@ -70,7 +71,7 @@ export async function putItems(client: DynamoDBClient, table: string, items: rea
   });
 }
 
-/** The janitor's state table: pk S + sk S (see lambda/aws/dynamo-state-store.ts). */
+/** The janitor's state table: pk S + sk S (see lambda/adapters/dynamo-state-store.ts). */
 export async function createStateTable(client: DynamoDBClient, name: string): Promise<void> {
   await createTableReady(client, { TableName: name, ...STATE_TABLE_SCHEMA });
 }

@@ -1,3 +1,4 @@
+// Benchmark: the child process that runs the bundled handler.
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';

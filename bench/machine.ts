@@ -1,3 +1,4 @@
+// Benchmark: facts about the machine the figures come from.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

@@ -1,3 +1,4 @@
+// Benchmark: peak memory of a sweep at two sizes.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type Stats, stats } from './stats';

@@ -1,3 +1,4 @@
+// Benchmark: a CPU profile of one sweep.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 

@@ -1,3 +1,4 @@
+// Benchmark: renders BENCHMARKS.md from one run.
 import type { AccountFigures } from './account';
 import type { BundleComparison } from './bundle';
 import type { CostLine } from './cost';

@@ -1,3 +1,4 @@
+// Benchmark: the entry point of npm run bench.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { measureAccount } from './account';

@@ -1,3 +1,4 @@
+// Benchmark: small statistics helpers (median, range).
 /** Median, extremes and spread of repeated measurements. */
 export type Stats = {
   readonly n: number;

@@ -1,4 +1,5 @@
-import type { RunReport } from '../lambda/engine/report';
+// Benchmark: the child process that runs one CLI-like sweep.
+import type { RunReport } from '../lambda/core/report';
 import { benchClient } from './fixture';
 import { benchSweep } from './sweep-run';
 import { bareScan } from './sweep-vs-scan';

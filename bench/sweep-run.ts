@@ -1,11 +1,12 @@
+// Benchmark: runs one sweep for timing.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { pino } from 'pino';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import { type Mode, parsePolicy } from '../lambda/engine/policy';
-import type { RunReport } from '../lambda/engine/report';
-import type { StateStore } from '../lambda/ports';
-import { sweep } from '../lambda/sweep';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { type Mode, parsePolicy } from '../lambda/core/policy';
+import type { StateStore } from '../lambda/core/ports';
+import type { RunReport } from '../lambda/core/report';
+import { sweep } from '../lambda/run/sweep';
 import { REGION } from './fixture';
 import { TimedLockStore } from './timed-store';
 

@@ -1,7 +1,8 @@
+// Benchmark: the sweep against a bare Scan of the same table.
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoStateStore } from '../lambda/aws/dynamo-state-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import type { RunReport } from '../lambda/engine/report';
+import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import type { RunReport } from '../lambda/core/report';
 import type { EngineProcess } from './engine';
 import { createStateTable, putItems } from './fixture';
 import { type Stats, since, stats } from './stats';

@@ -1,3 +1,4 @@
+// Benchmark: table setup helpers.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EngineProcess, startEngineProcess } from './engine';
 import { benchClient, createLockTable, type Item, putItems } from './fixture';

@@ -1,5 +1,6 @@
-import type { RawItem } from '../lambda/engine/lock-item';
-import type { DeleteResult, LockStore, TableDescription } from '../lambda/ports';
+// Benchmark: a lock store that times its calls.
+import type { RawItem } from '../lambda/core/lock-item';
+import type { DeleteResult, LockStore, TableDescription } from '../lambda/core/ports';
 import { since } from './stats';
 
 /**

@@ -1,6 +1,7 @@
+// The CDK app: reads the janitor settings from CDK context and deploys one JanitorStack.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { JanitorError } from '../lambda/engine/errors';
+import { JanitorError } from '../lambda/core/errors';
 import { JanitorStack } from '../lib/janitor-stack';
 
 // The CDK app: one env-agnostic janitor stack configured from context, checked by cdk-nag AwsSolutions.

@@ -1,8 +1,9 @@
+// CLI wiring: regions and per-region DynamoDB clients and lock stores from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { UsageError } from '../lambda/engine/errors';
-import type { LockStore } from '../lambda/ports';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { UsageError } from '../lambda/core/errors';
+import type { LockStore } from '../lambda/core/ports';
 
 /** Flags that say where DynamoDB is. */
 export type AwsFlags = { readonly region?: readonly string[]; readonly endpoint?: string };

@@ -1,7 +1,8 @@
+// CLI wiring: the state table and SNS notifier behind --state-table and --topic-arn.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoStateStore } from '../lambda/aws/dynamo-state-store';
-import { SnsNotifier } from '../lambda/aws/sns-notifier';
-import type { Notifier, StateStore } from '../lambda/ports';
+import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
+import { SnsNotifier } from '../lambda/adapters/sns-notifier';
+import type { Notifier, StateStore } from '../lambda/core/ports';
 import { snsClientFor } from './cli-context';
 
 /** The janitor's state table (the one the stack creates), for `--state-table`. */

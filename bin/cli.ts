@@ -1,12 +1,13 @@
+// The command line: parses flags, wires the run and prints reports (list, sweep, release, demo).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import { JanitorError, PolicyError, UsageError } from '../lambda/engine/errors';
-import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
-import { hasErrors } from '../lambda/engine/report';
-import { release } from '../lambda/release';
-import { sweep } from '../lambda/sweep';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
+import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy';
+import { hasErrors } from '../lambda/core/report';
+import { release } from '../lambda/run/release';
+import { sweep } from '../lambda/run/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { runDemo } from './demo/demo';

@@ -1,5 +1,6 @@
-import { formatAge } from '../lambda/engine/duration';
-import type { LockReport, RunReport } from '../lambda/engine/report';
+// Terminal rendering of run reports and lock lists for the CLI.
+import { formatAge } from '../lambda/core/duration';
+import type { LockReport, RunReport } from '../lambda/core/report';
 
 const MAX_CELL = 56;
 

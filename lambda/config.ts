@@ -1,5 +1,6 @@
-import { PolicyError, UsageError } from './engine/errors';
-import { type Policy, parsePolicyJson, policySchema } from './engine/policy';
+// Lambda shell: the handler's configuration, read and validated from the environment.
+import { PolicyError, UsageError } from './core/errors';
+import { type Policy, parsePolicyJson, policySchema } from './core/policy';
 
 /** The handler's configuration, read once per cold start from the environment the stack sets. */
 export type HandlerConfig = {

@@ -1,6 +1,7 @@
+// Lambda shell: the events the handler accepts (the schedule, and the release payload).
 import * as z from 'zod';
-import { UsageError } from './engine/errors';
-import { policySchema } from './engine/policy';
+import { UsageError } from './core/errors';
+import { policySchema } from './core/policy';
 
 /** What the schedule sends (see lib/janitor-schedule.ts); any other non-release event also runs a sweep. */
 export type ScheduledEvent = {

@@ -1,22 +1,23 @@
+// Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
 import { writeSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { DynamoLockStore } from './aws/dynamo-lock-store';
-import { DynamoStateStore } from './aws/dynamo-state-store';
-import { MemoryStateStore } from './aws/memory-state-store';
-import { SnsNotifier } from './aws/sns-notifier';
+import { DynamoLockStore } from './adapters/dynamo-lock-store';
+import { DynamoStateStore } from './adapters/dynamo-state-store';
+import { MemoryStateStore } from './adapters/memory-state-store';
+import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig } from './config';
-import { UsageError } from './engine/errors';
-import { hasErrors, type RunCounts, type RunReport } from './engine/report';
+import { UsageError } from './core/errors';
+import type { LockStore, Notifier, StateStore } from './core/ports';
+import { hasErrors, type RunCounts, type RunReport } from './core/report';
 import { type ReleaseRequest, releaseRequest, type ScheduledEvent } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
-import type { LockStore, Notifier, StateStore } from './ports';
-import { type ReleaseResult, release } from './release';
-import { sweep } from './sweep';
+import { type ReleaseResult, release } from './run/release';
+import { sweep } from './run/sweep';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
 export const STOP_MARGIN_MS = 20_000;

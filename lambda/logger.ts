@@ -1,3 +1,4 @@
+// Lambda shell: the pino logger shaped like Lambda's JSON logs.
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 let requestId: string | undefined;

@@ -1,4 +1,5 @@
-import type { RunCounts } from './engine/report';
+// Lambda shell: the run's counts as CloudWatch Embedded Metric Format.
+import type { RunCounts } from './core/report';
 
 /** The CloudWatch namespace of the janitor's run metrics (also used by the stack's alarm and dashboard). */
 export const METRIC_NAMESPACE = 'TfLockJanitor';

@@ -1,3 +1,4 @@
+// CDK: the alert topic, its e-mail subscriptions and the chat channels.
 import { Aws, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';

@@ -1,8 +1,9 @@
+// CDK: reads and validates the janitor settings from CDK context.
 import { TimeZone } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as z from 'zod';
-import { UsageError } from '../lambda/engine/errors';
-import type { PolicyInput } from '../lambda/engine/policy';
+import { UsageError } from '../lambda/core/errors';
+import type { PolicyInput } from '../lambda/core/policy';
 import type { SlackChannel, TeamsChannel } from './janitor-alerts';
 
 /** The janitor settings a stack reads from CDK context (cdk.json `context`, or `-c key=value`). */

@@ -1,3 +1,4 @@
+// CDK: the janitor Lambda function, its log group and least-privilege role.
 import * as path from 'node:path';
 import { type Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -7,12 +8,12 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { Policy } from '../lambda/engine/policy';
+import type { Policy } from '../lambda/core/policy';
 import { acknowledge, wildcardResourceId } from './nag';
 import { lockTableActions, tableNamePatterns } from './table-access';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
-const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'aws', 'env-credentials.ts');
+const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-credentials.ts');
 
 /** What the janitor function needs; LockJanitor fills every value. */
 export interface JanitorFunctionProps {

@@ -1,3 +1,4 @@
+// CDK: the EventBridge Scheduler schedule that runs the janitor.
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';

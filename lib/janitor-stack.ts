@@ -1,3 +1,4 @@
+// CDK: the deployable stack that composes one LockJanitor.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { readJanitorContext } from './janitor-context';

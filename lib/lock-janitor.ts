@@ -1,3 +1,4 @@
+// CDK: the LockJanitor construct, its typed props and defaults.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,8 +8,8 @@ import { type Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PolicyError, UsageError } from '../lambda/engine/errors';
-import { type PolicyInput, parsePolicy } from '../lambda/engine/policy';
+import { PolicyError, UsageError } from '../lambda/core/errors';
+import { type PolicyInput, parsePolicy } from '../lambda/core/policy';
 import { JanitorAlerts, type SlackChannel, type TeamsChannel } from './janitor-alerts';
 import { JanitorFunction } from './janitor-function';
 import { JanitorMonitoring } from './janitor-monitoring';

@@ -1,3 +1,4 @@
+// CDK: cdk-nag acknowledgement helpers.
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 

@@ -1,4 +1,5 @@
-import type { Policy } from '../lambda/engine/policy';
+// CDK: IAM actions and resource patterns for the lock tables, built from the policy.
+import type { Policy } from '../lambda/core/policy';
 
 /** DynamoDB actions the janitor needs on every lock table the policy can reach. */
 export const LOCK_TABLE_READ_ACTIONS = [
@@ -26,7 +27,7 @@ export function tableNamePatterns(policy: Policy): string[] {
 export function toIamPattern(glob: string): string {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
-    // Same set syntax as lambda/engine/glob.ts: the first character after `[` (or `[!`) may be `]`.
+    // Same set syntax as lambda/core/glob.ts: the first character after `[` (or `[!`) may be `]`.
     const end = glob[i] === '[' ? glob.indexOf(']', i + 2) : -1;
     out += end < 0 ? glob[i] : '?';
     if (end >= 0) i = end;

@@ -1,3 +1,4 @@
+// Tests: the really bundled Lambda handler against dynalite and a fake SNS.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

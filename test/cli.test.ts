@@ -1,10 +1,11 @@
+// Tests: the CLI commands, flags and exit codes against dynalite.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
-import { listAudit } from '../lambda/aws/dynamo-state-store';
+import { listAudit } from '../lambda/adapters/dynamo-state-store';
 import {
   createLockTable,
   createStateTable,

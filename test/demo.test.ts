@@ -1,3 +1,4 @@
+// Tests: the embedded demo tells its story.
 import { runDemo } from '../bin/demo/demo';
 
 describe('the embedded demo (npm start)', () => {

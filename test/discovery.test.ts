@@ -1,8 +1,9 @@
+// Tests: discovery of lock tables (schema, globs, opt-out tag, failures).
 import { CreateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { discoverTables, isLockTableSchema, isOptedOut } from '../lambda/discovery';
-import { parsePolicy } from '../lambda/engine/policy';
-import type { LockStore } from '../lambda/ports';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { parsePolicy } from '../lambda/core/policy';
+import type { LockStore } from '../lambda/core/ports';
+import { discoverTables, isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
 import { createLockTable, endpoint, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { withOverrides } from './support/janitor';

@@ -1,9 +1,10 @@
+// Tests: the DynamoDB state store against dynalite.
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
-import { auditKey, type StateItem, sightingKey } from '../lambda/aws/state-keys';
-import { JanitorError } from '../lambda/engine/errors';
-import type { AuditRecord, LockKey } from '../lambda/ports';
+import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
+import { auditKey, type StateItem, sightingKey } from '../lambda/adapters/state-keys';
+import { JanitorError } from '../lambda/core/errors';
+import type { AuditRecord, LockKey } from '../lambda/core/ports';
 import { createStateTable } from './support/dynamo';
 
 const client = new DynamoDBClient({

@@ -1,16 +1,17 @@
+// Tests: sweeps and releases under injected faults (throttling, lost responses, failures).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { dynamoClientFactory } from '../bin/cli-context';
 import { digestItem } from '../bin/demo/terraform-lock';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import { SnsNotifier } from '../lambda/aws/sns-notifier';
-import type { PolicyInput } from '../lambda/engine/policy';
-import { hasErrors, type RunReport } from '../lambda/engine/report';
-import type { Notifier, StateStore } from '../lambda/ports';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { SnsNotifier } from '../lambda/adapters/sns-notifier';
+import type { PolicyInput } from '../lambda/core/policy';
+import type { Notifier, StateStore } from '../lambda/core/ports';
+import { hasErrors, type RunReport } from '../lambda/core/report';
 import {
   createLockTable,
   createStateTable,

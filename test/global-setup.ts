@@ -1,3 +1,4 @@
+// Test harness: starts dynalite for every suite.
 import { startDynalite } from '../bin/demo/local-dynamo';
 
 /** Starts one in-process dynalite for the whole run; workers find it through DYNAMO_ENDPOINT. */

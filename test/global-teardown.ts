@@ -1,3 +1,4 @@
+// Test harness: stops dynalite.
 import type { LocalDynamo } from '../bin/demo/local-dynamo';
 
 export default async function globalTeardown(): Promise<void> {

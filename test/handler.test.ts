@@ -1,8 +1,9 @@
+// Tests: the Lambda handler (config, sweep, release, logs, metrics).
 import type { Context } from 'aws-lambda';
 import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
-import { PolicyError, UsageError } from '../lambda/engine/errors';
-import { countRun } from '../lambda/engine/report';
+import { PolicyError, UsageError } from '../lambda/core/errors';
+import { countRun } from '../lambda/core/report';
 import { releaseRequest } from '../lambda/events';
 import { METRIC_NAMES, renderEmf } from '../lambda/metrics';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';

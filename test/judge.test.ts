@@ -1,7 +1,8 @@
+// Tests: judging locks (table-driven, fixed clock).
 import { lockItem } from '../bin/demo/terraform-lock';
-import { judge, type Sighting } from '../lambda/engine/judge';
-import { classifyItem, type LockItem } from '../lambda/engine/lock-item';
-import { parsePolicy } from '../lambda/engine/policy';
+import { judge, type Sighting } from '../lambda/core/judge';
+import { classifyItem, type LockItem } from '../lambda/core/lock-item';
+import { parsePolicy } from '../lambda/core/policy';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const HOUR = 3_600_000;

@@ -1,5 +1,6 @@
+// Tests: classifying items and parsing LockInfo.
 import { goTimestamp, lockItem, marshalLockInfo } from '../bin/demo/terraform-lock';
-import { classifyItem, describeLockId, parseCreated } from '../lambda/engine/lock-item';
+import { classifyItem, describeLockId, parseCreated } from '../lambda/core/lock-item';
 
 // A lock item as Terraform's S3 backend writes it (client.go Lock(), locker.go LockInfo), byte for byte.
 const REAL_INFO =

@@ -1,3 +1,4 @@
+// Tests: the rendered e-mail, chat and SNS messages and their limits.
 import { execFileSync } from 'node:child_process';
 import {
   type ChatNotification,
@@ -7,8 +8,8 @@ import {
   renderMessage,
   sanitizeSubject,
   shellQuote,
-} from '../lambda/engine/message';
-import type { LockReport, ResolvedReport, RunReport, TableReport } from '../lambda/engine/report';
+} from '../lambda/core/message/sns';
+import type { LockReport, ResolvedReport, RunReport, TableReport } from '../lambda/core/report';
 
 const SNS_MAX_BYTES = 262_144;
 const ID = '3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513';

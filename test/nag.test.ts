@@ -1,3 +1,4 @@
+// Tests: cdk-nag AwsSolutions findings on the stack.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

@@ -1,7 +1,8 @@
-import { parseDuration } from '../lambda/engine/duration';
-import { PolicyError } from '../lambda/engine/errors';
-import { compileGlob } from '../lambda/engine/glob';
-import { parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
+// Tests: policy validation and its messages.
+import { parseDuration } from '../lambda/core/duration';
+import { PolicyError } from '../lambda/core/errors';
+import { compileGlob } from '../lambda/core/glob';
+import { parsePolicy, parsePolicyJson } from '../lambda/core/policy';
 
 const catchAll = { name: 'default', match: {}, alertAfter: '4h' };
 

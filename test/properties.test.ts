@@ -1,15 +1,16 @@
+// Tests: property-based checks of parsing, judging and messages under hostile input.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fc from 'fast-check';
 import { goTimestamp, marshalLockInfo } from '../bin/demo/terraform-lock';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import { PolicyError } from '../lambda/engine/errors';
-import { judge } from '../lambda/engine/judge';
-import { classifyItem, type LockInfo, type RawItem } from '../lambda/engine/lock-item';
-import { MODES, type PolicyInput, parsePolicy, parsePolicyJson } from '../lambda/engine/policy';
-import type { RunReport } from '../lambda/engine/report';
-import type { AuditRecord, LockStore, Notifier, StateStore } from '../lambda/ports';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { PolicyError } from '../lambda/core/errors';
+import { judge } from '../lambda/core/judge';
+import { classifyItem, type LockInfo, type RawItem } from '../lambda/core/lock-item';
+import { MODES, type PolicyInput, parsePolicy, parsePolicyJson } from '../lambda/core/policy';
+import type { AuditRecord, LockStore, Notifier, StateStore } from '../lambda/core/ports';
+import type { RunReport } from '../lambda/core/report';
 import {
   allItems,
   createLockTable,

@@ -1,9 +1,10 @@
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import type { RawItem } from '../lambda/engine/lock-item';
-import type { PolicyInput } from '../lambda/engine/policy';
-import type { RunReport } from '../lambda/engine/report';
-import type { DeleteResult } from '../lambda/ports';
+// Tests: races between the janitor and Terraform-faithful lock clients.
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import type { RawItem } from '../lambda/core/lock-item';
+import type { PolicyInput } from '../lambda/core/policy';
+import type { DeleteResult } from '../lambda/core/ports';
+import type { RunReport } from '../lambda/core/report';
 import { createLockTable, lockIds, testClient, uniqueName } from './support/dynamo';
 import { sweepTables, withOverrides } from './support/janitor';
 import { newLockInfo, TerraformClient, type UnlockResult } from './support/terraform-client';

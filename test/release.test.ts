@@ -1,9 +1,10 @@
+// Tests: the safe release of one lock.
 import { digestItem } from '../bin/demo/terraform-lock';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import type { RunReport } from '../lambda/engine/report';
-import type { Notifier } from '../lambda/ports';
-import { release } from '../lambda/release';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import type { Notifier } from '../lambda/core/ports';
+import type { RunReport } from '../lambda/core/report';
+import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, terraformLock, testClient, uniqueName } from './support/dynamo';
 import { HOUR, lockAged, NOW, withOverrides } from './support/janitor';
 

@@ -1,7 +1,8 @@
+// Tests: the SNS notifier against the service rules.
 import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsNotifier } from '../lambda/aws/sns-notifier';
-import type { LockReport, RunReport } from '../lambda/engine/report';
+import { SnsNotifier } from '../lambda/adapters/sns-notifier';
+import type { LockReport, RunReport } from '../lambda/core/report';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:tf-lock-janitor';
 const sns = mockClient(SNSClient);

@@ -1,7 +1,8 @@
+// Tests: the synthesized template of the stack and the construct.
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PolicyError, UsageError } from '../lambda/engine/errors';
-import { parsePolicy } from '../lambda/engine/policy';
+import { PolicyError, UsageError } from '../lambda/core/errors';
+import { parsePolicy } from '../lambda/core/policy';
 import { JanitorStack } from '../lib/janitor-stack';
 import { lockTableActions, tableNamePatterns, toIamPattern } from '../lib/table-access';
 

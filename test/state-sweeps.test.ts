@@ -1,9 +1,10 @@
+// Tests: sweeps across runs with the state table (sightings, re-alerts, resolved).
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem } from '../bin/demo/terraform-lock';
-import { DynamoStateStore, listAudit } from '../lambda/aws/dynamo-state-store';
-import { hasNews } from '../lambda/engine/message';
-import type { RunReport } from '../lambda/engine/report';
-import type { Notifier } from '../lambda/ports';
+import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
+import { hasNews } from '../lambda/core/message/sns';
+import type { Notifier } from '../lambda/core/ports';
+import type { RunReport } from '../lambda/core/report';
 import {
   createLockTable,
   createStateTable,

@@ -1,8 +1,9 @@
+// Tests: one sweep against dynalite (decisions, outcomes, caps, report).
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem } from '../bin/demo/terraform-lock';
-import { DynamoLockStore } from '../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../lambda/aws/memory-state-store';
-import type { RawItem } from '../lambda/engine/lock-item';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import type { RawItem } from '../lambda/core/lock-item';
 import {
   createLockTable,
   infoOf,

@@ -1,4 +1,5 @@
-import type { PolicyInput } from '../../lambda/engine/policy';
+// Demo data: the demo policy and a realistic lock table of live, stale and broken items.
+import type { PolicyInput } from '../../lambda/core/policy';
 import { digestItem, lockItem } from './terraform-lock';
 
 export const LOCK_TABLE = 'acme-terraform-locks';

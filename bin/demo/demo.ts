@@ -1,12 +1,13 @@
+// The embedded demo: two janitor runs against an in-process DynamoDB, printed with their messages.
 import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoLockStore } from '../../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../../lambda/aws/memory-state-store';
-import { hasNews, type RenderedMessage, renderMessage } from '../../lambda/engine/message';
-import { parsePolicy } from '../../lambda/engine/policy';
-import type { RunReport } from '../../lambda/engine/report';
-import type { Notifier } from '../../lambda/ports';
-import { sweep } from '../../lambda/sweep';
+import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
+import { hasNews, type RenderedMessage, renderMessage } from '../../lambda/core/message/sns';
+import { parsePolicy } from '../../lambda/core/policy';
+import type { Notifier } from '../../lambda/core/ports';
+import type { RunReport } from '../../lambda/core/report';
+import { sweep } from '../../lambda/run/sweep';
 import { renderReport } from '../format';
 import { DEMO_POLICY, demoItems, LOCK_TABLE, OTHER_TABLE } from './demo-data';
 import { startDynalite } from './local-dynamo';

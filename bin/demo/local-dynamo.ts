@@ -1,3 +1,4 @@
+// Starts dynalite, an in-process DynamoDB engine, for the demo, tests and benchmarks.
 import type { AddressInfo } from 'node:net';
 
 // dynalite ships no type declarations; this is the part of its API we use.

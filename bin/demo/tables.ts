@@ -1,3 +1,4 @@
+// Table helpers for the demo and tests: schemas, and creating a table ready for writes.
 import {
   CreateTableCommand,
   type CreateTableCommandInput,

@@ -1,5 +1,6 @@
+// Terraform-exact lock items: LockInfo marshalled as Go does, digest items, lock IDs.
 import { randomBytes } from 'node:crypto';
-import type { LockInfo } from '../../lambda/engine/lock-item';
+import type { LockInfo } from '../../lambda/core/lock-item';
 
 const FIELDS = ['ID', 'Operation', 'Info', 'Who', 'Version', 'Created', 'Path'] as const;
 

@@ -1,3 +1,4 @@
+// Opt-in parity check of the CLI against AWS DynamoDB Local.
 /**
  * Parity check against AWS's own DynamoDB Local (a Java server), to show that `--endpoint` works with any
  * DynamoDB-compatible server and not only with dynalite. Opt-in, since it downloads a 57 MB package from the

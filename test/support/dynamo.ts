@@ -1,3 +1,4 @@
+// Test support: dynalite clients, tables and items.
 import { randomBytes } from 'node:crypto';
 import {
   BatchWriteItemCommand,
@@ -7,7 +8,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableReady, LOCK_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../../bin/demo/tables';
-import type { RawItem } from '../../lambda/engine/lock-item';
+import type { RawItem } from '../../lambda/core/lock-item';
 
 /** The dynalite that jest's globalSetup started. */
 export function endpoint(): string {

@@ -1,3 +1,4 @@
+// Test support: an HTTP proxy that injects faults between the SDK and dynalite.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 

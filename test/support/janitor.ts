@@ -1,12 +1,13 @@
+// Test support: sweep options and helpers for janitor runs.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { lockItem } from '../../bin/demo/terraform-lock';
-import { DynamoLockStore } from '../../lambda/aws/dynamo-lock-store';
-import { MemoryStateStore } from '../../lambda/aws/memory-state-store';
-import { type PolicyInput, parsePolicy } from '../../lambda/engine/policy';
-import type { RunReport } from '../../lambda/engine/report';
-import type { LockStore, StateStore } from '../../lambda/ports';
-import { sweep } from '../../lambda/sweep';
-import type { SweepOptions } from '../../lambda/sweep-types';
+import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
+import { type PolicyInput, parsePolicy } from '../../lambda/core/policy';
+import type { LockStore, StateStore } from '../../lambda/core/ports';
+import type { RunReport } from '../../lambda/core/report';
+import type { SweepOptions } from '../../lambda/run/options';
+import { sweep } from '../../lambda/run/sweep';
 
 export const NOW = Date.parse('2026-11-26T12:00:00Z');
 export const MINUTE = 60_000;

@@ -1,3 +1,4 @@
+// Test support: a Terraform-faithful DynamoDB lock client.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -6,7 +7,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { goTimestamp, marshalLockInfo, newLockId } from '../../bin/demo/terraform-lock';
-import type { LockInfo } from '../../lambda/engine/lock-item';
+import type { LockInfo } from '../../lambda/core/lock-item';
 
 /**
  * What Terraform's Unlock() found and did. `released` carries the `Info` its unconditional DeleteItem removed:

@@ -1,0 +1,136 @@
+// Adapter: the LockStore port over DynamoDB lock tables (list, describe, tags, scan, guarded delete).
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import type { RawItem } from '../core/lock-item';
+import type { DeleteResult, LockStore, TableDescription } from '../core/ports';
+
+/** Error names of servers that lack an API (DynamoDB Local has no tagging). */
+const UNSUPPORTED = new Set([
+  'UnknownOperationException',
+  'NotImplementedException',
+  'UnrecognizedClientException',
+]);
+
+/** The lock tables of one region, read and written through one DynamoDB client. */
+export class DynamoLockStore implements LockStore {
+  /** @param pageSize items per Scan page; @default the server's 1 MB pages */
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly region: string,
+    private readonly pageSize?: number,
+  ) {}
+
+  async *listTables(): AsyncIterable<string> {
+    let start: string | undefined;
+    do {
+      const page = await this.client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+      yield* page.TableNames ?? [];
+      start = page.LastEvaluatedTableName;
+    } while (start);
+  }
+
+  async describeTable(name: string): Promise<TableDescription> {
+    const { Table: t } = await this.client.send(new DescribeTableCommand({ TableName: name }));
+    return {
+      name,
+      arn: t?.TableArn ?? '',
+      keySchema: (t?.KeySchema ?? []).map((k) => ({ name: k.AttributeName ?? '', keyType: k.KeyType ?? '' })),
+      attributeTypes: Object.fromEntries(
+        (t?.AttributeDefinitions ?? []).map((a) => [a.AttributeName ?? '', a.AttributeType ?? '']),
+      ),
+    };
+  }
+
+  async listTags(arn: string): Promise<Record<string, string> | undefined> {
+    const tags: Record<string, string> = {};
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: token }),
+        );
+        for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+        token = page.NextToken;
+      } while (token);
+    } catch (e) {
+      if (UNSUPPORTED.has((e as Error).name)) return undefined;
+      throw e;
+    }
+    return tags;
+  }
+
+  async *scan(table: string): AsyncIterable<readonly RawItem[]> {
+    // The next page is requested before this one is handed over, so reading overlaps judging.
+    let next = this.scanPage(table, undefined);
+    while (true) {
+      const page = await next;
+      const start = page.LastEvaluatedKey;
+      if (start) next = this.scanPage(table, start);
+      yield (page.Items ?? []) as RawItem[];
+      if (!start) return;
+    }
+  }
+
+  private scanPage(
+    table: string,
+    start: Record<string, AttributeValue> | undefined,
+  ): Promise<ScanCommandOutput> {
+    const page = this.client.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        Limit: this.pageSize,
+      }),
+    );
+    // A consumer that stops early (time limit, failure) never awaits the prefetched page: keep its
+    // rejection from becoming an unhandled one. Awaiting it still throws.
+    page.catch(() => undefined);
+    return page;
+  }
+
+  async getItem(table: string, lockId: string): Promise<RawItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: table, Key: { LockID: { S: lockId } }, ConsistentRead: true }),
+    );
+    return Item as RawItem | undefined;
+  }
+
+  async deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult> {
+    try {
+      // Like OpenTofu >= 1.10's unlock, but on the raw bytes read rather than a re-marshalled Info: any
+      // change (release, re-lock with a new ID) fails the condition and nothing is deleted.
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: { LockID: { S: lockId } },
+          ConditionExpression: '#info = :info',
+          ExpressionAttributeNames: { '#info': 'Info' },
+          ExpressionAttributeValues: { ':info': { S: rawInfo } },
+        }),
+      );
+      return 'deleted';
+    } catch (e) {
+      if (
+        e instanceof ConditionalCheckFailedException ||
+        (e as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        // A condition that fails on a retry: the first attempt may have been applied and its response lost
+        // (a reset connection, a 500 that "may or may not have succeeded").
+        const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        return attempts > 1 ? 'deleted-on-retry' : 'changed';
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,197 @@
+// Adapter: the StateStore port over the janitor's DynamoDB state table (sightings, alerts).
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { JanitorError } from '../core/errors';
+import type { Sighting } from '../core/judge';
+import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
+import { putAudit } from './state-audit';
+import {
+  lockKeyString,
+  type StateItem,
+  sha256,
+  sightingKey,
+  sightingPk,
+  strings,
+  toSighting,
+} from './state-keys';
+import {
+  attributeNames,
+  inParallel,
+  onStateTable,
+  queryPartition,
+  unlessConditionFailed,
+} from './state-table';
+import { TableFailureMemory } from './state-table-failures';
+
+export { listAudit } from './state-audit';
+
+const DEFAULT_SIGHTING_TTL_SECONDS = 7 * 24 * 3600;
+const PARALLEL_WRITES = 8;
+const OBSERVE_ATTEMPTS = 3;
+
+const SET_IDENTITY = 'SET #region = :region, #table = :table, #lockId = :lockId, #id = :id';
+// Same Info (or a new lock) not yet counted at this instant: one more sighting.
+const COUNT_IF = 'attribute_not_exists(pk) OR (#infoHash = :hash AND NOT #lastSeen = :now)';
+const COUNT =
+  '#lastSeen = :now, #firstSeen = if_not_exists(#firstSeen, :now), #infoHash = :hash, #expiresAt = :expiresAt ' +
+  'ADD #count :one';
+// Another Info under the same lock ID: "the same Info seen on N runs" starts again (lastAlerted is kept).
+const RESTART_IF = 'attribute_exists(pk) AND NOT #infoHash = :hash';
+const RESTART =
+  '#count = :one, #firstSeen = :now, #lastSeen = :now, #infoHash = :hash, #expiresAt = :expiresAt';
+// A later run that saw the lock again keeps it.
+const FORGET_IF = 'attribute_exists(pk) AND NOT #lastSeen > :now';
+
+/**
+ * The janitor's memory in its DynamoDB state table (pk S, sk S, TTL attribute `expiresAt` in epoch seconds).
+ * - A sighting per lock instance: pk `SIGHTING#<region>#<table>`, sk `sha256(JSON.stringify([lockId, id]))`
+ *   (collision-free for any Unicode, within the 1,024-byte sort key limit); attributes region, table, lockId,
+ *   id, infoHash (sha256 of `Info`), count, firstSeen, lastSeen, lastAlerted? (epoch ms) and expiresAt =
+ *   lastSeen + `sightingTtlSeconds`, so the memory of a lock expires once nobody sees it.
+ * - An audit record per deletion or release: pk `AUDIT#<region>#<table>`, sk `<at>#<sha256 of the record>`,
+ *   every `AuditRecord` field, no expiresAt, never overwritten (see `putAudit`).
+ *
+ * Every write is conditional, so concurrent runs never corrupt a count. A run is identified by its `nowMs`:
+ * observing a lock twice at the same instant (or an SDK retry of an update that succeeded) counts once.
+ * Transient errors are retried by the client's retry strategy; what remains propagates.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly ttlSeconds: number;
+  private readonly tableFailures: TableFailureMemory;
+
+  /** @param options.sightingTtlSeconds how long a sighting outlives its last run. @default 7 days */
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: { readonly sightingTtlSeconds?: number } = {},
+  ) {
+    this.ttlSeconds = options.sightingTtlSeconds ?? DEFAULT_SIGHTING_TTL_SECONDS;
+    if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds <= 0) {
+      throw new JanitorError(`sightingTtlSeconds must be a positive whole number, got ${this.ttlSeconds}`);
+    }
+    this.tableFailures = new TableFailureMemory(client, tableName, this.ttlSeconds);
+  }
+
+  /** Counts this run's sighting of `Info` (one conditional update); another `Info` restarts the count at 1. */
+  async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
+    const hash = sha256(rawInfo);
+    const values = {
+      ...strings({
+        ':hash': hash,
+        ':region': key.region,
+        ':table': key.table,
+        ':lockId': key.lockId,
+        ':id': key.id,
+      }),
+      ':now': { N: String(nowMs) },
+      ':one': { N: '1' },
+      ':expiresAt': { N: String(Math.floor(nowMs / 1000) + this.ttlSeconds) },
+    };
+    for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
+      const item =
+        (await this.update(key, COUNT_IF, `${SET_IDENTITY}, ${COUNT}`, values)) ??
+        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}`, values));
+      if (item) return toSighting(item);
+      // Neither condition held: counted already at this instant, or another run changed it in between.
+      const get = new GetItemCommand({
+        TableName: this.tableName,
+        Key: sightingKey(key),
+        ConsistentRead: true,
+      });
+      const { Item } = await this.send(this.client.send(get));
+      if (Item?.infoHash?.S === hash && Item.lastSeen?.N === String(nowMs)) return toSighting(Item);
+    }
+    throw new JanitorError(
+      `The sighting of lock "${key.lockId}" (ID ${key.id}) in ${key.region}/${key.table} kept changing under ` +
+        'concurrent janitor runs; the next run will count it.',
+    );
+  }
+
+  /** Sets `lastAlerted` on each known sighting; one that was forgotten meanwhile stays forgotten. */
+  async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
+    const values = { ':now': { N: String(nowMs) } };
+    await inParallel(keys, PARALLEL_WRITES, async (key) => {
+      await this.update(key, 'attribute_exists(pk)', 'SET #lastAlerted = :now', values);
+    });
+  }
+
+  /** Deletes the sightings of the scanned tables that this run did not see; returns those that were alerted. */
+  async forgetGone(
+    scanned: readonly { region: string; table: string }[],
+    seen: readonly LockKey[],
+    nowMs: number,
+  ): Promise<LockKey[]> {
+    const seenKeys = new Set(seen.map(lockKeyString));
+    const resolved: LockKey[] = [];
+    for (const { region, table } of scanned) {
+      const pk = sightingPk(region, table);
+      for await (const page of queryPartition(this.client, this.tableName, pk, 'pk, sk, #lockId, #id')) {
+        const gone = page.filter(
+          ({ lockId, id }) =>
+            !seenKeys.has(lockKeyString({ region, table, lockId: lockId?.S ?? '', id: id?.S ?? '' })),
+        );
+        await inParallel(gone, PARALLEL_WRITES, async (item) => {
+          const old = await this.forget(item, nowMs);
+          const [lockId, id] = [old?.lockId?.S, old?.id?.S];
+          if (old?.lastAlerted && lockId !== undefined && id !== undefined)
+            resolved.push({ region, table, lockId, id });
+        });
+      }
+    }
+    return resolved;
+  }
+
+  /** Remembers failing tables (pk `TABLEFAIL#<region>`, sk the table) and forgets recovered ones. */
+  noteTableFailures(failed: readonly TableRef[], recovered: readonly TableRef[], nowMs: number) {
+    return this.tableFailures.note(failed, recovered, nowMs);
+  }
+
+  markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void> {
+    return this.tableFailures.markAlerted(tables, nowMs);
+  }
+
+  /** Writes the audit record (kept forever, never overwritten); failures propagate. */
+  audit(record: AuditRecord): Promise<void> {
+    return putAudit(this.client, this.tableName, record);
+  }
+
+  /** A conditional update of one sighting; its new attributes, or undefined when the condition failed. */
+  private update(
+    key: LockKey,
+    condition: string,
+    update: string,
+    values: StateItem,
+  ): Promise<StateItem | undefined> {
+    const command = new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: sightingKey(key),
+      ConditionExpression: condition,
+      UpdateExpression: update,
+      ExpressionAttributeNames: attributeNames(condition, update),
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    });
+    return this.send(this.client.send(command)).then(({ Attributes }) => Attributes, unlessConditionFailed);
+  }
+
+  /** Deletes a sighting unless a later run saw it after `nowMs`; the deleted item, if this call deleted it. */
+  private forget({ pk, sk }: StateItem, nowMs: number): Promise<StateItem | undefined> {
+    const command = new DeleteItemCommand({
+      TableName: this.tableName,
+      Key: { pk, sk },
+      ConditionExpression: FORGET_IF,
+      ExpressionAttributeNames: attributeNames(FORGET_IF),
+      ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
+      ReturnValues: 'ALL_OLD',
+    });
+    return this.send(this.client.send(command)).then(({ Attributes }) => Attributes, unlessConditionFailed);
+  }
+
+  private send<T>(call: Promise<T>): Promise<T> {
+    return onStateTable(this.tableName, call);
+  }
+}

@@ -1,0 +1,82 @@
+// Adapter: the StateStore port in process memory (CLI without a state table, demo, tests).
+import type { Sighting } from '../core/judge';
+import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
+
+type Entry = { rawInfo: string; count: number; firstSeenMs: number; lastAlertedMs?: number };
+
+/**
+ * The janitor's memory kept in this process only: used when no state table is configured. A CLI run or a
+ * Lambda cold start begins with an empty memory, so each run counts as one sighting; the demo reuses one
+ * instance across its two sweeps.
+ */
+export class MemoryStateStore implements StateStore {
+  private readonly entries = new Map<string, Entry>();
+  /** Failing tables: key `[region, table]` → when the failure was last alerted (undefined: never). */
+  private readonly tableFailures = new Map<string, number | undefined>();
+  readonly audits: AuditRecord[] = [];
+
+  async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
+    const id = keyOf(key);
+    const prev = this.entries.get(id);
+    const next: Entry =
+      prev && prev.rawInfo === rawInfo
+        ? { ...prev, count: prev.count + 1 }
+        : { rawInfo, count: 1, firstSeenMs: nowMs, lastAlertedMs: prev?.lastAlertedMs };
+    this.entries.set(id, next);
+    return { count: next.count, firstSeenMs: next.firstSeenMs, lastAlertedMs: next.lastAlertedMs };
+  }
+
+  async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
+    for (const key of keys) {
+      const entry = this.entries.get(keyOf(key));
+      if (entry) entry.lastAlertedMs = nowMs;
+    }
+  }
+
+  async forgetGone(
+    scanned: readonly { region: string; table: string }[],
+    seen: readonly LockKey[],
+    _nowMs: number,
+  ): Promise<LockKey[]> {
+    const seenIds = new Set(seen.map(keyOf));
+    const tables = new Set(scanned.map((t) => JSON.stringify([t.region, t.table])));
+    const resolved: LockKey[] = [];
+    for (const [id, entry] of this.entries) {
+      const key = JSON.parse(id) as [string, string, string, string];
+      if (seenIds.has(id) || !tables.has(JSON.stringify([key[0], key[1]]))) continue;
+      this.entries.delete(id);
+      if (entry.lastAlertedMs !== undefined)
+        resolved.push({ region: key[0], table: key[1], lockId: key[2], id: key[3] });
+    }
+    return resolved;
+  }
+
+  async audit(record: AuditRecord): Promise<void> {
+    this.audits.push(record);
+  }
+
+  async noteTableFailures(
+    failed: readonly TableRef[],
+    recovered: readonly TableRef[],
+    _nowMs: number,
+  ): Promise<(number | undefined)[]> {
+    for (const t of recovered) this.tableFailures.delete(tableKey(t));
+    return failed.map((t) => {
+      const key = tableKey(t);
+      if (!this.tableFailures.has(key)) this.tableFailures.set(key, undefined);
+      return this.tableFailures.get(key);
+    });
+  }
+
+  async markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void> {
+    for (const t of tables) this.tableFailures.set(tableKey(t), nowMs);
+  }
+}
+
+function tableKey(t: TableRef): string {
+  return JSON.stringify([t.region, t.table]);
+}
+
+function keyOf(key: LockKey): string {
+  return JSON.stringify([key.region, key.table, key.lockId, key.id]);
+}

@@ -1,0 +1,160 @@
+// Core: the policy schema, validated once at synth and again at cold start.
+import * as z from 'zod';
+import { type Duration, parseDuration } from './duration';
+import { PolicyError } from './errors';
+import { compileGlob, type Glob, globProblem } from './glob';
+
+/** The ceiling on what a run may do: `report` logs only, `alert` also notifies, `delete` may also delete. */
+export const MODES = ['report', 'alert', 'delete'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** A strict object whose unknown-key message lists the keys that would be valid. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const valid = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; valid keys are ${valid}`
+        : undefined,
+  });
+}
+
+const durationSchema = z.string().transform((text, ctx): Duration => {
+  const d = parseDuration(text);
+  if (!d) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration; write a whole number and a unit: 90s, 30m, 4h, 7d`,
+    });
+    return z.NEVER;
+  }
+  return d;
+});
+
+const globSchema = z.string().transform((pattern, ctx): Glob => {
+  const problem = globProblem(pattern);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `"${pattern}" is not a valid glob: ${problem}` });
+    return z.NEVER;
+  }
+  return compileGlob(pattern);
+});
+
+const globsSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : value),
+  z
+    .array(globSchema, { message: 'must be a glob string or a list of them' })
+    .min(1, 'must list at least one glob'),
+);
+
+/** A whole number in [min, max], with a message that says so. */
+function wholeNumber(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
+const matchSchema = strictObject({
+  table: globsSchema.optional(),
+  lockId: globsSchema.optional(),
+  operation: globsSchema.optional(),
+  who: globsSchema.optional(),
+});
+
+const ruleSchema = strictObject({
+  name: z.string().min(1, 'a rule needs a name, used in reports and alerts'),
+  match: matchSchema.prefault({}),
+  alertAfter: durationSchema.optional(),
+  deleteAfter: durationSchema.optional(),
+}).superRefine((rule, ctx) => {
+  if (rule.alertAfter && rule.deleteAfter && rule.deleteAfter.seconds < rule.alertAfter.seconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deleteAfter'],
+      message: `"${rule.deleteAfter.text}" is shorter than alertAfter "${rule.alertAfter.text}"; deleteAfter must be at least alertAfter`,
+    });
+  }
+});
+
+const tablesSchema = strictObject({
+  include: z.array(globSchema).min(1).prefault(['*']).transform(asGlobs),
+  exclude: z.array(globSchema).prefault([]).transform(asGlobs),
+  optOutTag: z.string().min(1).max(128).default('tf-lock-janitor:ignore'),
+});
+
+const DEFAULT_RULES = [{ name: 'default', match: {}, alertAfter: '4h' }];
+
+/** The policy schema (README "The policy"): used at `cdk synth` and again at Lambda cold start. */
+export const policySchema = strictObject({
+  mode: z.enum(MODES, { message: 'must be one of "report", "alert", "delete"' }).default('alert'),
+  regions: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as "eu-west-1"'))
+    .min(1)
+    .optional(),
+  tables: tablesSchema.prefault({}),
+  rules: z.array(ruleSchema).min(1).prefault(DEFAULT_RULES),
+  minSightings: wholeNumber(1, 1000).default(2),
+  maxDeletionsPerRun: wholeNumber(0, 10000).default(10),
+  realertAfter: durationSchema.prefault('24h'),
+}).superRefine((policy, ctx) => {
+  const names = new Set<string>();
+  policy.rules.forEach((rule, i) => {
+    if (names.has(rule.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', i, 'name'],
+        message: `"${rule.name}" is used by an earlier rule; rule names must be unique`,
+      });
+    }
+    names.add(rule.name);
+  });
+  const last = policy.rules[policy.rules.length - 1];
+  if (last && !isCatchAll(last.match)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rules', policy.rules.length - 1, 'match'],
+      message:
+        'the last rule must be a catch-all with an empty match ({}), so every lock is judged by some rule',
+    });
+  }
+});
+
+/** The policy as the user writes it (JSON). */
+export type PolicyInput = z.input<typeof policySchema>;
+/** The validated policy: defaults filled, durations and globs compiled. */
+export type Policy = z.output<typeof policySchema>;
+export type Rule = Policy['rules'][number];
+export type RuleMatch = Rule['match'];
+
+/** Validates a policy; throws a PolicyError naming every bad field and what would be valid. */
+export function parsePolicy(input: unknown): Policy {
+  const result = policySchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  throw new PolicyError(`The policy is not valid:\n  - ${issues.join('\n  - ')}`, issues);
+}
+
+/** Parses a policy from JSON text, with a clear message when the text is not JSON at all. */
+export function parsePolicyJson(text: string, source = 'the policy'): Policy {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new PolicyError(
+      `${source} is not valid JSON (${(e as Error).message}); fix the syntax and try again`,
+    );
+  }
+  return parsePolicy(value);
+}
+
+function isCatchAll(match: RuleMatch): boolean {
+  return Object.values(match).every((globs) => globs === undefined);
+}
+
+function asGlobs(globs: Glob[]): readonly Glob[] {
+  return globs;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'policy';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}

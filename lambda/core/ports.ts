@@ -1,0 +1,90 @@
+// Core: the ports the run talks through (lock store, state store, notifier) and their records.
+import type { Sighting } from './judge';
+import type { RawItem } from './lock-item';
+import type { RunReport } from './report';
+
+/** A table as DescribeTable shows it, reduced to what discovery needs. */
+export type TableDescription = {
+  readonly name: string;
+  readonly arn: string;
+  readonly keySchema: readonly { readonly name: string; readonly keyType: string }[];
+  readonly attributeTypes: Readonly<Record<string, string>>;
+};
+
+/**
+ * What a guarded delete did: `changed` when `Info` no longer held the bytes that were judged (or the item is
+ * gone); `deleted-on-retry` when the condition failed only on an SDK retry, so the first attempt most likely
+ * deleted it and its response was lost: counted and audited as the janitor's deletion.
+ */
+export type DeleteResult = 'deleted' | 'changed' | 'deleted-on-retry';
+
+/** The lock tables of one region (one DynamoDB client). AWS errors other than a failed condition propagate. */
+export interface LockStore {
+  readonly region: string;
+  /** Every table name in the region (ListTables, paginated). */
+  listTables(): AsyncIterable<string>;
+  describeTable(name: string): Promise<TableDescription>;
+  /** The table's tags; `undefined` when the server has no tagging API (some emulators). */
+  listTags(arn: string): Promise<Record<string, string> | undefined>;
+  /** Streams the table page by page with consistent reads. */
+  scan(table: string): AsyncIterable<readonly RawItem[]>;
+  /** A consistent read of one item. */
+  getItem(table: string, lockId: string): Promise<RawItem | undefined>;
+  /** Deletes the item only if its `Info` is byte-identical to `rawInfo`. */
+  deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult>;
+}
+
+/** One lock instance as the janitor knows it: the key of its memory. */
+export type LockKey = {
+  readonly region: string;
+  readonly table: string;
+  readonly lockId: string;
+  /** The lock's `ID` (a new one each time Terraform takes the lock). */
+  readonly id: string;
+};
+
+/** Why a lock was deleted or released, written before anyone is told (safety invariant 6). */
+export type AuditRecord = LockKey & {
+  readonly action: 'deleted' | 'released';
+  readonly info: string;
+  readonly rule: string;
+  readonly reason: string;
+  readonly runId: string;
+  readonly at: string;
+};
+
+/** A lock table, or a region's table listing (`table` = `*`). */
+export type TableRef = { readonly region: string; readonly table: string };
+
+/** The janitor's memory across runs: sightings per lock instance, alerts, failing tables, and the audit trail. */
+export interface StateStore {
+  /** Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. */
+  observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting>;
+  /** Remembers that these locks were part of an alert at `nowMs`. */
+  markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
+  /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */
+  forgetGone(
+    scanned: readonly { region: string; table: string }[],
+    seen: readonly LockKey[],
+    nowMs: number,
+  ): Promise<LockKey[]>;
+  /** Appends an audit record; must not lose it. */
+  audit(record: AuditRecord): Promise<void>;
+  /**
+   * Remembers that `failed` tables failed this run and forgets the failures of `recovered` ones (read in full);
+   * returns, for each failed table in order, when its failure was last part of an alert (undefined: never).
+   */
+  noteTableFailures(
+    failed: readonly TableRef[],
+    recovered: readonly TableRef[],
+    nowMs: number,
+  ): Promise<(number | undefined)[]>;
+  /** Remembers that these tables' failures were part of an alert at `nowMs`. */
+  markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void>;
+}
+
+/** Tells people about a run (SNS). */
+export interface Notifier {
+  /** Publishes one message for the run if it has news; returns whether a message was sent. */
+  notify(report: RunReport): Promise<boolean>;
+}

@@ -1,0 +1,109 @@
+// Core: the run report's types and counts.
+import type { Mode } from './policy';
+
+export type Decision = 'keep' | 'alert' | 'delete';
+/** What the run did with a lock: `changed` means the lock was released or re-taken before the guarded delete. */
+export type Outcome = 'kept' | 'alerted' | 'deleted' | 'changed' | 'skipped' | 'failed';
+
+/** One lock table as the run saw it. `error` is set when the table could not be (fully) read. */
+export type TableReport = {
+  region: string;
+  name: string;
+  items: number;
+  locks: number;
+  digests: number;
+  unparseable: number;
+  error?: string;
+  /** On a failed table: true when its failure is news (new, or not alerted on within `realertAfter`). */
+  notify?: boolean;
+};
+
+/** One lock and what the run decided and did about it. */
+export type LockReport = {
+  region: string;
+  table: string;
+  lockId: string;
+  id: string;
+  operation: string;
+  who: string;
+  version: string;
+  /** `Created` exactly as Terraform wrote it (up to nanoseconds). */
+  created: string;
+  ageSeconds: number;
+  rule: string;
+  decision: Decision;
+  outcome: Outcome;
+  reason: string;
+  /** How many runs have seen this exact lock, this one included. */
+  sightings: number;
+  /** True when this lock is news for people this run (first alert, re-alert, deletion or failure). */
+  notify: boolean;
+};
+
+/** An item that is neither a lock nor a digest; reported, never touched. */
+export type UnparseableReport = { region: string; table: string; lockId?: string; problem: string };
+
+/** A lock an earlier run had alerted on that is gone now. */
+export type ResolvedReport = { region: string; table: string; lockId: string; id: string };
+
+export type RunCounts = {
+  locks: number;
+  stale: number;
+  alerted: number;
+  deleted: number;
+  changed: number;
+  skipped: number;
+  errors: number;
+};
+
+/** The run report (README "The command line") (the `--json` output and the Lambda's summary). */
+export type RunReport = {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  mode: Mode;
+  regions: string[];
+  tables: TableReport[];
+  locks: LockReport[];
+  unparseable: UnparseableReport[];
+  resolved: ResolvedReport[];
+  /** Problems that did not fail a table (an API the server lacks, a table skipped by the time budget, ...). */
+  warnings: string[];
+  /** Run-level failures that are not one table's or one lock's: an audit write, the notification, the state table. */
+  failures: string[];
+  /** Whether a message was published for this run (absent when no notifier is configured). */
+  notification?: { sent: boolean; error?: string };
+  counts: RunCounts;
+};
+
+/** Counts derived from a report; `errors` = failed tables + failed deletes + run-level failures. */
+export function countRun(
+  tables: readonly TableReport[],
+  locks: readonly LockReport[],
+  failures: readonly string[] = [],
+): RunCounts {
+  const counts: RunCounts = {
+    locks: locks.length,
+    stale: 0,
+    alerted: 0,
+    deleted: 0,
+    changed: 0,
+    skipped: 0,
+    errors: 0,
+  };
+  for (const lock of locks) {
+    if (lock.decision !== 'keep') counts.stale++;
+    if (lock.outcome === 'alerted') counts.alerted++;
+    else if (lock.outcome === 'deleted') counts.deleted++;
+    else if (lock.outcome === 'changed') counts.changed++;
+    else if (lock.outcome === 'skipped') counts.skipped++;
+    else if (lock.outcome === 'failed') counts.errors++;
+  }
+  counts.errors += tables.filter((t) => t.error !== undefined).length + failures.length;
+  return counts;
+}
+
+/** True when the run finished with errors (exit code 1, the Lambda's failure metric). */
+export function hasErrors(report: RunReport): boolean {
+  return report.counts.errors > 0;
+}

@@ -1,0 +1,90 @@
+// Run: discovers the lock tables of a region (list, describe, filter, opt-out tag).
+import type { Policy } from '../core/policy';
+import type { LockStore, TableDescription } from '../core/ports';
+import type { TableReport } from '../core/report';
+import { mapBounded } from './bounded';
+import type { JanitorLogger } from './options';
+
+/** A table the janitor will read. */
+export type LockTable = { readonly region: string; readonly name: string; readonly arn: string };
+
+export type Discovery = {
+  readonly tables: LockTable[];
+  /** Tables that could not be described, and regions whose tables could not be listed. */
+  readonly failures: TableReport[];
+  readonly warnings: string[];
+};
+
+/** A lock table has exactly one key: the hash key `LockID` of type S (Terraform's required schema). */
+export function isLockTableSchema(table: TableDescription): boolean {
+  const [key, ...rest] = table.keySchema;
+  return (
+    rest.length === 0 &&
+    key?.name === 'LockID' &&
+    key.keyType === 'HASH' &&
+    table.attributeTypes.LockID === 'S'
+  );
+}
+
+/** A table name passes when some include glob matches it and no exclude glob does. */
+export function isSelected(name: string, tables: Policy['tables']): boolean {
+  return tables.include.some((g) => g.test(name)) && !tables.exclude.some((g) => g.test(name));
+}
+
+/** The opt-out tag is present with any value but "false". */
+export function isOptedOut(tags: Readonly<Record<string, string>>, optOutTag: string): boolean {
+  return optOutTag in tags && tags[optOutTag].toLowerCase() !== 'false';
+}
+
+/** Lists, describes and filters the tables of one region; never throws. */
+export async function discoverTables(
+  store: LockStore,
+  policy: Policy,
+  logger?: JanitorLogger,
+): Promise<Discovery> {
+  const { region } = store;
+  const names: string[] = [];
+  try {
+    for await (const name of store.listTables()) if (isSelected(name, policy.tables)) names.push(name);
+  } catch (e) {
+    const error = `could not list the tables of ${region}: ${describeError(e)}`;
+    logger?.error({ region, error }, 'region failed');
+    return { tables: [], warnings: [], failures: [emptyTable(region, '*', error)] };
+  }
+  const warnings: string[] = [];
+  const failures: TableReport[] = [];
+  let taggingMissing = false;
+  const found = await mapBounded(names, 8, async (name): Promise<LockTable | undefined> => {
+    try {
+      const description = await store.describeTable(name);
+      if (!isLockTableSchema(description)) return undefined;
+      const tags = taggingMissing ? undefined : await store.listTags(description.arn);
+      if (tags === undefined) taggingMissing = true;
+      else if (isOptedOut(tags, policy.tables.optOutTag)) {
+        logger?.info({ region, table: name, tag: policy.tables.optOutTag }, 'table opted out');
+        return undefined;
+      }
+      return { region, name, arn: description.arn };
+    } catch (e) {
+      failures.push(emptyTable(region, name, `could not describe the table: ${describeError(e)}`));
+      return undefined;
+    }
+  });
+  if (taggingMissing) {
+    warnings.push(
+      `${region}: the DynamoDB server has no tagging API, so the opt-out tag "${policy.tables.optOutTag}" could not be checked; use tables.exclude instead`,
+    );
+  }
+  return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings };
+}
+
+/** A table report with no items read, carrying an error. */
+export function emptyTable(region: string, name: string, error?: string): TableReport {
+  return { region, name, items: 0, locks: 0, digests: 0, unparseable: 0, ...(error ? { error } : {}) };
+}
+
+/** `Name: message`, the form AWS errors are best recognised by. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
+}

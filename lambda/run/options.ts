@@ -1,0 +1,30 @@
+// Run: what one sweep needs from its shell (policy, stores, clock, logger).
+import type { Policy } from '../core/policy';
+import type { LockStore, Notifier, StateStore } from '../core/ports';
+
+/** The structured logger the engine writes to; a pino logger fits it. */
+export interface JanitorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Everything one sweep needs; the shell (Lambda handler or CLI) builds it. */
+export type SweepOptions = {
+  readonly policy: Policy;
+  readonly regions: readonly string[];
+  /** The lock store of a region (one DynamoDB client each). */
+  readonly lockStores: (region: string) => LockStore;
+  /** The janitor's memory; `MemoryStateStore` when no state table is configured. */
+  readonly state: StateStore;
+  /** Told once at the end of the run when there is news; omitted = nobody is told. */
+  readonly notifier?: Notifier;
+  /** The run's clock: every lock is judged against this instant. */
+  readonly now: Date;
+  readonly runId: string;
+  readonly logger?: JanitorLogger;
+  /** Milliseconds left before the caller must stop (the Lambda's remaining time); omitted = no limit. */
+  readonly remainingMs?: () => number;
+  /** Tables read at once. @default 4 */
+  readonly concurrency?: number;
+};
