@@ -180,6 +180,6 @@ async function runRelease(flags: Flags, io: Io): Promise<number> {
     },
   );
   io.out(flags.json ? JSON.stringify(result, null, 2) : result.message);
-  for (const failure of result.failures) io.err(`tf-lock-janitor: ${failure}`);
+  for (const failure of result.failures) io.err(`tf-lock-janitor: ${failure.message}`);
   return result.outcome === 'released' && result.failures.length === 0 ? 0 : 1;
 }

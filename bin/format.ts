@@ -88,7 +88,7 @@ export function renderReport(report: RunReport): string {
     ...report.unparseable.map(
       (u) => `unparseable item in ${u.table}: ${u.lockId ?? '(no LockID)'}: ${u.problem}`,
     ),
-    ...report.failures,
+    ...report.failures.map((f) => f.message),
     ...report.warnings.map((w) => `warning: ${w}`),
   ];
   if (problems.length) out.push('', 'Problems:', ...problems.map((p) => `  ${p}`));

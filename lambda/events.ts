@@ -12,7 +12,7 @@ export type ScheduledEvent = {
 };
 
 /** The payload that releases one lock the safe way: the lock's `ID` must equal `id`. */
-export type ReleaseRequest = {
+export type ReleasePayload = {
   readonly table: string;
   readonly lockId: string;
   readonly id: string;
@@ -29,7 +29,7 @@ const releaseSchema = z.strictObject({
 });
 
 /** The release request of an event `{"release": {...}}`, or undefined for every other event (a sweep). */
-export function releaseRequest(event: unknown): ReleaseRequest | undefined {
+export function releasePayload(event: unknown): ReleasePayload | undefined {
   if (typeof event !== 'object' || event === null || !('release' in event)) return undefined;
   const result = releaseSchema.safeParse(event.release);
   if (result.success) return result.data;

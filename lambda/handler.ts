@@ -13,7 +13,7 @@ import { type HandlerConfig, readConfig } from './config';
 import { UsageError } from './core/errors';
 import type { LockStore, Notifier, StateStore } from './core/ports';
 import { hasErrors, type RunCounts, type RunReport } from './core/report';
-import { type ReleaseRequest, releaseRequest, type ScheduledEvent } from './events';
+import { type ReleasePayload, releasePayload, type ScheduledEvent } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { type ReleaseResult, release } from './run/release';
@@ -96,7 +96,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
   return { runId, complete, counts: report.counts };
 }
 
-async function releaseOnce(s: Shell, req: ReleaseRequest, context: Context): Promise<HandlerResult> {
+async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Promise<HandlerResult> {
   const { config, logger } = s;
   if (config.policy.mode !== 'delete' && !config.releaseAllowed) {
     throw new UsageError(
@@ -114,6 +114,7 @@ async function releaseOnce(s: Shell, req: ReleaseRequest, context: Context): Pro
       now: new Date(),
       runId: context.awsRequestId,
       requestedBy: req.requestedBy,
+      logger,
     },
   );
   const level = result.failures.length > 0 ? 'warn' : 'info';
@@ -137,6 +138,9 @@ function summary(report: RunReport): object {
     unparseable: report.unparseable.length,
     resolved: report.resolved.length,
     warnings: report.warnings,
+    // Every failure in full: an audit record that could not be written is kept here with the lock's whole Info.
+    failures: report.failures,
+    notification: report.notification,
   };
 }
 
@@ -152,7 +156,7 @@ export const handler = middy<unknown, HandlerResult>()
   })
   .handler(async (event, context) => {
     shell ??= coldStart();
-    const req = releaseRequest(event);
+    const req = releasePayload(event);
     return req
       ? releaseOnce(shell, req, context)
       : sweepOnce(shell, (event ?? {}) as ScheduledEvent, context);

@@ -9,6 +9,7 @@ import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { SnsNotifier } from '../lambda/adapters/sns-notifier';
+import type { RenderedMessage } from '../lambda/core/message/sns';
 import type { PolicyInput } from '../lambda/core/policy';
 import type { Notifier, StateStore } from '../lambda/core/ports';
 import { hasErrors, type RunReport } from '../lambda/core/report';
@@ -351,7 +352,7 @@ async function deniedSns(): Promise<{ endpoint: string; close(): Promise<void> }
 
 describe('the notifier failing', () => {
   const throwing: Notifier = {
-    notify: async () => {
+    publish: async () => {
       throw new Error('connect ETIMEDOUT sns.eu-west-1.amazonaws.com');
     },
   };
@@ -388,8 +389,10 @@ describe('the notifier failing', () => {
         Array.from({ length: STALE }, (_, i) => `acme/stale-${i}.tfstate`),
       );
       expect(report.counts).toMatchObject({ deleted: STALE, errors: 1 });
-      expect(report.failures).toEqual([expect.stringMatching(/^notification failed: /)]);
-      expect(report.failures[0]).toContain(why);
+      expect(report.failures).toEqual([
+        { kind: 'notification', message: expect.stringMatching(/^notification failed: /) },
+      ]);
+      expect(report.failures[0].message).toContain(why);
       expect(report.notification).toEqual({ sent: false, error: expect.stringContaining(why) });
       expect(await lockIds(client, table)).toEqual(LEFT_AFTER_CLEANUP);
     } finally {
@@ -404,15 +407,11 @@ describe('the notifier failing', () => {
     const alertOnly = { ...CLEANUP, mode: 'alert' as const };
     const failed = await sweepTables(client, prefix, alertOnly, { state, notifier: throwing });
     expect(failed.locks.filter((l) => l.notify)).toHaveLength(STALE);
-    const told: RunReport[] = [];
-    const recording: Notifier = {
-      async notify(r) {
-        told.push(r);
-        return true;
-      },
-    };
-    await sweepTables(client, prefix, alertOnly, { state, notifier: recording });
-    expect(told[0].locks.filter((l) => l.notify)).toHaveLength(STALE);
+    const told: RenderedMessage[] = [];
+    const recording: Notifier = { publish: async (m) => void told.push(m) };
+    const retold = await sweepTables(client, prefix, alertOnly, { state, notifier: recording });
+    expect(retold.locks.filter((l) => l.notify)).toHaveLength(STALE);
+    expect(told).toHaveLength(1);
     const after = await sweepTables(client, prefix, alertOnly, { state, notifier: recording });
     expect(after.locks.filter((l) => l.notify)).toEqual([]);
   });
@@ -466,8 +465,9 @@ describe('the state store failing', () => {
     expect(report.locks.map((l) => l.outcome).sort()).toEqual([...Array(STALE).fill('alerted'), 'kept']);
     expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain('seen on 0 of the 1 runs');
     expect(report.failures).toHaveLength(STALE + 1);
-    expect(report.failures[0]).toMatch(/^could not record the sighting of .* acme\/.*\.tfstate: /);
-    expect(report.failures[0]).toContain(why);
+    expect(report.failures[0]).toMatchObject({ kind: 'sighting' });
+    expect(report.failures[0].message).toMatch(/^could not record the sighting of .* acme\/.*\.tfstate: /);
+    expect(report.failures[0].message).toContain(why);
   });
 
   it('reports the full Info of a deletion whose audit record could not be written', async () => {
@@ -484,9 +484,10 @@ describe('the state store failing', () => {
     expect(await lockIds(client, table)).toEqual(LEFT_AFTER_CLEANUP);
     expect(report.counts).toMatchObject({ deleted: STALE, errors: STALE });
     for (const lock of report.locks.filter((l) => l.outcome === 'deleted')) {
-      const failure = report.failures.find((f) => f.includes(`ID ${lock.id}`));
-      expect(failure).toContain(`"Created":"${lock.created}"`);
-      expect(failure).toContain('AccessDeniedException');
+      const failure = report.failures.find((f) => f.lock?.id === lock.id);
+      expect(failure).toMatchObject({ kind: 'audit', lock: { lockId: lock.lockId } });
+      expect(failure?.lock?.info).toContain(`"Created":"${lock.created}"`);
+      expect(failure?.message).toContain('AccessDeniedException');
     }
     expect(await listAudit(client, name, 'us-east-1', table)).toEqual([]);
   });

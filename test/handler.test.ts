@@ -4,9 +4,18 @@ import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
 import { PolicyError, UsageError } from '../lambda/core/errors';
 import { countRun } from '../lambda/core/report';
-import { releaseRequest } from '../lambda/events';
+import { releasePayload } from '../lambda/events';
 import { METRIC_NAMES, renderEmf } from '../lambda/metrics';
-import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import {
+  createLockTable,
+  createStateTable,
+  endpoint,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
+import { startFaultProxy } from './support/fault-proxy';
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const env = (extra: Record<string, string | undefined> = {}) => ({
@@ -57,21 +66,21 @@ describe('configuration from the environment', () => {
 
 describe('events', () => {
   it('routes {"release": ...} to a release and anything else to a sweep', () => {
-    expect(releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'abc' } })).toEqual({
+    expect(releasePayload({ release: { table: 't', lockId: 'b/k', id: 'abc' } })).toEqual({
       table: 't',
       lockId: 'b/k',
       id: 'abc',
     });
-    expect(releaseRequest({ source: 'tf-lock-janitor.schedule', scheduledTime: 'x' })).toBeUndefined();
-    expect(releaseRequest(null)).toBeUndefined();
+    expect(releasePayload({ source: 'tf-lock-janitor.schedule', scheduledTime: 'x' })).toBeUndefined();
+    expect(releasePayload(null)).toBeUndefined();
   });
 
   it('rejects a release request with missing or unknown fields instead of sweeping', () => {
-    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k' } })).toThrow(/release\.id: /);
-    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'x', force: true } })).toThrow(
+    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k' } })).toThrow(/release\.id: /);
+    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k', id: 'x', force: true } })).toThrow(
       /release: .*"force"/,
     );
-    expect(() => releaseRequest({ release: { table: 't', lockId: 'b/k', id: 'x', region: 'mars' } })).toThrow(
+    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k', id: 'x', region: 'mars' } })).toThrow(
       /release\.region: must be an AWS region name/,
     );
   });
@@ -206,6 +215,62 @@ describe('the handler', () => {
     const emf = lines.find((l) => '_aws' in l) as { errors: number };
     expect(emf.errors).toBe(2);
     client.destroy();
+  });
+
+  it('lists every failure in the summary line: an audit write that failed after a delete keeps the full Info', async () => {
+    const client = testClient();
+    const prefix = uniqueName('handler-audit');
+    const stateTable = uniqueName('handler-state');
+    await createLockTable(client, `${prefix}-locks`);
+    await createStateTable(client, stateTable);
+    const lock = lockItem({
+      bucket: 'b',
+      path: 'stuck',
+      operation: 'OperationTypePlan',
+      who: 'ci@x',
+      createdMs: 0,
+    });
+    await putItems(client, `${prefix}-locks`, [lock]);
+    // The state table refuses the audit PutItem (as a missing permission would); everything else goes through.
+    const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
+      operation === 'PutItem' && body.TableName === stateTable
+        ? {
+            status: 400,
+            type: 'AccessDeniedException',
+            message: 'not authorized to perform: dynamodb:PutItem',
+          }
+        : undefined,
+    );
+    Object.assign(process.env, {
+      POLICY: JSON.stringify({
+        mode: 'delete',
+        minSightings: 1,
+        tables: { include: [`${prefix}-*`] },
+        rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
+      }),
+      STATE_TABLE: stateTable,
+      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+    });
+    try {
+      const { error, lines } = await coldInvoke({ source: 'tf-lock-janitor.schedule' });
+      expect(error).toBeUndefined();
+      expect(await lockIds(client, `${prefix}-locks`)).toEqual([]);
+      const summary = lines.find((l) => l.message === 'run finished') as { failures: unknown[] };
+      expect(summary.failures).toEqual([
+        expect.objectContaining({
+          kind: 'audit',
+          table: `${prefix}-locks`,
+          lock: { lockId: 'b/stuck', id: JSON.parse(lock.Info.S).ID, info: lock.Info.S },
+          message: expect.stringContaining('AccessDeniedException'),
+        }),
+      ]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 'ERROR', message: 'audit record not written' }),
+      );
+    } finally {
+      await proxy.close();
+      client.destroy();
+    }
   });
 
   it('refuses a release when the policy mode is not delete (the role has no DeleteItem then)', async () => {

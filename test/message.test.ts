@@ -1,5 +1,7 @@
 // Tests: the rendered e-mail, chat and SNS messages and their limits.
+
 import { execFileSync } from 'node:child_process';
+import type { RunFailure } from '../lambda/core/failure';
 import {
   type ChatNotification,
   hasNews,
@@ -135,13 +137,14 @@ describe('hasNews', () => {
       false,
     ],
     ['a newly stale lock', { locks: [lock()] }, true],
-    ['a deleted lock', { locks: [lock({ decision: 'delete', outcome: 'deleted', notify: false })] }, true],
+    // A delete attempt is always news: its plan marks it (test/plan.test.ts), whatever the delete did.
+    ['a deleted lock', { locks: [lock({ decision: 'delete', outcome: 'deleted', notify: true })] }, true],
     [
       'a lock changed before its delete',
-      { locks: [lock({ decision: 'delete', outcome: 'changed', notify: false })] },
+      { locks: [lock({ decision: 'delete', outcome: 'changed', notify: true })] },
       true,
     ],
-    ['a failed delete', { locks: [lock({ decision: 'delete', outcome: 'failed', notify: false })] }, true],
+    ['a failed delete', { locks: [lock({ decision: 'delete', outcome: 'failed', notify: true })] }, true],
     [
       'a table that could not be read',
       { tables: [table({ error: 'AccessDeniedException: not authorized' })] },
@@ -153,7 +156,11 @@ describe('hasNews', () => {
       false,
     ],
     ['a resolved lock', { resolved: [resolved] }, true],
-    ['a run-level failure', { failures: ['could not write the audit record: ThrottlingException'] }, true],
+    [
+      'a run-level failure',
+      { failures: [{ kind: 'audit', message: 'could not write the audit record: ThrottlingException' }] },
+      true,
+    ],
   ])('%s → %s', (_name, parts, expected) => {
     expect(hasNews(report(parts))).toBe(expected);
   });
@@ -198,7 +205,9 @@ describe('renderMessage', () => {
           lock({ outcome: 'deleted' }),
         ],
         tables: [table({ name: 'broken-locks', error: 'AccessDeniedException: not authorized' })],
-        failures: ['could not forget the locks that are gone: ThrottlingException'],
+        failures: [
+          { kind: 'forget', message: 'could not forget the locks that are gone: ThrottlingException' },
+        ],
         resolved: [resolved],
       }),
     );
@@ -270,12 +279,14 @@ describe('renderMessage', () => {
   });
 
   it('lists run-level failures before the tables, in the text and in chat', () => {
-    const failures = ['could not write the audit record: ThrottlingException'];
+    const failures: RunFailure[] = [
+      { kind: 'audit', message: 'could not write the audit record: ThrottlingException' },
+    ];
     const { text, chat, subject } = renderMessage(report({ failures, locks: [lock()] }));
 
-    expect(text.indexOf(`- ${failures[0]}`)).toBeGreaterThan(text.indexOf('Run failures:'));
+    expect(text.indexOf(`- ${failures[0].message}`)).toBeGreaterThan(text.indexOf('Run failures:'));
     expect(text.indexOf('Run failures:')).toBeLessThan(text.indexOf('=== eu-west-1 / acme-tf-locks ==='));
-    expect(chat.content.description).toContain(`run failure: \`${failures[0]}\``);
+    expect(chat.content.description).toContain(`run failure: \`${failures[0].message}\``);
     expect(chat.metadata.additionalContext.runFailures).toBe('1');
     expect(subject).toBe('tf-lock-janitor eu-west-1/acme-tf-locks: 1 run failure, 1 newly stale');
   });

@@ -647,7 +647,7 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           noteTableFailures: (f, r, now) => memory.noteTableFailures(f, r, now),
           markTableFailuresAlerted: (t, now) => memory.markTableFailuresAlerted(t, now),
         };
-        const notifier: Notifier = { notify: () => (p.notify ? fail('notify') : Promise.resolve(true)) };
+        const notifier: Notifier = { publish: () => (p.notify ? fail('notify') : Promise.resolve()) };
         const policyInput = {
           mode: 'delete' as const,
           minSightings: 1,

@@ -2,8 +2,8 @@
 import { digestItem } from '../bin/demo/terraform-lock';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import type { RenderedMessage } from '../lambda/core/message/sns';
 import type { Notifier } from '../lambda/core/ports';
-import type { RunReport } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, terraformLock, testClient, uniqueName } from './support/dynamo';
 import { HOUR, lockAged, NOW, withOverrides } from './support/janitor';
@@ -19,13 +19,8 @@ async function setup() {
   await createLockTable(client, table);
   await putItems(client, table, [stale, digestItem('acme', 'app.tfstate')]);
   const state = new MemoryStateStore();
-  const sent: RunReport[] = [];
-  const notifier: Notifier = {
-    notify: async (r) => {
-      sent.push(r);
-      return true;
-    },
-  };
+  const sent: RenderedMessage[] = [];
+  const notifier: Notifier = { publish: async (m) => void sent.push(m) };
   const deps = {
     store: new DynamoLockStore(client, 'us-east-1'),
     state,
@@ -55,9 +50,9 @@ describe('release against a real DynamoDB engine', () => {
         reason: 'released on request by alice; lock ID matched',
       }),
     ]);
-    expect(sent[0].locks).toEqual([
-      expect.objectContaining({ outcome: 'deleted', rule: 'release', ageSeconds: 3 * 3600 }),
-    ]);
+    expect(result.lock).toMatchObject({ outcome: 'deleted', rule: 'release', ageSeconds: 3 * 3600 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0].text).toContain(`ID:         ${heldId}`);
   });
 
   it.each([
@@ -102,14 +97,17 @@ describe('release against a real DynamoDB engine', () => {
   it('keeps the audit record and reports the failure when the notification fails', async () => {
     const { table, state, deps } = await setup();
     const notifier: Notifier = {
-      notify: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' })),
+      publish: () =>
+        Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' })),
     };
     const result = await release(
       { region: 'us-east-1', table, lockId: 'acme/app.tfstate', id: heldId },
       { ...deps, notifier },
     );
     expect(result.outcome).toBe('released');
-    expect(result.failures).toEqual(['notification failed: ThrottledException: Rate exceeded']);
+    expect(result.failures).toEqual([
+      { kind: 'notification', message: 'notification failed: ThrottledException: Rate exceeded' },
+    ]);
     expect(state.audits).toHaveLength(1);
   });
 });

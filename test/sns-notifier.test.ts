@@ -2,7 +2,9 @@
 import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SnsNotifier } from '../lambda/adapters/sns-notifier';
+import { renderMessage } from '../lambda/core/message/sns';
 import type { LockReport, RunReport } from '../lambda/core/report';
+import { publishNews } from '../lambda/run/notify';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:tf-lock-janitor';
 const sns = mockClient(SNSClient);
@@ -81,9 +83,11 @@ describe('SnsNotifier', () => {
   ])('publishes %s once, within the SNS Publish rules', async (_name, locks) => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
-    await expect(
-      new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(report(locks)),
-    ).resolves.toBe(true);
+    const notifier = new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC);
+    await expect(publishNews(notifier, report(locks))).resolves.toEqual({
+      notification: { sent: true },
+      failures: [],
+    });
 
     const calls = sns.commandCalls(PublishCommand);
     expect(calls).toHaveLength(1);
@@ -106,9 +110,11 @@ describe('SnsNotifier', () => {
       lock(2, { decision: 'keep', outcome: 'kept', notify: false }),
     ]);
 
-    await expect(new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(quiet)).resolves.toBe(
-      false,
-    );
+    const notifier = new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC);
+    await expect(publishNews(notifier, quiet)).resolves.toEqual({
+      notification: { sent: false },
+      failures: [],
+    });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
@@ -118,7 +124,9 @@ describe('SnsNotifier', () => {
       .rejects(new InvalidParameterException({ message: 'Invalid parameter: Subject', $metadata: {} }));
 
     await expect(
-      new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).notify(report([lock(1)])),
+      new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC).publish(
+        renderMessage(report([lock(1)])),
+      ),
     ).rejects.toThrow('Invalid parameter: Subject');
   });
 });

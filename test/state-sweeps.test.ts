@@ -2,9 +2,8 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem } from '../bin/demo/terraform-lock';
 import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
-import { hasNews } from '../lambda/core/message/sns';
+import type { RenderedMessage } from '../lambda/core/message/sns';
 import type { Notifier } from '../lambda/core/ports';
-import type { RunReport } from '../lambda/core/report';
 import {
   createLockTable,
   createStateTable,
@@ -28,10 +27,10 @@ const POLICY = {
   ],
 };
 
-/** A notifier that records what it was given and says it published when there is news. */
-function recorder(): Notifier & { sent: RunReport[] } {
-  const sent: RunReport[] = [];
-  return { sent, notify: async (r) => hasNews(r) && sent.push(r) > 0 };
+/** A notifier that records every message it was asked to publish. */
+function recorder(): Notifier & { sent: RenderedMessage[] } {
+  const sent: RenderedMessage[] = [];
+  return { sent, publish: async (m) => void sent.push(m) };
 }
 
 async function setup() {
@@ -107,7 +106,8 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     }
     const after = await sweepTables(client, prefix, POLICY, { state, notifier, now: at(15) });
     expect(after.resolved).toEqual([expect.objectContaining({ table, lockId: 'acme/apply.tfstate' })]);
-    expect(notifier.sent.at(-1)?.resolved).toHaveLength(1);
+    expect(after.resolved).toHaveLength(1);
+    expect(notifier.sent.at(-1)?.text).toContain('Resolved: gone since the alert');
     const again = await sweepTables(client, prefix, POLICY, { state, notifier, now: at(30) });
     expect(again.resolved).toEqual([]);
     expect(notifier.sent).toHaveLength(2);
@@ -117,7 +117,7 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     const { prefix, table, stateTable, state } = await setup();
     await putItems(client, table, [lockAged('plan.tfstate', 3 * HOUR)]);
     const failing: Notifier = {
-      notify: async () => {
+      publish: async () => {
         throw Object.assign(new Error('Topic is disabled'), { name: 'KMSDisabledException' });
       },
     };
@@ -129,7 +129,9 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     );
     expect(report.locks[0].outcome).toBe('deleted');
     expect(report.counts.errors).toBe(1);
-    expect(report.failures).toEqual(['notification failed: KMSDisabledException: Topic is disabled']);
+    expect(report.failures).toEqual([
+      { kind: 'notification', message: 'notification failed: KMSDisabledException: Topic is disabled' },
+    ]);
     expect(report.notification).toEqual({ sent: false, error: 'KMSDisabledException: Topic is disabled' });
     expect(await listAudit(client, stateTable, 'us-east-1', table)).toEqual([
       expect.objectContaining({ action: 'deleted', lockId: 'acme/plan.tfstate', rule: 'ci-plans' }),

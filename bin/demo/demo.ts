@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
-import { hasNews, type RenderedMessage, renderMessage } from '../../lambda/core/message/sns';
+import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
-import type { RunReport } from '../../lambda/core/report';
 import { sweep } from '../../lambda/run/sweep';
 import { renderReport } from '../format';
 import { DEMO_POLICY, demoItems, LOCK_TABLE, OTHER_TABLE } from './demo-data';
@@ -62,14 +61,12 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
   }
 }
 
-/** Renders what the Lambda would publish to SNS, instead of publishing it. */
+/** Keeps the message the Lambda would publish to SNS, instead of publishing it. */
 class CapturingNotifier implements Notifier {
   private message?: RenderedMessage;
 
-  async notify(report: RunReport): Promise<boolean> {
-    if (!hasNews(report)) return false;
-    this.message = renderMessage(report);
-    return true;
+  async publish(message: RenderedMessage): Promise<void> {
+    this.message = message;
   }
 
   describe(): string {

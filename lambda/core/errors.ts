@@ -19,3 +19,9 @@ export class PolicyError extends JanitorError {
 
 /** Bad command-line usage or configuration (exit code 2). */
 export class UsageError extends JanitorError {}
+
+/** `Name: message`, the form AWS errors are best recognised by. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
+}

@@ -47,10 +47,7 @@ export function findRule(policy: Policy, lock: JudgedLock): Rule {
  */
 export function judge(policy: Policy, lock: JudgedLock, nowMs: number, sighting: Sighting): Judgement {
   const rule = findRule(policy, lock);
-  const { createdMs } = lock.item;
-  const trusted = createdMs !== undefined && createdMs <= nowMs;
-  const ageSeconds = Math.max(0, Math.floor((nowMs - (trusted ? createdMs : sighting.firstSeenMs)) / 1000));
-  const age = `${formatAge(ageSeconds)}${trusted ? '' : createdMs === undefined ? ' since first seen (Created unreadable)' : ' since first seen (Created is in the future)'}`;
+  const { seconds: ageSeconds, text: age } = lockAge(lock.item, nowMs, sighting.firstSeenMs);
   const verdict = (decision: Decision, why: string): Judgement => ({
     rule: rule.name,
     decision,
@@ -81,6 +78,19 @@ export function judge(policy: Policy, lock: JudgedLock, nowMs: number, sighting:
       ? `age ${age} < ${alertAfter ? 'alertAfter' : 'deleteAfter'} ${alertAt.text}`
       : 'the rule never alerts',
   );
+}
+
+/** A lock's age and how it was counted: from `Created`, or from the first sighting when `Created` cannot be trusted. */
+export function lockAge(
+  item: Pick<LockItem, 'createdMs'>,
+  nowMs: number,
+  firstSeenMs: number,
+): { readonly seconds: number; readonly text: string } {
+  const { createdMs } = item;
+  const trusted = createdMs !== undefined && createdMs <= nowMs;
+  const seconds = Math.max(0, Math.floor((nowMs - (trusted ? createdMs : firstSeenMs)) / 1000));
+  const why = createdMs === undefined ? 'Created unreadable' : 'Created is in the future';
+  return { seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
 }
 
 function anyMatch(globs: readonly Glob[] | undefined, value: string): boolean {

@@ -1,7 +1,7 @@
 // Core: the ports the run talks through (lock store, state store, notifier) and their records.
 import type { Sighting } from './judge';
 import type { RawItem } from './lock-item';
-import type { RunReport } from './report';
+import type { RenderedMessage } from './message/sns';
 
 /** A table as DescribeTable shows it, reduced to what discovery needs. */
 export type TableDescription = {
@@ -83,8 +83,8 @@ export interface StateStore {
   markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void>;
 }
 
-/** Tells people about a run (SNS). */
+/** Publishes a finished message (SNS); deciding whether there is news and rendering it happen in the core. */
 export interface Notifier {
-  /** Publishes one message for the run if it has news; returns whether a message was sent. */
-  notify(report: RunReport): Promise<boolean>;
+  /** Sends the message; errors propagate to the caller, which records the failed notification. */
+  publish(message: RenderedMessage): Promise<void>;
 }

@@ -1,4 +1,5 @@
 // Core: the run report's types and counts.
+import type { RunFailure } from './failure';
 import type { Mode } from './policy';
 
 export type Decision = 'keep' | 'alert' | 'delete';
@@ -70,7 +71,7 @@ export type RunReport = {
   /** Problems that did not fail a table (an API the server lacks, a table skipped by the time budget, ...). */
   warnings: string[];
   /** Run-level failures that are not one table's or one lock's: an audit write, the notification, the state table. */
-  failures: string[];
+  failures: RunFailure[];
   /** Whether a message was published for this run (absent when no notifier is configured). */
   notification?: { sent: boolean; error?: string };
   counts: RunCounts;
@@ -80,7 +81,7 @@ export type RunReport = {
 export function countRun(
   tables: readonly TableReport[],
   locks: readonly LockReport[],
-  failures: readonly string[] = [],
+  failures: readonly RunFailure[] = [],
 ): RunCounts {
   const counts: RunCounts = {
     locks: locks.length,
@@ -106,4 +107,17 @@ export function countRun(
 /** True when the run finished with errors (exit code 1, the Lambda's failure metric). */
 export function hasErrors(report: RunReport): boolean {
   return report.counts.errors > 0;
+}
+
+/** A table report with no items read, carrying an error. */
+export function emptyTable(region: string, name: string, error?: string): TableReport {
+  return { region, name, items: 0, locks: 0, digests: 0, unparseable: 0, ...(error ? { error } : {}) };
+}
+
+/** Everything a run found and did: the report is built from these once, with its counts. */
+export type RunResults = Omit<RunReport, 'counts'>;
+
+/** The run report, counts derived from the results. */
+export function buildReport(results: RunResults): RunReport {
+  return { ...results, counts: countRun(results.tables, results.locks, results.failures) };
 }

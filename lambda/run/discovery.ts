@@ -1,7 +1,9 @@
 // Run: discovers the lock tables of a region (list, describe, filter, opt-out tag).
+
+import { describeError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import type { LockStore, TableDescription } from '../core/ports';
-import type { TableReport } from '../core/report';
+import { emptyTable, type TableReport } from '../core/report';
 import { mapBounded } from './bounded';
 import type { JanitorLogger } from './options';
 
@@ -76,15 +78,4 @@ export async function discoverTables(
     );
   }
   return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings };
-}
-
-/** A table report with no items read, carrying an error. */
-export function emptyTable(region: string, name: string, error?: string): TableReport {
-  return { region, name, items: 0, locks: 0, digests: 0, unparseable: 0, ...(error ? { error } : {}) };
-}
-
-/** `Name: message`, the form AWS errors are best recognised by. */
-export function describeError(e: unknown): string {
-  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
-  return String(e);
 }

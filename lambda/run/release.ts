@@ -1,45 +1,54 @@
 // Run: releases one lock safely on request (ID must match, guarded delete, audit, notify).
+
+import type { RunFailure } from '../core/failure';
+import { lockAge } from '../core/judge';
 import { classifyItem } from '../core/lock-item';
+import type { RenderOptions } from '../core/message/sns';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
-import { countRun, type LockReport, type RunReport } from '../core/report';
-import { LOST_RESPONSE } from './act';
-import { describeError } from './discovery';
+import { lockReportOf } from '../core/records';
+import { buildReport, type LockReport, type RunReport } from '../core/report';
+import { deleteAndAudit } from './act';
+import { publishNews } from './notify';
+import type { JanitorLogger } from './options';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
-export type ReleaseRequest = {
+export type ReleaseTarget = {
   readonly region: string;
   readonly table: string;
   readonly lockId: string;
   readonly id: string;
 };
 
-export type ReleaseOutcome = 'released' | 'not-found' | 'id-mismatch' | 'changed' | 'not-a-lock';
+export type ReleaseOutcome = 'released' | 'not-found' | 'id-mismatch' | 'changed' | 'not-a-lock' | 'failed';
 
 export type ReleaseResult = {
   readonly outcome: ReleaseOutcome;
   readonly message: string;
   readonly lock?: LockReport;
   /** Problems after the lock was released (audit record, notification): the release itself stands. */
-  readonly failures: string[];
+  readonly failures: RunFailure[];
 };
 
 export type ReleaseDeps = {
   readonly store: LockStore;
   readonly state?: StateStore;
   readonly notifier?: Notifier;
+  readonly render?: RenderOptions;
   readonly now: Date;
   readonly runId: string;
   /** Who asked, for the audit record (an IAM principal, a user name). */
   readonly requestedBy?: string;
+  readonly logger?: JanitorLogger;
 };
 
 /**
- * Releases one lock safely: a consistent read, the lock ID must equal `req.id`, then a delete conditional on
- * the exact `Info` just read, an audit record, and a notification. Nothing is deleted on any mismatch.
+ * Releases one lock safely: a consistent read, the lock ID must equal `target.id`, then the same guarded delete
+ * and audit record a sweep uses, and a notification. Nothing is deleted on any mismatch.
  */
-export async function release(req: ReleaseRequest, deps: ReleaseDeps): Promise<ReleaseResult> {
-  const where = `${req.table} (${req.region}) ${req.lockId}`;
-  const raw = await deps.store.getItem(req.table, req.lockId);
+export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+  const place = { region: target.region, table: target.table };
+  const where = `${target.table} (${target.region}) ${target.lockId}`;
+  const raw = await deps.store.getItem(target.table, target.lockId);
   if (!raw) return refuse('not-found', `no lock item ${where}: it may already be released; nothing deleted`);
   const item = classifyItem(raw);
   if (item.kind !== 'lock') {
@@ -47,64 +56,36 @@ export async function release(req: ReleaseRequest, deps: ReleaseDeps): Promise<R
       item.kind === 'digest' ? 'a state digest item, not a lock' : `not a parseable lock (${item.problem})`;
     return refuse('not-a-lock', `${where} is ${what}; nothing deleted`);
   }
-  if (item.info.ID !== req.id) {
+  if (item.info.ID !== target.id) {
     return refuse(
       'id-mismatch',
-      `lock ID "${req.id}" does not match the held lock ("${item.info.ID}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
+      `lock ID "${target.id}" does not match the held lock ("${item.info.ID}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
     );
   }
-  const deleted = await deps.store.deleteIfUnchanged(req.table, req.lockId, item.rawInfo);
-  if (deleted === 'changed') {
+  const reason = `released on request${deps.requestedBy ? ` by ${deps.requestedBy}` : ''}; lock ID matched`;
+  const done = await deleteAndAudit({ ...deps, place, item, action: 'released', rule: 'release', reason });
+  if (done.outcome === 'changed')
     return refuse(
       'changed',
       `the lock ${where} changed between the read and the delete (released or re-taken); nothing deleted`,
     );
-  }
+  if (done.outcome === 'failed') return refuse('failed', `${where} was not released: ${done.reason}`);
 
   const nowMs = deps.now.getTime();
-  const reason =
-    `released on request${deps.requestedBy ? ` by ${deps.requestedBy}` : ''}; lock ID matched` +
-    (deleted === 'deleted-on-retry' ? `; ${LOST_RESPONSE}` : '');
-  const lock: LockReport = {
-    region: req.region,
-    table: req.table,
-    lockId: req.lockId,
-    id: item.info.ID,
-    operation: item.info.Operation,
-    who: item.info.Who,
-    version: item.info.Version,
-    created: item.info.Created,
-    ageSeconds: item.createdMs === undefined ? 0 : Math.max(0, Math.floor((nowMs - item.createdMs) / 1000)),
+  const lock = lockReportOf(place, item, {
+    ageSeconds: lockAge(item, nowMs, nowMs).seconds,
     rule: 'release',
     decision: 'delete',
     outcome: 'deleted',
-    reason,
+    reason: done.reason,
     sightings: 0,
     notify: true,
-  };
-  const failures: string[] = [];
-  try {
-    await deps.state?.audit({
-      action: 'released',
-      region: req.region,
-      table: req.table,
-      lockId: req.lockId,
-      id: req.id,
-      info: item.rawInfo,
-      rule: 'release',
-      reason,
-      runId: deps.runId,
-      at: deps.now.toISOString(),
-    });
-  } catch (e) {
-    failures.push(`the audit record could not be written (Info was ${item.rawInfo}): ${describeError(e)}`);
-  }
-  try {
-    await deps.notifier?.notify(releaseReport(deps, lock));
-  } catch (e) {
-    failures.push(`notification failed: ${describeError(e)}`);
-  }
-  return { outcome: 'released', message: `released ${where} (ID ${req.id})`, lock, failures };
+  });
+  const told = deps.notifier
+    ? await publishNews(deps.notifier, releaseReport(deps, lock), deps)
+    : { failures: [] };
+  const failures = [...done.failures, ...told.failures];
+  return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock, failures };
 }
 
 function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
@@ -114,7 +95,7 @@ function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
 /** A one-lock run report, so a release is told the same way a sweep is. */
 function releaseReport(deps: ReleaseDeps, lock: LockReport): RunReport {
   const at = deps.now.toISOString();
-  return {
+  return buildReport({
     runId: deps.runId,
     startedAt: at,
     finishedAt: at,
@@ -126,6 +107,5 @@ function releaseReport(deps: ReleaseDeps, lock: LockReport): RunReport {
     resolved: [],
     warnings: [],
     failures: [],
-    counts: countRun([], [lock]),
-  };
+  });
 }

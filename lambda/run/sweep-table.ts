@@ -1,21 +1,27 @@
-// Run: reads one lock table page by page and handles each lock.
+// Run: reads one lock table page by page and carries out each lock's plan.
+import { describeError } from '../core/errors';
+import type { RunFailure } from '../core/failure';
 import { judge, type Sighting } from '../core/judge';
 import { classifyItem, type LockItem } from '../core/lock-item';
+import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
+import { lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
-import { act } from './act';
+import { type DeleteDone, type DeleteOrder, deleteAndAudit } from './act';
 import { mapBounded } from './bounded';
+import type { DeletionBudget } from './budget';
 import type { LockTable } from './discovery';
-import { describeError } from './discovery';
 import type { SweepOptions } from './options';
 
-/** State shared by every table of one run: the deletion cap is counted across tables. */
-export type RunState = {
-  deletions: number;
+/** What one table's sweep found and did. `complete` is false when the table was not read to its end. */
+export type TableSweep = {
+  readonly table: TableReport;
+  readonly complete: boolean;
   readonly locks: LockReport[];
   readonly unparseable: UnparseableReport[];
+  /** Every lock instance seen, for forgetting the ones that are gone. */
   readonly seen: LockKey[];
-  readonly failures: string[];
+  readonly failures: RunFailure[];
 };
 
 /** Locks of one page handled at once: their state-table writes and deletes overlap. */
@@ -26,90 +32,120 @@ export function outOfTime(opts: SweepOptions): boolean {
   return opts.remainingMs !== undefined && opts.remainingMs() <= 0;
 }
 
-/** Reads one table page by page and acts on each lock; a failure ends this table only. */
+/** Reads one table page by page and handles each lock; a failure ends this table only. */
 export async function sweepTable(
   opts: SweepOptions,
   table: LockTable,
-  run: RunState,
-): Promise<TableReport & { complete: boolean }> {
-  const report = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
-  const store = opts.lockStores(table.region);
+  budget: DeletionBudget,
+): Promise<TableSweep> {
+  const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
+  const found: Omit<TableSweep, 'table' | 'complete'> = {
+    locks: [],
+    unparseable: [],
+    seen: [],
+    failures: [],
+  };
+  const end = (complete: boolean, error?: string): TableSweep => ({
+    ...found,
+    table: error === undefined ? counts : { ...counts, error },
+    complete,
+  });
   try {
-    for await (const page of store.scan(table.name)) {
+    for await (const page of opts.lockStores(table.region).scan(table.name)) {
       const locks: LockItem[] = [];
       for (const raw of page) {
-        report.items++;
+        counts.items++;
         const item = classifyItem(raw);
-        if (item.kind === 'digest') report.digests++;
-        else if (item.kind === 'unparseable') {
-          report.unparseable++;
-          run.unparseable.push({
+        if (item.kind === 'digest') counts.digests++;
+        else if (item.kind === 'lock') locks.push(item);
+        else {
+          counts.unparseable++;
+          const entry = {
             region: table.region,
             table: table.name,
             lockId: item.lockId,
             problem: item.problem,
-          });
-          opts.logger?.warn(
-            { region: table.region, table: table.name, lockId: item.lockId, problem: item.problem },
-            'unparseable item',
-          );
-        } else locks.push(item);
+          };
+          found.unparseable.push(entry);
+          opts.logger?.warn(entry, 'unparseable item');
+        }
       }
-      // A page's locks are judged and acted on a few at a time (state-table writes, deletes); the report keeps
-      // the scan order. The deletion cap is reserved synchronously in act(), so it holds across them.
-      report.locks += locks.length;
-      run.locks.push(
-        ...(await mapBounded(locks, LOCKS_AT_ONCE, (item) => handleLock(opts, table, item, run))),
-      );
-      if (outOfTime(opts)) {
-        const error = `stopped before the time limit after ${report.items} items; the rest of the table was not read this run`;
-        return { ...report, error, complete: false };
+      counts.locks += locks.length;
+      // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
+      const handled = await mapBounded(locks, LOCKS_AT_ONCE, (item) => handleLock(opts, table, item, budget));
+      for (const h of handled) {
+        found.locks.push(h.lock);
+        found.seen.push(h.key);
+        found.failures.push(...h.failures);
       }
+      if (outOfTime(opts))
+        return end(
+          false,
+          `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
+        );
     }
-    return { ...report, complete: true };
+    return end(true);
   } catch (e) {
-    const error = `failed after ${report.items} items: ${describeError(e)}`;
+    const error = `failed after ${counts.items} items: ${describeError(e)}`;
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
-    return { ...report, error, complete: false };
+    return end(false, error);
   }
 }
 
+/** A delete under the run's budget: reserved before the call (no await in between), refunded if nothing was deleted. */
+async function deleteWithin(budget: DeletionBudget, order: DeleteOrder): Promise<DeleteDone> {
+  budget.reserve();
+  const done = await deleteAndAudit(order);
+  if (done.outcome !== 'deleted') budget.refund();
+  return done;
+}
+
+type Handled = { lock: LockReport; key: LockKey; failures: RunFailure[] };
+
+/** One lock: sighting, judgement, plan, and the plan carried out. */
 async function handleLock(
   opts: SweepOptions,
   table: LockTable,
   item: LockItem,
-  run: RunState,
-): Promise<LockReport> {
+  budget: DeletionBudget,
+): Promise<Handled> {
   const nowMs = opts.now.getTime();
-  const key: LockKey = { region: table.region, table: table.name, lockId: item.lockId, id: item.info.ID };
-  run.seen.push(key);
+  const place = { region: table.region, table: table.name };
+  const key = lockKeyOf(place, item);
+  const failures: RunFailure[] = [];
   let sighting: Sighting;
   try {
     sighting = await opts.state.observe(key, item.rawInfo, nowMs);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     sighting = { count: 0, firstSeenMs: nowMs };
-    run.failures.push(`could not record the sighting of ${table.name} ${item.lockId}: ${describeError(e)}`);
+    const message = `could not record the sighting of ${table.name} ${item.lockId}: ${describeError(e)}`;
+    failures.push({ kind: 'sighting', ...place, lock: { lockId: item.lockId, id: item.info.ID }, message });
   }
   const judgement = judge(opts.policy, { table: table.name, item }, nowMs, sighting);
-  const { outcome, reason, notify } = await act(opts, table, item, judgement, sighting, run);
-  const lock: LockReport = {
-    region: table.region,
-    table: table.name,
-    lockId: item.lockId,
-    id: item.info.ID,
-    operation: item.info.Operation,
-    who: item.info.Who,
-    version: item.info.Version,
-    created: item.info.Created,
+  const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
+  const done =
+    plan.action === 'delete'
+      ? await deleteWithin(budget, {
+          ...opts,
+          store: opts.lockStores(table.region),
+          place,
+          item,
+          action: 'deleted',
+          rule: judgement.rule,
+          reason: plan.reason,
+        })
+      : { outcome: OUTCOME_OF[plan.action], reason: plan.reason, failures: [] };
+  failures.push(...done.failures);
+  const lock = lockReportOf(place, item, {
     ageSeconds: judgement.ageSeconds,
     rule: judgement.rule,
     decision: judgement.decision,
-    outcome,
-    reason,
+    outcome: done.outcome,
+    reason: done.reason,
     sightings: sighting.count,
-    notify,
-  };
+    notify: plan.news,
+  });
   opts.logger?.info(lock, 'lock judged');
-  return lock;
+  return { lock, key, failures };
 }

@@ -1,17 +1,30 @@
-// Run: one janitor run over every region and table, ending in one report.
-import type { LockKey, TableRef } from '../core/ports';
-import { countRun, type ResolvedReport, type RunReport, type TableReport } from '../core/report';
+// Run: one janitor run over every region and table, ending in one report built from what it found and did.
+import { describeError } from '../core/errors';
+import type { RunFailure } from '../core/failure';
+import { isAlertDue } from '../core/plan';
+import type { TableRef } from '../core/ports';
+import {
+  buildReport,
+  emptyTable,
+  type ResolvedReport,
+  type RunReport,
+  type TableReport,
+} from '../core/report';
 import { mapBounded } from './bounded';
-import { type Discovery, describeError, discoverTables, emptyTable } from './discovery';
+import { DeletionBudget } from './budget';
+import { type Discovery, discoverTables } from './discovery';
+import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
-import { outOfTime, type RunState, sweepTable } from './sweep-table';
+import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
 
 export type { SweepOptions } from './options';
 
+const NOT_REACHED = 'not reached: the time limit came first; it will be read next run';
+
 /**
- * One janitor run: discover the lock tables of every region, read them (several at once, streaming), judge
- * every lock, act within the mode and the caps, remember, tell people, and return the run report.
- * Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
+ * One janitor run: discover the lock tables of every region, read them (several at once, streaming), judge and
+ * plan every lock, carry the plans out within the deletion budget, remember, tell people, and return the
+ * report. Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
  */
 export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
@@ -19,43 +32,22 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const discoveries: Discovery[] = await Promise.all(
     opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
   );
-  const run: RunState = { deletions: 0, locks: [], unparseable: [], seen: [], failures: [] };
-  const candidates = discoveries.flatMap((d) => d.tables);
-  const swept = await mapBounded(candidates, opts.concurrency ?? 4, async (table) =>
-    outOfTime(opts)
-      ? {
-          ...emptyTable(
-            table.region,
-            table.name,
-            'not reached: the time limit came first; it will be read next run',
-          ),
-          complete: false,
-        }
-      : sweepTable(opts, table, run),
+  const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
+  const swept = await mapBounded(
+    discoveries.flatMap((d) => d.tables),
+    opts.concurrency ?? 4,
+    (table) => (outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget)),
   );
-
-  const nowMs = opts.now.getTime();
-  let resolved: ResolvedReport[] = [];
-  const scanned = swept.filter((t) => t.complete).map((t) => ({ region: t.region, table: t.name }));
-  try {
-    resolved = await opts.state.forgetGone(scanned, run.seen, nowMs);
-  } catch (e) {
-    run.failures.push(`could not forget the locks that are gone: ${describeError(e)}`);
-  }
-
-  const tables: TableReport[] = [
-    ...discoveries.flatMap((d) => d.failures),
-    ...swept.map(({ complete: _, ...t }) => t),
-  ];
-  // A region whose tables could be listed has recovered from any listing failure (`*`).
-  const listed = opts.regions.filter((region) => !tables.some((t) => t.region === region && t.name === '*'));
-  await noteTableFailures(
+  const failures = swept.flatMap((s) => s.failures);
+  const resolved = await forgetGone(opts, swept, failures);
+  const tables = await tablesWithNews(
     opts,
-    tables,
-    [...scanned, ...listed.map((region) => ({ region, table: '*' }))],
-    run.failures,
+    [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
+    swept,
+    failures,
   );
-  const report: RunReport = {
+
+  const results = {
     runId: opts.runId,
     startedAt,
     // On the run's clock, which a demo or a test may have set apart from the wall clock.
@@ -63,66 +55,82 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     mode: opts.policy.mode,
     regions: [...opts.regions],
     tables,
-    locks: run.locks,
-    unparseable: run.unparseable,
+    locks: swept.flatMap((s) => s.locks),
+    unparseable: swept.flatMap((s) => s.unparseable),
     resolved,
     warnings: discoveries.flatMap((d) => d.warnings),
-    failures: run.failures,
-    counts: countRun(tables, run.locks, run.failures),
+    failures,
   };
-  if (opts.notifier && opts.policy.mode !== 'report') await notify(opts, report);
-  return report;
-}
-
-/**
- * Remembers the failed tables and marks each one `notify` when its failure is new or due again
- * (`realertAfter`), so a table that keeps failing is not news on every run; forgets recovered tables.
- */
-async function noteTableFailures(
-  opts: SweepOptions,
-  tables: TableReport[],
-  recovered: readonly TableRef[],
-  failures: string[],
-): Promise<void> {
-  const nowMs = opts.now.getTime();
-  const failed = tables.filter((t) => t.error !== undefined);
-  let lastAlerted: (number | undefined)[] = [];
-  try {
-    lastAlerted = await opts.state.noteTableFailures(
-      failed.map((t) => ({ region: t.region, table: t.name })),
-      recovered,
-      nowMs,
-    );
-  } catch (e) {
-    failures.push(`could not remember the failing tables: ${describeError(e)}`);
-  }
-  failed.forEach((t, i) => {
-    const last = lastAlerted[i];
-    t.notify = last === undefined || nowMs - last >= opts.policy.realertAfter.seconds * 1000;
+  if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
+  const told = await publishNews(opts.notifier, buildReport(results), opts);
+  const remembered = told.notification.sent
+    ? await rememberAlerts(opts.state, buildReport(results), opts.now.getTime())
+    : [];
+  return buildReport({
+    ...results,
+    failures: [...failures, ...told.failures, ...remembered],
+    notification: told.notification,
   });
 }
 
-/** Publishes the run's news; on success remembers what was alerted, on failure marks the run failed. */
-async function notify(opts: SweepOptions, report: RunReport): Promise<void> {
+function notReached(region: string, name: string): Promise<TableSweep> {
+  const table = emptyTable(region, name, NOT_REACHED);
+  return Promise.resolve({ table, complete: false, locks: [], unparseable: [], seen: [], failures: [] });
+}
+
+/** Forgets the locks of fully read tables that this run did not see; those that had been alerted are resolved. */
+async function forgetGone(
+  opts: SweepOptions,
+  swept: readonly TableSweep[],
+  failures: RunFailure[],
+): Promise<ResolvedReport[]> {
+  const scanned = swept
+    .filter((s) => s.complete)
+    .map((s) => ({ region: s.table.region, table: s.table.name }));
   try {
-    const sent = await opts.notifier!.notify(report);
-    report.notification = { sent };
-    if (!sent) return;
-    const alerted: LockKey[] = report.locks.filter((l) => l.notify && l.outcome !== 'deleted');
-    await opts.state.markAlerted(
-      alerted.map(({ region, table, lockId, id }) => ({ region, table, lockId, id })),
-      opts.now.getTime(),
-    );
-    const failedTables = report.tables.filter((t) => t.error !== undefined && t.notify);
-    await opts.state.markTableFailuresAlerted(
-      failedTables.map((t) => ({ region: t.region, table: t.name })),
+    return await opts.state.forgetGone(
+      scanned,
+      swept.flatMap((s) => s.seen),
       opts.now.getTime(),
     );
   } catch (e) {
-    const error = describeError(e);
-    report.notification ??= { sent: false, error };
-    report.failures.push(`notification failed: ${error}`);
-    report.counts = countRun(report.tables, report.locks, report.failures);
-    opts.logger?.error({ error }, 'notification failed');
+    failures.push({
+      kind: 'forget',
+      message: `could not forget the locks that are gone: ${describeError(e)}`,
+    });
+    return [];
   }
+}
+
+/**
+ * The table reports, each failed one marked `notify` when its failure is new or due again (`realertAfter`);
+ * remembers the failed tables and forgets recovered ones (read in full, or a region listed again: `*`).
+ */
+async function tablesWithNews(
+  opts: SweepOptions,
+  tables: readonly TableReport[],
+  swept: readonly TableSweep[],
+  failures: RunFailure[],
+): Promise<TableReport[]> {
+  const nowMs = opts.now.getTime();
+  const failed = tables.filter((t) => t.error !== undefined);
+  const listed = opts.regions.filter((region) => !failed.some((t) => t.region === region && t.name === '*'));
+  const recovered: TableRef[] = [
+    ...swept.filter((s) => s.complete).map((s) => ({ region: s.table.region, table: s.table.name })),
+    ...listed.map((region) => ({ region, table: '*' })),
+  ];
+  let lastAlerted: (number | undefined)[] = [];
+  try {
+    const refs = failed.map((t) => ({ region: t.region, table: t.name }));
+    lastAlerted = await opts.state.noteTableFailures(refs, recovered, nowMs);
+  } catch (e) {
+    failures.push({
+      kind: 'table-memory',
+      message: `could not remember the failing tables: ${describeError(e)}`,
+    });
+  }
+  return tables.map((t) => {
+    const i = failed.indexOf(t);
+    return i < 0 ? t : { ...t, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) };
+  });
 }

@@ -132,7 +132,7 @@ export function describeNews(report: RunReport, news: readonly TableNews[]): str
     lines.push(line);
     left -= line.length + 1;
   };
-  for (const failure of report.failures) add(() => `🚨 run failure: ${code(failure, 300)}`);
+  for (const failure of report.failures) add(() => `🚨 run failure: ${code(failure.message, 300)}`);
   for (const t of news) {
     add(() => `*${printable(t.region, 30)} / ${printable(t.table, 100)}*`);
     const error = t.error;

@@ -128,7 +128,16 @@ function renderHead(report: RunReport, counts: NewsCounts): string {
     `tf-lock-janitor: ${summarize(counts)}`,
     `Run ${printable(report.runId, 200)} in mode ${report.mode}, ${report.startedAt} to ${report.finishedAt}, regions ${printable(report.regions.join(', '), 500)}.`,
   ];
-  if (report.failures.length) lines.push('', 'Run failures:', ...bullets(report.failures, 'failures'), '');
+  if (report.failures.length)
+    lines.push(
+      '',
+      'Run failures:',
+      ...bullets(
+        report.failures.map((f) => f.message),
+        'failures',
+      ),
+      '',
+    );
   if (counts.quiet) {
     lines.push(
       `${plural(counts.quiet, 'stale lock')} alerted earlier ${counts.quiet === 1 ? 'is' : 'are'} not repeated here.`,

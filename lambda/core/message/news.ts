@@ -23,9 +23,9 @@ export type NewsCounts = Record<NewsKind, number> & {
   quiet: number;
 };
 
-/** A lock is news when the sweep flagged it (first alert, re-alert) or the run acted on it. */
+/** A lock is news when its plan said so (a first alert, a re-alert due, or a delete attempt): see core/plan.ts. */
 export function isNewsLock(lock: LockReport): boolean {
-  return lock.notify || lock.outcome === 'deleted' || lock.outcome === 'changed' || lock.outcome === 'failed';
+  return lock.notify;
 }
 
 /**

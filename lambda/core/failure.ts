@@ -1,0 +1,19 @@
+// Core: a run failure that is not one table's or one lock's outcome, typed so logs and reports keep its facts.
+
+/** What failed. */
+export type FailureKind =
+  | 'sighting' // recording a lock's sighting in the state table
+  | 'audit' // writing the audit record of a deletion or release
+  | 'forget' // forgetting the locks that are gone
+  | 'table-memory' // remembering which tables failed
+  | 'alert-memory' // remembering what was alerted
+  | 'notification'; // publishing the run's message
+
+/** One failure: what failed, where, the lock if any (with its full `Info` when a record may be lost), why. */
+export type RunFailure = {
+  readonly kind: FailureKind;
+  readonly message: string;
+  readonly region?: string;
+  readonly table?: string;
+  readonly lock?: { readonly lockId: string; readonly id: string; readonly info?: string };
+};
