@@ -17,6 +17,7 @@ import {
   createLockTable,
   createStateTable,
   endpoint,
+  infoOf,
   lockIds,
   putItems,
   testClient,
@@ -254,6 +255,9 @@ describe('one table failing', () => {
       observe: (k, i, n) => state.observe(k, i, n),
       markAlerted: (k, n) => state.markAlerted(k, n),
       audit: (r) => state.audit(r),
+      recordIntent: (r) => state.recordIntent(r),
+      clearIntent: (k) => state.clearIntent(k),
+      intents: () => state.intents(),
       noteTableFailures: (f, r, n) => state.noteTableFailures(f, r, n),
       markTableFailuresAlerted: (t, n) => state.markTableFailuresAlerted(t, n),
       forgetGone(scanned, seen, n) {
@@ -436,6 +440,9 @@ describe('the state store failing', () => {
           markAlerted: (k, n) => memory.markAlerted(k, n),
           forgetGone: (s, seen, n) => memory.forgetGone(s, seen, n),
           audit: (r) => memory.audit(r),
+          recordIntent: (r) => memory.recordIntent(r),
+          clearIntent: (k) => memory.clearIntent(k),
+          intents: () => memory.intents(),
           noteTableFailures: (f, r, n) => memory.noteTableFailures(f, r, n),
           markTableFailuresAlerted: (t, n) => memory.markTableFailuresAlerted(t, n),
         });
@@ -476,7 +483,7 @@ describe('the state store failing', () => {
     const name = await stateTable();
     const report = await throughProxy(
       ({ operation, body }) =>
-        operation === 'PutItem' && body.TableName === name
+        operation === 'PutItem' && body.TableName === name && isAuditPut(body)
           ? { ...DENIED, message: DENIED.message.replace('Scan', 'PutItem') }
           : undefined,
       (viaProxy) => sweepTables(client, prefix, CLEANUP, { state: new DynamoStateStore(viaProxy, name) }),
@@ -493,15 +500,14 @@ describe('the state store failing', () => {
   });
 });
 
+/** An audit record's PutItem (pk `AUDIT#...`), as opposed to the intent record written before each delete. */
+function isAuditPut(body: Record<string, unknown>): boolean {
+  return String((body.Item as { pk?: { S?: string } } | undefined)?.pk?.S).startsWith('AUDIT#');
+}
+
 describe('a lost response', () => {
-  // DynamoDB applied the guarded delete but the response was lost (a connection reset, or a 500 that "may or
-  // may not have succeeded"); the SDK retried and the retry's condition failed because the item is gone. The
-  // lock store reports `deleted-on-retry`, so the run counts and audits it as its own deletion (invariant 6).
-  it('reports and audits a deletion whose response was lost and whose retry found the lock gone', async () => {
-    const prefix = uniqueName('lost');
-    const table = `${prefix}-a`;
-    await createLockTable(client, table);
-    await putItems(client, table, [lockAged('stale.tfstate', 3 * HOUR)]);
+  /** A client retrying like the SDK (3 attempts, no waiting) whose first DeleteItem goes wrong as `fault` says. */
+  function faultyDeletes(fault: (args: unknown, next: () => Promise<unknown>) => Promise<unknown>) {
     const retrying = new DynamoDBClient({
       endpoint: endpoint(),
       region: 'us-east-1',
@@ -509,25 +515,68 @@ describe('a lost response', () => {
       maxAttempts: MAX_ATTEMPTS,
       retryStrategy: fastRetries(MAX_ATTEMPTS),
     });
-    let lost = false;
+    let first = true;
     retrying.middlewareStack.add(
       (next, context) => async (args) => {
-        const out = await next(args);
-        if (context.commandName === 'DeleteItemCommand' && !lost) {
-          lost = true;
-          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        }
-        return out;
+        if (context.commandName !== 'DeleteItemCommand' || !first) return next(args);
+        first = false;
+        return (await fault(args, () => next(args))) as Awaited<ReturnType<typeof next>>;
       },
-      { step: 'deserialize', name: 'loseTheFirstDeleteResponse' },
+      { step: 'deserialize', name: 'firstDeleteGoesWrong' },
     );
+    return retrying;
+  }
+
+  // DynamoDB applied the guarded delete but the response was lost (a connection reset, or a 500 that "may or
+  // may not have succeeded"); the SDK retried and the retry's condition failed because the item is gone. The
+  // janitor cannot tell its own delete from a release by the holder: outcome `gone`, audited as such, not
+  // counted as a deletion (invariant 2).
+  it('reports and audits a lock that vanished around a delete whose response was lost as gone, not deleted', async () => {
+    const prefix = uniqueName('lost');
+    const table = `${prefix}-a`;
+    await createLockTable(client, table);
+    await putItems(client, table, [lockAged('stale.tfstate', 3 * HOUR)]);
+    const retrying = faultyDeletes(async (_args, send) => {
+      await send();
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    });
     const state = new MemoryStateStore();
     try {
       const report = await sweepTables(retrying, prefix, CLEANUP, { state });
-      expect(lost).toBe(true);
       expect(await lockIds(client, table)).toEqual([]);
-      expect(report.locks.map((l) => l.outcome)).toEqual(['deleted']);
-      expect(state.audits.map((a) => a.lockId)).toEqual(['acme/stale.tfstate']);
+      expect(report.locks.map((l) => l.outcome)).toEqual(['gone']);
+      expect(report.locks[0].reason).toContain('deleted by this run or released by its holder meanwhile');
+      expect(report.counts).toMatchObject({ deleted: 0, changed: 1, errors: 0 });
+      expect(state.audits.map((a) => [a.lockId, a.action])).toEqual([['acme/stale.tfstate', 'gone']]);
+      expect(await state.intents()).toEqual([]);
+    } finally {
+      retrying.destroy();
+    }
+  });
+
+  // The first DeleteItem is throttled (not applied); before the retry, the holder releases the lock and a new
+  // run takes it. The retry's condition fails on the new Info: the new lock is kept and nothing is claimed.
+  it('keeps a lock re-taken between a throttled delete and its retry, and claims no deletion', async () => {
+    const prefix = uniqueName('retaken');
+    const table = `${prefix}-a`;
+    await createLockTable(client, table);
+    await putItems(client, table, [lockAged('stale.tfstate', 3 * HOUR)]);
+    const next = lockAged('stale.tfstate', 0, 'OperationTypeApply', 'alice@laptop');
+    const retrying = faultyDeletes(async () => {
+      await putItems(client, table, [next]);
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+    const state = new MemoryStateStore();
+    try {
+      const report = await sweepTables(retrying, prefix, CLEANUP, { state });
+      expect(await infoOf(client, table, 'acme/stale.tfstate')).toBe(next.Info.S);
+      expect(report.locks.map((l) => l.outcome)).toEqual(['changed']);
+      expect(report.counts.deleted).toBe(0);
+      expect(state.audits).toEqual([]);
+      expect(await state.intents()).toEqual([]);
     } finally {
       retrying.destroy();
     }

@@ -233,7 +233,9 @@ describe('the handler', () => {
     await putItems(client, `${prefix}-locks`, [lock]);
     // The state table refuses the audit PutItem (as a missing permission would); everything else goes through.
     const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
-      operation === 'PutItem' && body.TableName === stateTable
+      operation === 'PutItem' &&
+      body.TableName === stateTable &&
+      String((body.Item as { pk?: { S?: string } }).pk?.S).startsWith('AUDIT#')
         ? {
             status: 400,
             type: 'AccessDeniedException',

@@ -644,6 +644,9 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           markAlerted: (k, now) => (p.markAlerted ? fail('markAlerted') : memory.markAlerted(k, now)),
           forgetGone: (s, seen, now) => (p.forgetGone ? fail('forgetGone') : memory.forgetGone(s, seen, now)),
           audit: (r: AuditRecord) => (calls.audit++ === p.auditCall ? fail('audit') : memory.audit(r)),
+          recordIntent: (r) => memory.recordIntent(r),
+          clearIntent: (k) => memory.clearIntent(k),
+          intents: () => memory.intents(),
           noteTableFailures: (f, r, now) => memory.noteTableFailures(f, r, now),
           markTableFailuresAlerted: (t, now) => memory.markTableFailuresAlerted(t, now),
         };

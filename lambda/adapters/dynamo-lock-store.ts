@@ -117,20 +117,26 @@ export class DynamoLockStore implements LockStore {
           ConditionExpression: '#info = :info',
           ExpressionAttributeNames: { '#info': 'Info' },
           ExpressionAttributeValues: { ':info': { S: rawInfo } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return 'deleted';
     } catch (e) {
-      if (
-        e instanceof ConditionalCheckFailedException ||
-        (e as Error).name === 'ConditionalCheckFailedException'
-      ) {
-        // A condition that fails on a retry: the first attempt may have been applied and its response lost
-        // (a reset connection, a 500 that "may or may not have succeeded").
-        const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-        return attempts > 1 ? 'deleted-on-retry' : 'changed';
-      }
-      throw e;
+      if (!isConditionFailed(e)) throw e;
+      // Told from evidence: the item as the failed condition saw it (ALL_OLD; some emulators do not return
+      // it, so then a consistent read), never assumed.
+      const now = (e as { Item?: RawItem }).Item ?? (await this.getItem(table, lockId));
+      if (now !== undefined) return 'changed';
+      // Absent: on the first attempt the holder released it before the delete; on a retry the first attempt
+      // may have deleted it with its response lost (a reset connection, a 500), or the holder released it.
+      const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      return attempts > 1 ? 'gone' : 'changed';
     }
   }
+}
+
+function isConditionFailed(e: unknown): boolean {
+  return (
+    e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException'
+  );
 }

@@ -3,6 +3,7 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../core/errors';
@@ -10,12 +11,16 @@ import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
 import { putAudit } from './state-audit';
 import {
+  fromAuditItem,
+  INTENT_PK,
+  intentKey,
   lockKeyString,
   type StateItem,
   sha256,
   sightingKey,
   sightingPk,
   strings,
+  toAuditItem,
   toSighting,
 } from './state-keys';
 import {
@@ -157,6 +162,30 @@ export class DynamoStateStore implements StateStore {
   /** Writes the audit record (kept forever, never overwritten); failures propagate. */
   audit(record: AuditRecord): Promise<void> {
     return putAudit(this.client, this.tableName, record);
+  }
+
+  /** Writes the intent record (pk `INTENT`): the audit record to be, with no `expiresAt` (kept until cleared). */
+  async recordIntent(intent: AuditRecord): Promise<void> {
+    const item = { ...toAuditItem(intent), ...intentKey(intent) };
+    await this.send(this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
+  }
+
+  async clearIntent(key: LockKey): Promise<void> {
+    await this.send(
+      this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: intentKey(key) })),
+    );
+  }
+
+  /** Every intent record, oldest first (a consistent, paginated Query of one small partition). */
+  async intents(): Promise<AuditRecord[]> {
+    const found: AuditRecord[] = [];
+    for await (const page of queryPartition(this.client, this.tableName, INTENT_PK)) {
+      for (const item of page) {
+        const record = fromAuditItem(item);
+        if (record) found.push(record);
+      }
+    }
+    return found.sort((a, b) => a.at.localeCompare(b.at));
   }
 
   /** A conditional update of one sighting; its new attributes, or undefined when the condition failed. */

@@ -14,6 +14,8 @@ export class MemoryStateStore implements StateStore {
   /** Failing tables: key `[region, table]` → when the failure was last alerted (undefined: never). */
   private readonly tableFailures = new Map<string, number | undefined>();
   readonly audits: AuditRecord[] = [];
+  /** Intent records by lock instance (written before each delete, cleared after its audit). */
+  private readonly pending = new Map<string, AuditRecord>();
 
   async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
     const id = keyOf(key);
@@ -53,6 +55,18 @@ export class MemoryStateStore implements StateStore {
 
   async audit(record: AuditRecord): Promise<void> {
     this.audits.push(record);
+  }
+
+  async recordIntent(intent: AuditRecord): Promise<void> {
+    this.pending.set(keyOf(intent), intent);
+  }
+
+  async clearIntent(key: LockKey): Promise<void> {
+    this.pending.delete(keyOf(key));
+  }
+
+  async intents(): Promise<AuditRecord[]> {
+    return [...this.pending.values()].sort((a, b) => a.at.localeCompare(b.at));
   }
 
   async noteTableFailures(

@@ -21,6 +21,17 @@ export const sightingPk = (region: string, table: string): string => `SIGHTING#$
 /** The partition holding one lock table's audit records: `AUDIT#<region>#<table>`. */
 export const auditPk = (region: string, table: string): string => `AUDIT#${region}#${table}`;
 
+/** The partition of intent records (one per delete in flight or left dangling by a run that died). */
+export const INTENT_PK = 'INTENT';
+
+/** An intent record's key: pk `INTENT`, sk `<region>#<table>#sha256(JSON.stringify([lockId, id]))`. */
+export function intentKey(key: LockKey): StateItem {
+  return {
+    pk: { S: INTENT_PK },
+    sk: { S: `${key.region}#${key.table}#${sha256(JSON.stringify([key.lockId, key.id]))}` },
+  };
+}
+
 /** One lock instance's identity as a string, for sets: the JSON array `[region, table, lockId, id]`. */
 export const lockKeyString = (k: LockKey): string => JSON.stringify([k.region, k.table, k.lockId, k.id]);
 
@@ -81,7 +92,7 @@ export function fromAuditItem(item: StateItem): AuditRecord | undefined {
     if (value === undefined) return undefined;
     values[f] = value;
   }
-  if (values.action !== 'deleted' && values.action !== 'released') return undefined;
+  if (!['deleted', 'released', 'gone'].includes(values.action)) return undefined;
   return values as AuditRecord;
 }
 

@@ -4,6 +4,7 @@
 export type FailureKind =
   | 'sighting' // recording a lock's sighting in the state table
   | 'audit' // writing the audit record of a deletion or release
+  | 'intent' // writing, clearing or resolving an intent record (written before each delete)
   | 'forget' // forgetting the locks that are gone
   | 'table-memory' // remembering which tables failed
   | 'alert-memory' // remembering what was alerted

@@ -12,11 +12,11 @@ export type TableDescription = {
 };
 
 /**
- * What a guarded delete did: `changed` when `Info` no longer held the bytes that were judged (or the item is
- * gone); `deleted-on-retry` when the condition failed only on an SDK retry, so the first attempt most likely
- * deleted it and its response was lost: counted and audited as the janitor's deletion.
+ * What a guarded delete did, told from evidence: `deleted`; `changed` when the lock no longer held the bytes that
+ * were judged (released or re-taken; nothing deleted); `gone` when the condition failed only on an SDK retry and
+ * the lock is absent: the first attempt may have deleted it with its response lost, or the holder released it.
  */
-export type DeleteResult = 'deleted' | 'changed' | 'deleted-on-retry';
+export type DeleteResult = 'deleted' | 'changed' | 'gone';
 
 /** The lock tables of one region (one DynamoDB client). AWS errors other than a failed condition propagate. */
 export interface LockStore {
@@ -43,9 +43,13 @@ export type LockKey = {
   readonly id: string;
 };
 
-/** Why a lock was deleted or released, written before anyone is told (safety invariant 6). */
+/**
+ * Why a lock was deleted or released, written before anyone is told (safety invariant 6). `gone`: the lock
+ * vanished around the janitor's delete (a lost response, or a dangling intent found the lock gone), so it was
+ * deleted by the janitor or released by its holder: never recorded as a certain deletion.
+ */
 export type AuditRecord = LockKey & {
-  readonly action: 'deleted' | 'released';
+  readonly action: 'deleted' | 'released' | 'gone';
   readonly info: string;
   readonly rule: string;
   readonly reason: string;
@@ -68,8 +72,17 @@ export interface StateStore {
     seen: readonly LockKey[],
     nowMs: number,
   ): Promise<LockKey[]>;
-  /** Appends an audit record; must not lose it. */
+  /** Appends an audit record; never overwrites one; must not lose it. */
   audit(record: AuditRecord): Promise<void>;
+  /**
+   * Writes the intent to delete a lock before the delete (the record the audit will hold); it stays until
+   * `clearIntent`, so a run that dies mid-delete leaves it for the next run to resolve.
+   */
+  recordIntent(intent: AuditRecord): Promise<void>;
+  /** Removes the intent of this lock instance (its delete was audited, or did not happen). */
+  clearIntent(key: LockKey): Promise<void>;
+  /** Every intent still recorded, oldest first. */
+  intents(): Promise<AuditRecord[]>;
   /**
    * Remembers that `failed` tables failed this run and forgets the failures of `recovered` ones (read in full);
    * returns, for each failed table in order, when its failure was last part of an alert (undefined: never).

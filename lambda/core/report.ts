@@ -3,8 +3,11 @@ import type { RunFailure } from './failure';
 import type { Mode } from './policy';
 
 export type Decision = 'keep' | 'alert' | 'delete';
-/** What the run did with a lock: `changed` means the lock was released or re-taken before the guarded delete. */
-export type Outcome = 'kept' | 'alerted' | 'deleted' | 'changed' | 'skipped' | 'failed';
+/**
+ * What the run did with a lock: `changed` means the lock was released or re-taken before the guarded delete;
+ * `gone` that it vanished around the delete (a lost response): deleted by the janitor or released by its holder.
+ */
+export type Outcome = 'kept' | 'alerted' | 'deleted' | 'changed' | 'gone' | 'skipped' | 'failed';
 
 /** One lock table as the run saw it. `error` is set when the table could not be (fully) read. */
 export type TableReport = {
@@ -96,7 +99,8 @@ export function countRun(
     if (lock.decision !== 'keep') counts.stale++;
     if (lock.outcome === 'alerted') counts.alerted++;
     else if (lock.outcome === 'deleted') counts.deleted++;
-    else if (lock.outcome === 'changed') counts.changed++;
+    // `gone` is not counted as a deletion: the janitor cannot tell whether it deleted the lock.
+    else if (lock.outcome === 'changed' || lock.outcome === 'gone') counts.changed++;
     else if (lock.outcome === 'skipped') counts.skipped++;
     else if (lock.outcome === 'failed') counts.errors++;
   }

@@ -1,15 +1,15 @@
-// Run: carries out a delete plan for one lock: the guarded delete, then its audit record.
+// Run: carries out a delete plan for one lock: the intent record, the guarded delete, then the audit record.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import type { LockItem } from '../core/lock-item';
 import type { AuditRecord, LockStore, StateStore } from '../core/ports';
-import { auditRecordOf, type LockPlace } from '../core/records';
+import { auditRecordOf, type LockPlace, lockKeyOf } from '../core/records';
 import type { Outcome } from '../core/report';
 import type { JanitorLogger } from './options';
 
-/** Why a delete whose condition failed only on a retry is taken as this run's own deletion. */
-export const LOST_RESPONSE =
-  "the first delete attempt's response was lost and the retry found the lock gone: taken as this run's deletion";
+/** Why a lock that vanished around the delete is not claimed as this run's deletion. */
+export const GONE =
+  "the lock was gone when the delete was retried (the first attempt's response was lost): deleted by this run or released by its holder meanwhile";
 
 /** What a guarded delete needs: the place and the lock exactly as judged, and what to record. */
 export type DeleteOrder = {
@@ -17,7 +17,7 @@ export type DeleteOrder = {
   readonly state?: StateStore;
   readonly place: LockPlace;
   readonly item: LockItem;
-  readonly action: AuditRecord['action'];
+  readonly action: 'deleted' | 'released';
   readonly rule: string;
   readonly reason: string;
   readonly runId: string;
@@ -25,50 +25,83 @@ export type DeleteOrder = {
   readonly logger?: JanitorLogger;
 };
 
-/** What the delete did; `failures` holds what went wrong after it (the audit write), with the full `Info`. */
+/** What the delete did; `failures` holds what went wrong around it (intent, audit), with the full `Info`. */
 export type DeleteDone = {
-  readonly outcome: Extract<Outcome, 'deleted' | 'changed' | 'failed'>;
+  readonly outcome: Extract<Outcome, 'deleted' | 'changed' | 'gone' | 'failed'>;
   readonly reason: string;
   readonly failures: RunFailure[];
 };
 
 /**
- * Deletes the lock only if it still holds exactly the judged `Info`, then writes the audit record. A changed
- * lock is kept (outcome `changed`); a failed call is outcome `failed`; neither throws.
+ * Deletes the lock only if it still holds exactly the judged `Info`, never unrecorded: an intent record first
+ * (no intent, no delete), then the guarded delete, then the audit record, then the intent is cleared. A delete
+ * whose result is unknown (the call failed) keeps its intent for the next run to resolve. Never throws.
  */
 export async function deleteAndAudit(order: DeleteOrder): Promise<DeleteDone> {
-  const { store, place, item } = order;
-  let reason = order.reason;
+  const { store, state, place, item } = order;
+  const intent = auditRecordOf(place, item, { ...order, at: order.now });
   try {
-    const result = await store.deleteIfUnchanged(place.table, item.lockId, item.rawInfo);
-    if (result === 'changed') {
-      const why = `${reason}; the lock changed (released or re-taken) before the delete, so it was kept`;
-      return { outcome: 'changed', reason: why, failures: [] };
-    }
-    if (result === 'deleted-on-retry') reason += `; ${LOST_RESPONSE}`;
+    await state?.recordIntent(intent);
   } catch (e) {
-    return { outcome: 'failed', reason: `${reason}; delete failed: ${describeError(e)}`, failures: [] };
+    const why = `the intent record could not be written, so nothing was deleted: ${describeError(e)}`;
+    return { outcome: 'failed', reason: `${order.reason}; ${why}`, failures: [] };
   }
-  const failures = await audit(order, reason);
-  return { outcome: 'deleted', reason, failures };
+  let result: Awaited<ReturnType<LockStore['deleteIfUnchanged']>>;
+  try {
+    result = await store.deleteIfUnchanged(place.table, item.lockId, item.rawInfo);
+  } catch (e) {
+    const why = `delete failed: ${describeError(e)} (the intent record stays; the next run checks whether the lock is gone)`;
+    return { outcome: 'failed', reason: `${order.reason}; ${why}`, failures: [] };
+  }
+  if (result === 'changed') {
+    const failures = await clear(order);
+    const why = 'the lock changed (released or re-taken) before the delete, so it was kept';
+    return { outcome: 'changed', reason: `${order.reason}; ${why}`, failures };
+  }
+  const record: AuditRecord =
+    result === 'gone' ? { ...intent, action: 'gone', reason: `${order.reason}; ${GONE}` } : intent;
+  const failures = await audit(order, record);
+  if (failures.length === 0) failures.push(...(await clear(order)));
+  return { outcome: result === 'gone' ? 'gone' : 'deleted', reason: record.reason, failures };
 }
 
-async function audit(order: DeleteOrder, reason: string): Promise<RunFailure[]> {
-  const { place, item, action } = order;
-  const record = auditRecordOf(place, item, { ...order, reason, at: order.now });
+/** Writes the audit record; a failure is reported with the full `Info` and logged (the intent stays too). */
+export async function audit(
+  order: Pick<DeleteOrder, 'state' | 'logger'>,
+  record: AuditRecord,
+): Promise<RunFailure[]> {
   try {
     await order.state?.audit(record);
     return [];
   } catch (e) {
     const failure: RunFailure = {
       kind: 'audit',
-      region: place.region,
-      table: place.table,
-      lock: { lockId: item.lockId, id: item.info.ID, info: item.rawInfo },
-      message: `the audit record of the ${action === 'deleted' ? 'deletion' : 'release'} of ${place.table} ${item.lockId} (ID ${item.info.ID}) could not be written: ${describeError(e)}`,
+      region: record.region,
+      table: record.table,
+      lock: { lockId: record.lockId, id: record.id, info: record.info },
+      message: `the audit record (${record.action}) of ${record.table} ${record.lockId} (ID ${record.id}) could not be written: ${describeError(e)}`,
     };
     // The record must not live only in a clipped e-mail: the log line keeps the full Info.
     order.logger?.error({ ...failure, record }, 'audit record not written');
     return [failure];
+  }
+}
+
+async function clear(order: DeleteOrder): Promise<RunFailure[]> {
+  const key = lockKeyOf(order.place, order.item);
+  try {
+    await order.state?.clearIntent(key);
+    return [];
+  } catch (e) {
+    const message = `the intent record of ${key.table} ${key.lockId} (ID ${key.id}) could not be cleared: ${describeError(e)}; the next run resolves it`;
+    return [
+      {
+        kind: 'intent',
+        region: key.region,
+        table: key.table,
+        lock: { lockId: key.lockId, id: key.id },
+        message,
+      },
+    ];
   }
 }

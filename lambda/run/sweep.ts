@@ -13,6 +13,7 @@ import {
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { type Discovery, discoverTables } from './discovery';
+import { resolveIntents } from './intents';
 import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
 import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
@@ -32,13 +33,14 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const discoveries: Discovery[] = await Promise.all(
     opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
   );
+  const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
   const swept = await mapBounded(
     discoveries.flatMap((d) => d.tables),
     opts.concurrency ?? 4,
     (table) => (outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget)),
   );
-  const failures = swept.flatMap((s) => s.failures);
+  const failures = [...recovered.failures, ...swept.flatMap((s) => s.failures)];
   const resolved = await forgetGone(opts, swept, failures);
   const tables = await tablesWithNews(
     opts,
@@ -58,7 +60,7 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     locks: swept.flatMap((s) => s.locks),
     unparseable: swept.flatMap((s) => s.unparseable),
     resolved,
-    warnings: discoveries.flatMap((d) => d.warnings),
+    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings)],
     failures,
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);

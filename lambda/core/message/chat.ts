@@ -110,6 +110,7 @@ const MAX_STEP = 400;
 const LINE_ICONS = {
   failed: '🚨 failed delete',
   deleted: '🧹 deleted',
+  gone: '❔ gone around its delete',
   changed: '↩️ changed',
   stale: '⚠️ stale',
 };

@@ -27,6 +27,8 @@ export function renderLock(lock: LockReport, kind: NewsKind, release: ReleaseCom
 function outcomeText(lock: LockReport, kind: NewsKind): string {
   if (kind === 'deleted') return 'deleted; the audit record keeps its full Info';
   if (kind === 'changed') return 'released or re-taken before the guarded delete; nothing was deleted';
+  if (kind === 'gone')
+    return 'gone around the delete (a lost response): deleted by the janitor or released by its holder; audited as such';
   if (kind === 'failed') return 'the delete failed; the lock is still held';
   return `${lock.outcome} (decision ${lock.decision})`;
 }
@@ -53,6 +55,7 @@ type Entry = { readonly kind: EntryKind; readonly render: () => string };
 const SECTION_TITLES: Record<EntryKind, string> = {
   failed: 'Failed deletes: the lock is still there',
   deleted: 'Deleted by the janitor',
+  gone: 'Gone around the delete: deleted by the janitor or released by its holder',
   changed: 'Changed before the guarded delete: nothing deleted',
   stale: 'Newly stale: alerted, not deleted',
   resolved: 'Resolved: gone since the alert',
@@ -60,6 +63,7 @@ const SECTION_TITLES: Record<EntryKind, string> = {
 const KIND_NAMES: Record<EntryKind, string> = {
   failed: 'failed',
   deleted: 'deleted',
+  gone: 'gone',
   changed: 'changed',
   stale: 'newly stale',
   resolved: 'resolved',

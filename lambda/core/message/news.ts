@@ -3,7 +3,7 @@ import type { LockReport, ResolvedReport, RunReport } from '../report';
 import { printable } from './format';
 
 /** What kind of news a lock is, in the order messages show them. */
-export const NEWS_KINDS = ['failed', 'deleted', 'changed', 'stale'] as const;
+export const NEWS_KINDS = ['failed', 'deleted', 'gone', 'changed', 'stale'] as const;
 export type NewsKind = (typeof NEWS_KINDS)[number];
 
 /** The news of one lock table: its read error, its locks by kind, its resolved locks. */
@@ -45,7 +45,10 @@ export function hasNews(report: RunReport): boolean {
 
 /** The kind of a news lock: its outcome when the run acted, `stale` for an alert. */
 export function newsKind(lock: LockReport): NewsKind {
-  return lock.outcome === 'failed' || lock.outcome === 'deleted' || lock.outcome === 'changed'
+  return lock.outcome === 'failed' ||
+    lock.outcome === 'deleted' ||
+    lock.outcome === 'gone' ||
+    lock.outcome === 'changed'
     ? lock.outcome
     : 'stale';
 }
@@ -59,7 +62,7 @@ export function collectNews(report: RunReport): TableNews[] {
       region,
       table,
       ...(error === undefined ? {} : { error }),
-      locks: { failed: [], deleted: [], changed: [], stale: [] },
+      locks: { failed: [], deleted: [], gone: [], changed: [], stale: [] },
       resolved: [],
     };
     groups.set(key, found);
@@ -77,6 +80,7 @@ export function countNews(report: RunReport, news: readonly TableNews[]): NewsCo
   const counts: NewsCounts = {
     failed: 0,
     deleted: 0,
+    gone: 0,
     changed: 0,
     stale: 0,
     resolved: 0,
@@ -104,6 +108,7 @@ const SUMMARY_PARTS: readonly [keyof NewsCounts, string, string][] = [
   ['failedTables', 'failed table', 'failed tables'],
   ['stale', 'newly stale', 'newly stale'],
   ['deleted', 'deleted', 'deleted'],
+  ['gone', 'gone around its delete', 'gone around their delete'],
   ['changed', 'changed before delete', 'changed before delete'],
   ['resolved', 'resolved', 'resolved'],
 ];

@@ -1,0 +1,67 @@
+// Run: resolves the intent records that a run which died mid-delete left behind, so no deletion goes unrecorded.
+import { describeError } from '../core/errors';
+import type { RunFailure } from '../core/failure';
+import { classifyItem } from '../core/lock-item';
+import type { AuditRecord } from '../core/ports';
+import { audit } from './act';
+import type { SweepOptions } from './options';
+
+/**
+ * An intent younger than this may belong to a run still in flight (its delete call not yet timed out): left for
+ * a later run. Longer than any delete call's timeout and retries.
+ */
+export const INTENT_GRACE_MS = 15 * 60_000;
+
+export type IntentsResolved = { readonly notes: string[]; readonly failures: RunFailure[] };
+
+/**
+ * For each dangling intent in the run's regions: the lock still holding exactly the judged `Info` means the
+ * delete never happened (the intent is cleared); a lock gone or holding other content is audited as `gone`
+ * (deleted by that run, or released by its holder meanwhile), then cleared. Never throws.
+ */
+export async function resolveIntents(opts: SweepOptions): Promise<IntentsResolved> {
+  const notes: string[] = [];
+  const failures: RunFailure[] = [];
+  let intents: AuditRecord[];
+  try {
+    intents = await opts.state.intents();
+  } catch (e) {
+    return {
+      notes,
+      failures: [{ kind: 'intent', message: `could not read the intent records: ${describeError(e)}` }],
+    };
+  }
+  const due = intents.filter(
+    (i) => opts.regions.includes(i.region) && Date.parse(i.at) <= opts.now.getTime() - INTENT_GRACE_MS,
+  );
+  for (const intent of due) {
+    try {
+      const note = await resolveOne(opts, intent, failures);
+      if (note) notes.push(note);
+    } catch (e) {
+      const message = `could not resolve the intent record of ${intent.table} ${intent.lockId} (ID ${intent.id}) from run ${intent.runId}: ${describeError(e)}; the next run tries again`;
+      failures.push({ kind: 'intent', region: intent.region, table: intent.table, lock: intent, message });
+    }
+  }
+  return { notes, failures };
+}
+
+async function resolveOne(
+  opts: SweepOptions,
+  intent: AuditRecord,
+  failures: RunFailure[],
+): Promise<string | undefined> {
+  const raw = await opts.lockStores(intent.region).getItem(intent.table, intent.lockId);
+  const now = raw && classifyItem(raw);
+  const where = `${intent.table} ${intent.lockId} (ID ${intent.id})`;
+  if (now?.kind === 'lock' && now.rawInfo === intent.info) {
+    await opts.state.clearIntent(intent);
+    return `run ${intent.runId} meant to delete ${where} and ended before it could; the lock is still there, untouched`;
+  }
+  const reason = `${intent.reason}; recovered by run ${opts.runId}: run ${intent.runId} recorded its intent to delete and ended before recording the outcome, and the lock was ${raw ? 'holding other content' : 'gone'} when checked, so it was deleted by that run or released by its holder`;
+  const auditFailures = await audit(opts, { ...intent, action: 'gone', reason });
+  failures.push(...auditFailures);
+  if (auditFailures.length) return undefined;
+  await opts.state.clearIntent(intent);
+  return `recovered the record of ${where}: run ${intent.runId} ended mid-delete; audited as gone`;
+}
