@@ -42,7 +42,8 @@ export function grantLockTables(
   };
   add({ sid: 'DescribeLockTables', actions: [...LOCK_TABLE_DESCRIBE_ACTIONS], resources: arns(access.read) });
   // Fine-grained access: a Scan or GetItem must project only the lock attributes (Select SPECIFIC_ATTRIBUTES
-  // with a ProjectionExpression of them), so the role cannot read any other attribute of any table.
+  // with a ProjectionExpression of them), so the role cannot read any other attribute of any table. The
+  // condition pair is AWS's own (IAM User Guide, reference_policies_examples_dynamodb_attributes).
   add({
     sid: 'ReadLockAttributes',
     actions: [...LOCK_TABLE_ITEM_ACTIONS],
