@@ -2,12 +2,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { JanitorError } from '../lambda/core/errors';
+import { readJanitorContext } from '../lib/janitor-context';
 import { JanitorStack } from '../lib/janitor-stack';
 
-// The CDK app: one env-agnostic janitor stack configured from context, checked by cdk-nag AwsSolutions.
+// One env-agnostic janitor stack configured from context (cdk.json or -c), checked by cdk-nag AwsSolutions.
 const app = new App();
 try {
-  new JanitorStack(app, 'TfLockJanitor');
+  const settings = readJanitorContext((key) => app.node.tryGetContext(key));
+  new JanitorStack(app, 'TfLockJanitor', settings);
 } catch (e) {
   // A configuration mistake gets its message, not a stack trace.
   if (!(e instanceof JanitorError)) throw e;

@@ -1,6 +1,7 @@
 // Lambda shell: the handler's configuration, read and validated from the environment.
 import { PolicyError, UsageError } from './core/errors';
 import { type Policy, parsePolicyJson, policySchema } from './core/policy';
+import { METRICS_LEVELS, type MetricsLevel } from './metrics';
 
 /** The handler's configuration, read once per cold start from the environment the stack sets. */
 export type HandlerConfig = {
@@ -17,11 +18,13 @@ export type HandlerConfig = {
   readonly releaseAllowed: boolean;
   readonly functionName: string;
   readonly logLevel: string;
+  /** `METRICS`: which run counts become CloudWatch metrics; unset = `errors`. */
+  readonly metrics: MetricsLevel;
 };
 
 /**
  * Reads and validates the environment: `POLICY` (JSON, the same schema as `cdk synth`), `REGIONS`
- * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `RELEASE_ALLOWED`, `LOG_LEVEL`. Throws PolicyError or UsageError
+ * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `RELEASE_ALLOWED`, `LOG_LEVEL`, `METRICS`. Throws PolicyError or UsageError
  * naming the variable and what would be valid.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
@@ -41,7 +44,14 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): H
     releaseAllowed: env.RELEASE_ALLOWED === 'true',
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    metrics: readMetrics(env.METRICS),
   };
+}
+
+function readMetrics(text: string | undefined): MetricsLevel {
+  const level = nonEmpty(text) ?? 'errors';
+  if ((METRICS_LEVELS as readonly string[]).includes(level)) return level as MetricsLevel;
+  throw new UsageError(`METRICS is ${JSON.stringify(text)}; set "errors" (the default) or "all"`);
 }
 
 /** `REGIONS` checked with the policy's own `regions` schema. */

@@ -92,7 +92,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
   const complete = !hasErrors(report);
   logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
   // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
-  writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now())}\n`);
+  writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
   return { runId, complete, counts: report.counts };
 }
 

@@ -9,11 +9,25 @@ export const METRIC_DIMENSION = 'FunctionName';
 export const METRIC_NAMES = ['locks', 'stale', 'alerted', 'deleted', 'changed', 'skipped', 'errors'] as const;
 
 /**
- * One CloudWatch Embedded Metric Format line with the run's counts. CloudWatch Logs turns any JSON log line
- * with an `_aws.CloudWatchMetrics` block into metrics; no API call, no extra permission.
+ * Which counts become metrics (env `METRICS`): `errors`, the one the run-errors alarm needs (the default; each
+ * custom metric costs $0.30 a month), or `all` (the construct's `detailedMonitoring`, which adds a dashboard).
  */
-export function renderEmf(counts: RunCounts, functionName: string, timestampMs: number): string {
+export type MetricsLevel = 'errors' | 'all';
+export const METRICS_LEVELS = ['errors', 'all'] as const satisfies readonly MetricsLevel[];
+
+/**
+ * One CloudWatch Embedded Metric Format line with the run's counts. CloudWatch Logs turns any JSON log line
+ * with an `_aws.CloudWatchMetrics` block into metrics; no API call, no extra permission. Every count is in the
+ * line; only those the level names are declared as metrics, so the others stay plain, free log fields.
+ */
+export function renderEmf(
+  counts: RunCounts,
+  functionName: string,
+  timestampMs: number,
+  level: MetricsLevel,
+): string {
   const values = Object.fromEntries(METRIC_NAMES.map((name) => [name, counts[name]]));
+  const metrics = level === 'all' ? METRIC_NAMES : (['errors'] as const);
   return JSON.stringify({
     _aws: {
       Timestamp: timestampMs,
@@ -21,7 +35,7 @@ export function renderEmf(counts: RunCounts, functionName: string, timestampMs: 
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [[METRIC_DIMENSION]],
-          Metrics: METRIC_NAMES.map((name) => ({ Name: name, Unit: 'Count' })),
+          Metrics: metrics.map((name) => ({ Name: name, Unit: 'Count' })),
         },
       ],
     },

@@ -27,8 +27,10 @@ export interface TeamsChannel {
 
 /** Where the janitor's notifications and alarms go; LockJanitor fills every value. */
 export interface JanitorAlertsProps {
-  /** @default - a new topic encrypted with a new customer-managed KMS key */
+  /** @default - a new SSL-only topic */
   readonly topic?: sns.ITopic;
+  /** Encrypt the new topic with a new customer-managed key; ignored when `topic` is given. */
+  readonly encrypt: boolean;
   readonly emails: readonly string[];
   readonly slack?: SlackChannel;
   readonly teams?: TeamsChannel;
@@ -37,7 +39,18 @@ export interface JanitorAlertsProps {
 /** The guardrail of the chat channels: they only show notifications, so read-only CloudWatch at most. */
 const CHAT_GUARDRAIL = 'CloudWatchReadOnlyAccess';
 
-/** The alert topic (KMS-encrypted, SSL-only), its e-mail subscriptions and the optional chat channels. */
+/**
+ * The alert topic (SSL-only; KMS-encrypted on request), its e-mail subscriptions and the optional chat channels.
+ *
+ * Why the topic is not encrypted at rest by default: CloudWatch alarms can publish to an encrypted topic only
+ * when the key policy lets `cloudwatch.amazonaws.com` use the key, and the AWS-managed key `alias/aws/sns` cannot
+ * be changed (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+ * so encryption needs a customer-managed key. That key costs $1 a month, and with the yearly rotation
+ * AwsSolutions-KMS5 asks for, each of the first two rotations adds $1 (AWS KMS pricing): $3 a month from the
+ * third year, more than the whole janitor otherwise costs (docs/cost.md). The topic holds each message only until
+ * it is delivered, and delivers it as plain e-mail; transport is TLS-only. Where at-rest encryption is required,
+ * `encrypt` (LockJanitorProps.encryptAlertTopic) creates the key, or bring a topic with your own key.
+ */
 export class JanitorAlerts extends Construct {
   readonly topic: sns.ITopic;
   /** The topic's key, when this construct created the topic. */
@@ -47,6 +60,8 @@ export class JanitorAlerts extends Construct {
     super(scope, id);
     if (props.topic) {
       this.topic = props.topic;
+    } else if (!props.encrypt) {
+      this.topic = new sns.Topic(this, 'Topic', { displayName: 'tf-lock-janitor', enforceSSL: true });
     } else {
       this.key = new kms.Key(this, 'Key', {
         description: 'tf-lock-janitor: encrypts the alert topic',

@@ -4,20 +4,26 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as z from 'zod';
 import { UsageError } from '../lambda/core/errors';
 import type { PolicyInput } from '../lambda/core/policy';
-import type { SlackChannel, TeamsChannel } from './janitor-alerts';
+import type { LockJanitorProps } from './lock-janitor';
+import { scheduleProblem } from './schedule-expression';
 
-/** The janitor settings a stack reads from CDK context (cdk.json `context`, or `-c key=value`). */
-export type JanitorContext = {
-  /** Raw policy input; LockJanitor validates it with the engine's schema and names any bad field. */
-  readonly policy?: PolicyInput;
-  readonly schedule?: ScheduleExpression;
-  readonly enabled?: boolean;
-  readonly reserveConcurrency?: boolean;
-  readonly allowRelease?: boolean;
-  readonly alertEmails?: string[];
-  readonly slack?: SlackChannel;
-  readonly teams?: TeamsChannel;
-};
+/**
+ * The janitor settings the app reads from CDK context (cdk.json `context`, or `-c key=value`). The raw
+ * policy is validated by LockJanitor with the engine's schema, which names any bad field.
+ */
+export type JanitorContext = Pick<
+  LockJanitorProps,
+  | 'policy'
+  | 'schedule'
+  | 'enabled'
+  | 'reserveConcurrency'
+  | 'allowRelease'
+  | 'alertEmails'
+  | 'slack'
+  | 'teams'
+  | 'detailedMonitoring'
+  | 'encryptAlertTopic'
+>;
 
 // The patterns CloudFormation enforces for AWS::Chatbot::SlackChannelConfiguration and
 // AWS::Chatbot::MicrosoftTeamsChannelConfiguration.
@@ -42,7 +48,7 @@ const teamsSchema = z.strictObject({
 /**
  * Reads the janitor's context keys: `policy` (object), `schedule` ("rate(15 minutes)" or "cron(...)"),
  * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `allowRelease`, `alertEmails` (string[]), `slack`
- * ({workspaceId, channelId}) and `teams` ({teamId, channelId, tenantId}). Values given with `-c` arrive as
+ * ({workspaceId, channelId}), `teams` ({teamId, channelId, tenantId}), `detailedMonitoring` and `encryptAlertTopic`. Values given with `-c` arrive as
  * strings, so JSON text, comma-separated lists and "true"/"false" are accepted too.
  */
 export function readJanitorContext(get: (key: string) => unknown): JanitorContext {
@@ -55,6 +61,8 @@ export function readJanitorContext(get: (key: string) => unknown): JanitorContex
     alertEmails: readList(get('alertEmails'), 'alertEmails'),
     slack: validated(slackSchema, structured(get('slack'), 'slack'), 'slack'),
     teams: validated(teamsSchema, structured(get('teams'), 'teams'), 'teams'),
+    detailedMonitoring: readBoolean(get('detailedMonitoring'), 'detailedMonitoring'),
+    encryptAlertTopic: readBoolean(get('encryptAlertTopic'), 'encryptAlertTopic'),
   };
 }
 
@@ -63,11 +71,13 @@ function readSchedule(expression: unknown, timeZone: unknown): ScheduleExpressio
     if (timeZone !== undefined) throw new UsageError('context "scheduleTimeZone": needs a cron "schedule"');
     return undefined;
   }
-  if (typeof expression !== 'string' || !/^(rate|cron)\(.+\)$/.test(expression.trim())) {
+  if (typeof expression !== 'string') {
     throw new UsageError(
       `context "schedule": ${JSON.stringify(expression)} is not a schedule; write "rate(15 minutes)" or "cron(0 8 ? * MON-FRI *)"`,
     );
   }
+  const problem = scheduleProblem(expression);
+  if (problem) throw new UsageError(`context "schedule": ${problem}`);
   if (timeZone === undefined) return ScheduleExpression.expression(expression.trim());
   if (!expression.trim().startsWith('cron(')) {
     throw new UsageError(

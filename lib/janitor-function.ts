@@ -1,6 +1,6 @@
 // CDK: the janitor Lambda function, its log group and least-privilege role.
 import * as path from 'node:path';
-import { type Duration, Stack } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
-import { acknowledge, wildcardResourceId } from './nag';
-import { lockTableActions, tableNamePatterns } from './table-access';
+import type { MetricsLevel } from '../lambda/metrics';
+import { grantLockTables, grantStateTable } from './janitor-grants';
+import { acknowledge } from './nag';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
 const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-credentials.ts');
@@ -30,6 +31,8 @@ export interface JanitorFunctionProps {
   readonly reservedConcurrency?: number;
   /** DeleteItem on the lock tables in every mode, for single-lock releases. */
   readonly allowRelease: boolean;
+  /** Which run counts the function emits as CloudWatch metrics (`METRICS`). */
+  readonly metrics: MetricsLevel;
 }
 
 /** The janitor's Lambda function, its log group and a role that holds only what a run needs. */
@@ -63,6 +66,7 @@ export class JanitorFunction extends Construct {
         STATE_TABLE: props.stateTable.tableName,
         TOPIC_ARN: props.topic.topicArn,
         ...(props.allowRelease ? { RELEASE_ALLOWED: 'true' } : {}),
+        METRICS: props.metrics,
         // sourceMap does not set this in aws-cdk-lib 2.276.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -85,7 +89,6 @@ export class JanitorFunction extends Construct {
 
   private grantRun(props: JanitorFunctionProps): void {
     const { policy, stateTable, topic } = props;
-    const stack = Stack.of(this);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -96,20 +99,8 @@ export class JanitorFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DiscoverTables', actions: ['dynamodb:ListTables'], resources: ['*'] }),
     );
-    const regions = policy.regions ?? [stack.region];
-    const tableArns = regions.flatMap((region) =>
-      tableNamePatterns(policy).map((name) =>
-        stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name, region }),
-      ),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'LockTables',
-        actions: lockTableActions(policy, props.allowRelease),
-        resources: tableArns,
-      }),
-    );
-    stateTable.grantReadWriteData(this.role);
+    const tableAcks = grantLockTables(this, this.role, policy, props.allowRelease);
+    grantStateTable(this.role, stateTable);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [topic.topicArn] }),
     );
@@ -129,14 +120,7 @@ export class JanitorFunction extends Construct {
         reason:
           'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
       },
-      ...tableArns
-        .map((arn) => wildcardResourceId(this, arn))
-        .filter((id) => id.includes('*'))
-        .map((id) => ({
-          id,
-          reason:
-            'Lock tables are found at run time; the name pattern comes from the policy include globs, so the role reaches only tables the policy can sweep',
-        })),
+      ...tableAcks,
     ]);
   }
 }

@@ -13,14 +13,19 @@ export interface JanitorMonitoringProps {
   readonly function: IFunction;
   readonly deadLetterQueue: IQueue;
   readonly topic: ITopic;
+  /** Add the dashboard of every run count (the function must emit them all: METRICS=all). */
+  readonly dashboard: boolean;
 }
 
 const PERIOD = Duration.minutes(15);
 
-/** Alarms on a failing janitor (to the alert topic) and a dashboard of what its runs saw and did. */
+/**
+ * Alarms on a failing janitor (to the alert topic): the function failed, the scheduler could not start it, or a run
+ * ended with errors. On request, a dashboard of what its runs saw and did ($3 a month beyond an account's 3 free).
+ */
 export class JanitorMonitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[];
-  readonly dashboard: cloudwatch.Dashboard;
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: JanitorMonitoringProps) {
     super(scope, id);
@@ -64,6 +69,7 @@ export class JanitorMonitoring extends Construct {
     ];
     const action = new SnsAction(props.topic);
     for (const a of this.alarms) a.addAlarmAction(action);
+    if (!props.dashboard) return;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),

@@ -1,5 +1,5 @@
-// CDK: the LockJanitor construct, its typed props and defaults.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// CDK: the LockJanitor construct: checks its props, fills the defaults and composes the parts.
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,13 +9,16 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PolicyError, UsageError } from '../lambda/core/errors';
-import { type PolicyInput, parsePolicy } from '../lambda/core/policy';
-import { JanitorAlerts, type SlackChannel, type TeamsChannel } from './janitor-alerts';
+import { type Policy, parsePolicy } from '../lambda/core/policy';
+import { JanitorAlerts } from './janitor-alerts';
 import { JanitorFunction } from './janitor-function';
 import { JanitorMonitoring } from './janitor-monitoring';
 import { JanitorSchedule } from './janitor-schedule';
+import type { LockJanitorProps } from './lock-janitor-props';
+import { scheduleProblem } from './schedule-expression';
 
 export type { SlackChannel, TeamsChannel } from './janitor-alerts';
+export type { LockJanitorProps } from './lock-janitor-props';
 
 /**
  * Lambda keeps all of a function's environment variables within 4 KB; the janitor's other variables
@@ -23,61 +26,10 @@ export type { SlackChannel, TeamsChannel } from './janitor-alerts';
  */
 export const MAX_POLICY_BYTES = 3072;
 
-/** How a LockJanitor is configured. Everything has a default; the policy is the one thing to think about. */
-export interface LockJanitorProps {
-  /**
-   * The janitor policy (README "The policy"), checked here with the schema the function checks at cold start.
-   * @default {} - mode "alert", every table, one rule that alerts on locks older than 4h
-   */
-  readonly policy?: PolicyInput;
-  /** When the janitor runs: a rate, or a cron with a time zone. @default ScheduleExpression.rate(Duration.minutes(15)) */
-  readonly schedule?: ScheduleExpression;
-  /** Whether the schedule runs; `false` pauses the janitor and keeps everything else. @default true */
-  readonly enabled?: boolean;
-  /** E-mail addresses subscribed to the alert topic (each must confirm once). @default - none */
-  readonly alertEmails?: readonly string[];
-  /**
-   * The topic for run notifications and alarms. If it is KMS-encrypted, its key policy must let
-   * `cloudwatch.amazonaws.com` use the key, or alarms cannot publish.
-   * @default - a new SSL-only topic with a customer-managed KMS key
-   */
-  readonly alertTopic?: ITopic;
-  /** A Slack channel that shows the notifications. @default - none */
-  readonly slack?: SlackChannel;
-  /** A Microsoft Teams channel that shows the notifications. @default - none */
-  readonly teams?: TeamsChannel;
-  /**
-   * Function memory in MB. Measured: one run over 20 tables and 4,000 locks (state table included) peaked under
-   * 100 MB of heap with dynalite in the same process, so 256 leaves room. @default 256
-   */
-  readonly memorySize?: number;
-  /**
-   * Function timeout; a run stops cleanly 20 s before it and reports the tables it did not reach. Measured: the
-   * 4,000-lock run took about 8 s against dynalite. @default Duration.minutes(5)
-   */
-  readonly timeout?: Duration;
-  /** How long the function's logs are kept. @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
-  /**
-   * Reserve a concurrency of 1 so two runs never overlap. Lambda refuses any reservation in an account whose
-   * concurrency quota is still the new-account 10; set `false` there (runs stay safe: deletes are conditional).
-   * @default true
-   */
-  readonly reserveConcurrency?: boolean;
-  /**
-   * Let the function release single locks (`{"release": ...}`) whatever the policy mode, by granting it
-   * `dynamodb:DeleteItem` on the lock tables in every mode. Sweeps still delete only in mode `delete` (the
-   * engine's mode ceiling); people then need `lambda:InvokeFunction` on the janitor instead of DeleteItem
-   * on the tables. Without it, only a janitor in mode `delete` can release.
-   * @default false
-   */
-  readonly allowRelease?: boolean;
-}
-
 /**
  * tf-lock-janitor in one statement: `new LockJanitor(this, 'Janitor', { policy, alertEmails })`. A scheduled
  * Lambda that audits Terraform/OpenTofu DynamoDB lock tables, deletes stale locks when the policy allows and
- * tells people through SNS; with its state table, least-privilege role, alarms and dashboard.
+ * tells people through SNS; with its state table, least-privilege role and alarms.
  */
 export class LockJanitor extends Construct {
   readonly function: NodejsFunction;
@@ -87,24 +39,17 @@ export class LockJanitor extends Construct {
   readonly schedule: Schedule;
   readonly deadLetterQueue: Queue;
   readonly alarms: Alarm[];
-  readonly dashboard: Dashboard;
+  /** The dashboard of every run count; only with `detailedMonitoring`. */
+  readonly dashboard?: Dashboard;
 
   constructor(scope: Construct, id: string, props: LockJanitorProps = {}) {
     super(scope, id);
-    const input = props.policy ?? {};
-    const policy = parsePolicy(input);
-    const policyJson = JSON.stringify(input);
-    const bytes = Buffer.byteLength(policyJson, 'utf8');
-    if (bytes > MAX_POLICY_BYTES) {
-      const problem = `policy: is ${bytes} bytes as JSON, more than the ${MAX_POLICY_BYTES} that fit in the Lambda environment (4 KB for all variables); use fewer or shorter rules and globs`;
-      throw new PolicyError(`The policy is too large:\n  - ${problem}`, [problem]);
-    }
-    const alertEmails = props.alertEmails ?? [];
-    for (const email of alertEmails) {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-        throw new UsageError(`alertEmails: "${email}" is not an e-mail address, such as "ops@example.com"`);
-      }
-    }
+    const { policy, policyJson } = checkedPolicy(props);
+    const alertEmails = checkedEmails(props.alertEmails ?? []);
+    const scheduleExpression = checkedSchedule(
+      props.schedule ?? ScheduleExpression.rate(Duration.minutes(15)),
+    );
+    const detailedMonitoring = props.detailedMonitoring ?? false;
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -117,6 +62,7 @@ export class LockJanitor extends Construct {
     });
     const alerts = new JanitorAlerts(this, 'Alerts', {
       topic: props.alertTopic,
+      encrypt: props.encryptAlertTopic ?? false,
       emails: alertEmails,
       slack: props.slack,
       teams: props.teams,
@@ -132,11 +78,12 @@ export class LockJanitor extends Construct {
       logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
       allowRelease: props.allowRelease ?? false,
+      metrics: detailedMonitoring ? 'all' : 'errors',
     });
     this.function = fn.function;
     const schedule = new JanitorSchedule(this, 'Schedule', {
       function: this.function,
-      schedule: props.schedule ?? ScheduleExpression.rate(Duration.minutes(15)),
+      schedule: scheduleExpression,
       enabled: props.enabled ?? true,
     });
     this.schedule = schedule.schedule;
@@ -145,8 +92,38 @@ export class LockJanitor extends Construct {
       function: this.function,
       deadLetterQueue: this.deadLetterQueue,
       topic: this.topic,
+      dashboard: detailedMonitoring,
     });
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
   }
+}
+
+function checkedPolicy(props: LockJanitorProps): { policy: Policy; policyJson: string } {
+  const input = props.policy ?? {};
+  const policy = parsePolicy(input);
+  const policyJson = JSON.stringify(input);
+  const bytes = Buffer.byteLength(policyJson, 'utf8');
+  if (bytes > MAX_POLICY_BYTES) {
+    const problem = `policy: is ${bytes} bytes as JSON, more than the ${MAX_POLICY_BYTES} that fit in the Lambda environment (4 KB for all variables); use fewer or shorter rules and globs`;
+    throw new PolicyError(`The policy is too large:\n  - ${problem}`, [problem]);
+  }
+  return { policy, policyJson };
+}
+
+function checkedEmails(emails: readonly string[]): readonly string[] {
+  for (const email of emails) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      throw new UsageError(`alertEmails: "${email}" is not an e-mail address, such as "ops@example.com"`);
+    }
+  }
+  return emails;
+}
+
+/** A schedule CloudFormation would refuse at deploy time (or one that never recurs) fails synth instead. */
+function checkedSchedule(schedule: ScheduleExpression): ScheduleExpression {
+  if (Token.isUnresolved(schedule.expressionString)) return schedule;
+  const problem = scheduleProblem(schedule.expressionString);
+  if (problem) throw new UsageError(`schedule: ${problem}`);
+  return schedule;
 }

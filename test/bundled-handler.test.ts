@@ -21,7 +21,7 @@ import {
 
 type Resource = { Type: string; Properties: unknown; Metadata?: Record<string, unknown> };
 type FunctionResource = {
-  Properties: { Code: { S3Key: string }; Environment: { Variables: { POLICY: string } } };
+  Properties: { Code: { S3Key: string }; Environment: { Variables: { POLICY: string; METRICS: string } } };
   Metadata: { 'aws:asset:path': string };
 };
 type ScheduleResource = { Properties: { Target: { Input: string } } };
@@ -78,13 +78,13 @@ describe('the bundled handler', () => {
   it('runs from the synthesized asset: deletes a stale lock on its second sighting, keeps the rest, logs the report', async () => {
     // Synthesize for real (esbuild bundling) with a policy that may delete in the test's own tables only.
     const policy = {
-      mode: 'delete',
+      mode: 'delete' as const,
       tables: { include: [`${prefix}-*`] },
       rules: [{ name: 'stale', match: {}, alertAfter: '1h', deleteAfter: '2h' }],
     };
     // Asset metadata on, as the CDK CLI sets it, so the template names the asset directory.
-    const app = new App({ outdir, context: { policy, 'aws:cdk:enable-asset-metadata': true } });
-    new JanitorStack(app, 'Bundled');
+    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    new JanitorStack(app, 'Bundled', { policy });
     app.synth();
     const template = JSON.parse(readFileSync(path.join(outdir, 'Bundled.template.json'), 'utf8'));
     const resources = Object.values(template.Resources) as Resource[];
@@ -129,6 +129,7 @@ describe('the bundled handler', () => {
     Object.assign(process.env, {
       // The policy exactly as the stack passes it to the function.
       POLICY: fn.Properties.Environment.Variables.POLICY,
+      METRICS: fn.Properties.Environment.Variables.METRICS,
       STATE_TABLE: stateTable,
       TOPIC_ARN: topicArn,
       AWS_LAMBDA_FUNCTION_NAME: 'tf-lock-janitor-test',
@@ -206,7 +207,16 @@ describe('the bundled handler', () => {
     const emf = second.logs.filter((l) => l._aws);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: 'TfLockJanitor', Dimensions: [['FunctionName']] }] },
+      // The default deployment declares only the metric its alarm needs; the counts are plain fields.
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'TfLockJanitor',
+            Dimensions: [['FunctionName']],
+            Metrics: [{ Name: 'errors', Unit: 'Count' }],
+          },
+        ],
+      },
       FunctionName: 'tf-lock-janitor-test',
       locks: 2,
       deleted: 1,

@@ -33,6 +33,7 @@ describe('configuration from the environment', () => {
       topicArn: 'arn:aws:sns:eu-west-1:1:t',
       stateTable: 'state',
       logLevel: 'info',
+      metrics: 'errors',
     });
     expect(config.policy.mode).toBe('delete');
   });
@@ -58,6 +59,12 @@ describe('configuration from the environment', () => {
       /REGIONS\[1\]: must be an AWS region name/,
     ],
     ['no AWS_REGION', { AWS_REGION: undefined }, UsageError, /AWS_REGION is not set/],
+    [
+      'a METRICS level that does not exist',
+      { METRICS: 'some' },
+      UsageError,
+      /METRICS is "some"; set "errors"/,
+    ],
   ])('rejects %s, naming the variable', (_name, extra, type, message) => {
     expect(() => readConfig(env(extra))).toThrow(type);
     expect(() => readConfig(env(extra))).toThrow(message);
@@ -87,9 +94,29 @@ describe('events', () => {
 });
 
 describe('metrics', () => {
-  it('renders one EMF line with every run count under the function-name dimension', () => {
+  it.each([
+    [undefined, 'errors'],
+    ['all', 'all'],
+  ])('reads METRICS=%s as the level %s', (value, level) => {
+    expect(readConfig(env({ METRICS: value })).metrics).toBe(level);
+  });
+
+  it('declares only the errors metric by default, keeping the other counts as plain log fields', () => {
+    const counts = { ...countRun([], []), locks: 4, deleted: 1, errors: 2 };
+    const line = JSON.parse(renderEmf(counts, 'janitor-fn', 1_700_000_000_000, 'errors'));
+    expect(line._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'TfLockJanitor',
+        Dimensions: [['FunctionName']],
+        Metrics: [{ Name: 'errors', Unit: 'Count' }],
+      },
+    ]);
+    expect(line).toMatchObject({ FunctionName: 'janitor-fn', errors: 2, locks: 4, deleted: 1 });
+  });
+
+  it('renders one EMF line with every run count as a metric at level all', () => {
     const counts = { ...countRun([], []), locks: 4, stale: 2, deleted: 1, errors: 1 };
-    const line = JSON.parse(renderEmf(counts, 'janitor-fn', 1_700_000_000_000));
+    const line = JSON.parse(renderEmf(counts, 'janitor-fn', 1_700_000_000_000, 'all'));
     expect(line._aws).toEqual({
       Timestamp: 1_700_000_000_000,
       CloudWatchMetrics: [

@@ -2,11 +2,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { JanitorStack } from '../lib/janitor-stack';
+import { JanitorStack, type JanitorStackProps } from '../lib/janitor-stack';
 
 type Report = { pluginReports: { violations: { ruleName: string; violatingResources: unknown[] }[] }[] };
 type Acknowledged = { id: string; reason: string };
@@ -20,10 +21,10 @@ afterAll(() => {
 });
 
 /** Synthesizes with cdk-nag AwsSolutions as bin/app.ts does; returns the findings from validation-report.json. */
-function nag(build: (app: App) => void, context: Record<string, unknown> = {}): string[] {
+function nag(build: (app: App) => void): string[] {
   const outdir = mkdtempSync(path.join(tmpdir(), 'janitor-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   build(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: false }));
   try {
@@ -43,25 +44,27 @@ function acknowledged(scope: IConstruct): Acknowledged[] {
     .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
 }
 
-const full = {
+const full: JanitorStackProps = {
   policy: {
     mode: 'delete',
     regions: ['eu-west-1', 'eu-central-1'],
-    tables: { include: ['tf-locks-*', 'ops-lock'] },
+    tables: { include: ['tf-locks-*', 'ops-lock', '[!x]-locks'], exclude: ['tf-locks-prod*'] },
   },
-  schedule: 'cron(0/10 * * * ? *)',
-  scheduleTimeZone: 'Europe/Berlin',
+  schedule: ScheduleExpression.expression('cron(0/10 * * * ? *)', TimeZone.EUROPE_BERLIN),
   alertEmails: ['ops@example.com'],
   slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
   teams: { teamId: TEAM, channelId: '19:abc123@thread.tacv2', tenantId: TENANT },
+  detailedMonitoring: true,
+  encryptAlertTopic: true,
+  allowRelease: true,
 };
 
 describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['the default stack', {}],
     ['a stack with every option', full],
-  ])('finds nothing unacknowledged in %s', (_name, context) => {
-    expect(nag((app) => new JanitorStack(app, 'Janitor'), context)).toEqual([]);
+  ])('finds nothing unacknowledged in %s', (_name, props) => {
+    expect(nag((app) => new JanitorStack(app, 'Janitor', props))).toEqual([]);
   });
 
   it('still reports findings: the check is live, not silenced', () => {
@@ -70,8 +73,8 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('acknowledges only what it must, each with a reason', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...full } });
-    const acks = acknowledged(new JanitorStack(app, 'Janitor'));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const acks = acknowledged(new JanitorStack(app, 'Janitor', full));
     const table = (name: string, region: string) =>
       `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dynamodb:${region}:<AWS::AccountId>:table/${name}]`;
     const expected = [

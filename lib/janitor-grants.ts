@@ -1,0 +1,101 @@
+// CDK: the janitor role's DynamoDB statements: lock tables from the policy's globs, and its own state table.
+import { Annotations, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import type { Policy } from '../lambda/core/policy';
+import { type Acknowledgement, wildcardResourceId } from './nag';
+import {
+  LOCK_ATTRIBUTES,
+  LOCK_TABLE_DELETE_ACTION,
+  LOCK_TABLE_DESCRIBE_ACTIONS,
+  LOCK_TABLE_ITEM_ACTIONS,
+  lockTableAccess,
+} from './table-access';
+
+/** The id of the synth warning for an include glob IAM cannot express exactly (acknowledgeable). */
+export const WIDER_GLOB_WARNING = 'tf-lock-janitor:tableGlobWiderInIam';
+
+/** The partition-key prefix of the janitor's audit records in its state table (lambda/adapters/state-keys.ts). */
+export const AUDIT_KEY_PREFIX = 'AUDIT#';
+
+/**
+ * Grants the role what a run needs on lock tables, in every policy region; warns at synth about each include
+ * glob granted on a wider pattern. Returns the cdk-nag acknowledgements for the wildcard table ARNs.
+ */
+export function grantLockTables(
+  scope: IConstruct,
+  role: iam.IRole,
+  policy: Policy,
+  allowRelease: boolean,
+): Acknowledgement[] {
+  const stack = Stack.of(scope);
+  const access = lockTableAccess(policy, allowRelease);
+  const arns = (names: readonly string[]) =>
+    (policy.regions ?? [stack.region]).flatMap((region) =>
+      names.map((name) =>
+        stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name, region }),
+      ),
+    );
+  const add = (statement: iam.PolicyStatementProps) => {
+    if (statement.resources?.length) role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+  };
+  add({ sid: 'DescribeLockTables', actions: [...LOCK_TABLE_DESCRIBE_ACTIONS], resources: arns(access.read) });
+  // Fine-grained access: a Scan or GetItem must project only the lock attributes (Select SPECIFIC_ATTRIBUTES
+  // with a ProjectionExpression of them), so the role cannot read any other attribute of any table. The
+  // condition pair is AWS's own (IAM User Guide, reference_policies_examples_dynamodb_attributes).
+  add({
+    sid: 'ReadLockAttributes',
+    actions: [...LOCK_TABLE_ITEM_ACTIONS],
+    resources: arns(access.read),
+    conditions: {
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LOCK_ATTRIBUTES] },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    },
+  });
+  add({ sid: 'DeleteLocks', actions: [LOCK_TABLE_DELETE_ACTION], resources: arns(access.delete) });
+  // Defence in depth: the sweep skips excluded tables, and IAM refuses the delete if it ever did not.
+  add({
+    sid: 'NeverDeleteInExcludedTables',
+    effect: iam.Effect.DENY,
+    actions: [LOCK_TABLE_DELETE_ACTION],
+    resources: arns(access.denyDelete),
+  });
+  const deletes = policy.mode === 'delete' || allowRelease;
+  for (const { glob, pattern, reason } of access.widened) {
+    Annotations.of(scope).addWarningV2(
+      WIDER_GLOB_WARNING,
+      `tables.include glob "${glob}" cannot be written exactly as IAM table names (${reason}), so the role may read (DescribeTable, ListTagsOfResource, Scan, GetItem) tables named "${pattern}" and the janitor keeps to the glob in code` +
+        (deletes
+          ? `; it gets no DeleteItem there, so locks in tables only this glob matches cannot be deleted or released. List the names as smaller globs to allow that.`
+          : '.'),
+    );
+  }
+  return [...new Set(arns(access.read))]
+    .map((arn) => wildcardResourceId(scope, arn))
+    .filter((id) => id.includes('*'))
+    .map((id) => ({
+      id,
+      reason:
+        'Lock tables are found at run time; the name pattern comes from the policy include globs, so the role reaches only tables the policy can sweep',
+    }));
+}
+
+/**
+ * Read/write on the janitor's own state table, except that audit records cannot be erased or changed: an explicit
+ * deny of DeleteItem, UpdateItem and BatchWriteItem on any item whose partition key starts with `AUDIT#`.
+ * IAM cannot see condition expressions, so it cannot stop a PutItem from overwriting an audit record; the janitor
+ * writes audit records only with `attribute_not_exists(pk)`, and point-in-time recovery keeps earlier versions.
+ */
+export function grantStateTable(role: iam.IRole, table: ITable): void {
+  table.grantReadWriteData(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'KeepAuditRecords',
+      effect: iam.Effect.DENY,
+      actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_KEY_PREFIX}*`] } },
+    }),
+  );
+}
