@@ -27,7 +27,7 @@ const INFO = marshalLockInfo({
 });
 
 const listed: LockfileEntry = { key: KEY, etag: ETAG, lastModifiedMs: LISTED_MS, size: INFO.length };
-const bodyRead = (body: string | Uint8Array): LockfileRead => ({
+const bodyRead = (body: string | Uint8Array): Extract<LockfileRead, { kind: 'body' }> => ({
   kind: 'body',
   body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
   etag: ETAG,
