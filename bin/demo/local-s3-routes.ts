@@ -31,11 +31,12 @@ const untoken = (t: string) => Buffer.from(t, 'base64url').toString('utf8');
 
 /** The operation a request names (path-style: `/bucket/key?subresource`) and how to carry it out. */
 export function routeS3(model: LocalS3Model, req: IncomingMessage, body: Buffer): Route {
-  const url = new URL(req.url ?? '/', 'http://local');
-  const q = url.searchParams;
-  const slash = url.pathname.indexOf('/', 1);
-  const bucket = decodeURIComponent(url.pathname.slice(1, slash < 0 ? undefined : slash));
-  const key = slash < 0 ? '' : decodeURIComponent(url.pathname.slice(slash + 1));
+  // The raw path, not a URL's: `.` and `..` are legal key segments that URL parsing would collapse.
+  const [path, query = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
+  const q = new URLSearchParams(query);
+  const slash = path.indexOf('/', 1);
+  const bucket = decodeURIComponent(path.slice(1, slash < 0 ? undefined : slash));
+  const key = slash < 0 ? '' : decodeURIComponent(path.slice(slash + 1));
   const method = req.method ?? 'GET';
   const header = (name: string) => req.headers[name] as string | undefined;
   const route = (operation: string, run: () => S3Reply): Route => ({
@@ -105,11 +106,7 @@ export function routeS3(model: LocalS3Model, req: IncomingMessage, body: Buffer)
       });
   }
   return route('Unsupported', () => {
-    throw new S3Error(
-      501,
-      'NotImplemented',
-      `${method} ${url.pathname}${url.search} is not implemented here`,
-    );
+    throw new S3Error(501, 'NotImplemented', `${method} ${req.url} is not implemented here`);
   });
 }
 

@@ -58,7 +58,8 @@ export class S3LockfileStore implements LockfileStore {
     do {
       const page = await this.client.send(new ListBucketsCommand({ ContinuationToken: token }));
       for (const b of page.Buckets ?? [])
-        if (b.Name) yield b.BucketRegion ? { name: b.Name, region: b.BucketRegion } : { name: b.Name };
+        if (b.Name)
+          yield b.BucketRegion ? { name: b.Name, region: regionOf(b.BucketRegion) } : { name: b.Name };
       token = nextToken(token, page.ContinuationToken, 'ListBuckets');
     } while (token);
   }
@@ -67,9 +68,7 @@ export class S3LockfileStore implements LockfileStore {
     const { LocationConstraint: where } = await this.client.send(
       new GetBucketLocationCommand({ Bucket: bucket }),
     );
-    // GetBucketLocation: no constraint is us-east-1; `EU` is the legacy name of eu-west-1.
-    if (!where) return 'us-east-1';
-    return where === 'EU' ? 'eu-west-1' : where;
+    return regionOf(where);
   }
 
   async bucketTags(bucket: string): Promise<Record<string, string>> {
@@ -172,6 +171,12 @@ async function readBounded(out: GetObjectCommandOutput, max: number): Promise<Ui
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** A bucket location as a region: no constraint is us-east-1; `EU` is the legacy name of eu-west-1. */
+function regionOf(location: string | undefined): string {
+  if (!location) return 'us-east-1';
+  return location === 'EU' ? 'eu-west-1' : location;
 }
 
 /** The continuation token to send next; throws when a server hands back the one just sent (a loop). */
