@@ -105,7 +105,14 @@ export function lockfileBody(
 
 /** A plain PutObject (a state object, or anything else that is not written as a lock). */
 export async function putObject(client: S3Client, bucket: string, key: string, body: string | Uint8Array) {
-  const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  const out = await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentLength: Buffer.byteLength(body),
+    }),
+  );
   return out.ETag ?? '';
 }
 
