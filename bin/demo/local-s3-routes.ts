@@ -29,85 +29,134 @@ const empty = (status = 200, headers: Record<string, string> = {}): S3Reply => (
 const token = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
 const untoken = (t: string) => Buffer.from(t, 'base64url').toString('utf8');
 
-/** The operation a request names (path-style: `/bucket/key?subresource`) and how to carry it out. */
+/** A parsed path-style request: `/bucket/key?subresource`. */
+type Request = {
+  readonly model: LocalS3Model;
+  readonly method: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly q: URLSearchParams;
+  readonly body: Buffer;
+  header(name: string): string | undefined;
+};
+
+type Operation = {
+  readonly name: string;
+  readonly matches: (r: Request) => boolean;
+  readonly run: (r: Request) => S3Reply;
+};
+
+const onBucket = (method: string, sub?: string) => (r: Request) =>
+  r.method === method && r.bucket !== '' && r.key === '' && (sub === undefined || r.q.has(sub));
+const onObject = (method: string) => (r: Request) => r.method === method && r.key !== '';
+
+/** The operations, first match wins (sub-resources before the plain bucket calls). */
+const OPERATIONS: readonly Operation[] = [
+  {
+    name: 'ListBuckets',
+    matches: (r) => r.method === 'GET' && !r.bucket,
+    run: (r) => listBuckets(r.model, r.q),
+  },
+  { name: 'PutBucketTagging', matches: onBucket('PUT', 'tagging'), run: putTagging },
+  { name: 'GetBucketTagging', matches: onBucket('GET', 'tagging'), run: getTagging },
+  { name: 'PutBucketVersioning', matches: onBucket('PUT', 'versioning'), run: putVersioning },
+  {
+    name: 'GetBucketVersioning',
+    matches: onBucket('GET', 'versioning'),
+    run: (r) => xml(versioningXml(r.model.bucket(r.bucket).versioning)),
+  },
+  {
+    name: 'GetBucketLocation',
+    matches: onBucket('GET', 'location'),
+    run: (r) => xml(locationXml(r.model.bucket(r.bucket).region)),
+  },
+  {
+    name: 'ListObjectVersions',
+    matches: onBucket('GET', 'versions'),
+    run: (r) => xml(listVersionsXml(r.bucket, versionsOf(r.model, r.bucket, r.q.get('prefix') ?? ''))),
+  },
+  { name: 'ListObjectsV2', matches: onBucket('GET', 'list-type'), run: listObjectsV2 },
+  { name: 'CreateBucket', matches: onBucket('PUT'), run: createBucket },
+  {
+    name: 'GetObject',
+    matches: onObject('GET'),
+    run: (r) => objectReply(r.model.get(r.bucket, r.key), true),
+  },
+  {
+    name: 'HeadObject',
+    matches: onObject('HEAD'),
+    run: (r) => objectReply(r.model.get(r.bucket, r.key), false),
+  },
+  { name: 'PutObject', matches: onObject('PUT'), run: putObject },
+  { name: 'DeleteObject', matches: onObject('DELETE'), run: deleteObject },
+];
+
+/** The operation a request names and how to carry it out. */
 export function routeS3(model: LocalS3Model, req: IncomingMessage, body: Buffer): Route {
   // The raw path, not a URL's: `.` and `..` are legal key segments that URL parsing would collapse.
   const [path, query = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
-  const q = new URLSearchParams(query);
   const slash = path.indexOf('/', 1);
-  const bucket = decodeURIComponent(path.slice(1, slash < 0 ? undefined : slash));
-  const key = slash < 0 ? '' : decodeURIComponent(path.slice(slash + 1));
-  const method = req.method ?? 'GET';
-  const header = (name: string) => req.headers[name] as string | undefined;
-  const route = (operation: string, run: () => S3Reply): Route => ({
-    call: { operation, ...(bucket ? { bucket } : {}), ...(key ? { key } : {}) },
-    run,
-  });
+  const r: Request = {
+    model,
+    method: req.method ?? 'GET',
+    bucket: decodeURIComponent(path.slice(1, slash < 0 ? undefined : slash)),
+    key: slash < 0 ? '' : decodeURIComponent(path.slice(slash + 1)),
+    q: new URLSearchParams(query),
+    body,
+    header: (name) => req.headers[name] as string | undefined,
+  };
+  const op = OPERATIONS.find((o) => o.matches(r));
+  const call = {
+    operation: op?.name ?? 'Unsupported',
+    ...(r.bucket ? { bucket: r.bucket } : {}),
+    ...(r.key ? { key: r.key } : {}),
+  };
+  if (op) return { call, run: () => op.run(r) };
+  return {
+    call,
+    run: () => {
+      throw new S3Error(501, 'NotImplemented', `${r.method} ${req.url} is not implemented here`);
+    },
+  };
+}
 
-  if (!bucket && method === 'GET') return route('ListBuckets', () => listBuckets(model, q));
-  if (bucket && !key) {
-    if (method === 'PUT' && q.has('tagging'))
-      return route('PutBucketTagging', () => {
-        model.bucket(bucket).tags = parseTagging(body.toString('utf8'));
-        return empty(204);
-      });
-    if (method === 'GET' && q.has('tagging'))
-      return route('GetBucketTagging', () => {
-        const tags = model.bucket(bucket).tags;
-        if (!tags) throw new S3Error(404, 'NoSuchTagSet', 'The TagSet does not exist');
-        return xml(taggingXml(tags));
-      });
-    if (method === 'PUT' && q.has('versioning'))
-      return route('PutBucketVersioning', () => {
-        const status = xmlValue(body.toString('utf8'), 'Status');
-        if (status !== 'Enabled' && status !== 'Suspended')
-          throw new S3Error(400, 'MalformedXML', 'Status must be Enabled or Suspended');
-        model.bucket(bucket).versioning = status;
-        return empty();
-      });
-    if (method === 'GET' && q.has('versioning'))
-      return route('GetBucketVersioning', () => xml(versioningXml(model.bucket(bucket).versioning)));
-    if (method === 'GET' && q.has('location'))
-      return route('GetBucketLocation', () => xml(locationXml(model.bucket(bucket).region)));
-    if (method === 'GET' && q.has('versions'))
-      return route('ListObjectVersions', () =>
-        xml(listVersionsXml(bucket, versionsOf(model, bucket, q.get('prefix') ?? ''))),
-      );
-    if (method === 'GET' && q.get('list-type') === '2')
-      return route('ListObjectsV2', () => listObjectsV2(model, bucket, q));
-    if (method === 'PUT')
-      return route('CreateBucket', () => {
-        const region = xmlValue(body.toString('utf8'), 'LocationConstraint') || 'us-east-1';
-        model.createBucket(bucket, region);
-        return empty(200, { location: `/${bucket}` });
-      });
-  }
-  if (bucket && key) {
-    if (method === 'GET' || method === 'HEAD')
-      return route(method === 'GET' ? 'GetObject' : 'HeadObject', () =>
-        objectReply(model.get(bucket, key), method === 'GET'),
-      );
-    if (method === 'PUT')
-      return route('PutObject', () => {
-        const o = model.put(bucket, key, body, {
-          contentType: header('content-type'),
-          ifNoneMatch: header('if-none-match'),
-          ifMatch: header('if-match'),
-        });
-        return empty(200, { etag: o.etag, ...versionHeader(model, bucket, o.versionId) });
-      });
-    if (method === 'DELETE')
-      return route('DeleteObject', () => {
-        const marker = model.delete(bucket, key, header('if-match'));
-        return empty(
-          204,
-          marker ? { 'x-amz-delete-marker': 'true', 'x-amz-version-id': marker.versionId } : {},
-        );
-      });
-  }
-  return route('Unsupported', () => {
-    throw new S3Error(501, 'NotImplemented', `${method} ${req.url} is not implemented here`);
+function putTagging(r: Request): S3Reply {
+  r.model.bucket(r.bucket).tags = parseTagging(r.body.toString('utf8'));
+  return empty(204);
+}
+
+function getTagging(r: Request): S3Reply {
+  const tags = r.model.bucket(r.bucket).tags;
+  if (!tags) throw new S3Error(404, 'NoSuchTagSet', 'The TagSet does not exist');
+  return xml(taggingXml(tags));
+}
+
+function putVersioning(r: Request): S3Reply {
+  const status = xmlValue(r.body.toString('utf8'), 'Status');
+  if (status !== 'Enabled' && status !== 'Suspended')
+    throw new S3Error(400, 'MalformedXML', 'Status must be Enabled or Suspended');
+  r.model.bucket(r.bucket).versioning = status;
+  return empty();
+}
+
+function createBucket(r: Request): S3Reply {
+  r.model.createBucket(r.bucket, xmlValue(r.body.toString('utf8'), 'LocationConstraint') || 'us-east-1');
+  return empty(200, { location: `/${r.bucket}` });
+}
+
+function putObject(r: Request): S3Reply {
+  const o = r.model.put(r.bucket, r.key, r.body, {
+    contentType: r.header('content-type'),
+    ifNoneMatch: r.header('if-none-match'),
+    ifMatch: r.header('if-match'),
   });
+  const versioned = r.model.bucket(r.bucket).versioning === 'Enabled';
+  return empty(200, { etag: o.etag, ...(versioned ? { 'x-amz-version-id': o.versionId } : {}) });
+}
+
+function deleteObject(r: Request): S3Reply {
+  const marker = r.model.delete(r.bucket, r.key, r.header('if-match'));
+  return empty(204, marker ? { 'x-amz-delete-marker': 'true', 'x-amz-version-id': marker.versionId } : {});
 }
 
 function listBuckets(model: LocalS3Model, q: URLSearchParams): S3Reply {
@@ -121,7 +170,9 @@ function listBuckets(model: LocalS3Model, q: URLSearchParams): S3Reply {
   return xml(listBucketsXml(page, next));
 }
 
-function listObjectsV2(model: LocalS3Model, bucket: string, q: URLSearchParams): S3Reply {
+function listObjectsV2({ model, bucket, q }: Request): S3Reply {
+  if (q.get('list-type') !== '2')
+    throw new S3Error(400, 'InvalidArgument', 'only ListObjectsV2 (list-type=2) is implemented');
   const maxKeys = Math.min(Number(q.get('max-keys') ?? 1000), 1000);
   const sent = q.get('continuation-token') ?? undefined;
   const after = sent !== undefined ? untoken(sent) : (q.get('start-after') ?? undefined);
@@ -152,8 +203,4 @@ function objectReply(o: StoredObject, withBody: boolean): S3Reply {
     ...(o.versionId !== 'null' ? { 'x-amz-version-id': o.versionId } : {}),
   };
   return { status: 200, headers, ...(withBody ? { body: o.body } : {}) };
-}
-
-function versionHeader(model: LocalS3Model, bucket: string, versionId: string): Record<string, string> {
-  return model.bucket(bucket).versioning === 'Enabled' ? { 'x-amz-version-id': versionId } : {};
 }
