@@ -1,0 +1,187 @@
+// Adapter: the LockfileStore port over S3 (buckets, region, tags, lockfile listing, bounded reads, If-Match deletes).
+import {
+  DeleteObjectCommand,
+  GetBucketLocationCommand,
+  GetBucketTaggingCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { JanitorError } from '../core/errors';
+import { isLockfileKey, MAX_LOCKFILE_BYTES } from '../core/lockfile';
+import type {
+  BucketSummary,
+  LockfileDeleteResult,
+  LockfilePage,
+  LockfileRead,
+  LockfileStore,
+} from '../core/lockfile-port';
+import { LockfileFilter } from './s3-listing';
+
+/** S3 errors that mean "this body may not be read by the janitor": reported as unparseable, never deleted. */
+const UNREADABLE = new Set(['AccessDenied', 'InvalidRequest', 'InvalidObjectState']);
+/** Failed conditions of DeleteObject If-Match: 412 mismatch, 409 concurrent write, 404 already gone. */
+const CONDITION_FAILED = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey']);
+
+type AwsError = Error & { $metadata?: { httpStatusCode?: number; attempts?: number } };
+
+/** A client configuration for S3: path-style addressing when `endpoint` names an S3-compatible server. */
+export function s3ClientConfig(options: {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** @default 6 */
+  readonly maxAttempts?: number;
+}): S3ClientConfig {
+  return {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 6,
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+  };
+}
+
+/** S3 buckets and lockfiles through one S3 client. */
+export class S3LockfileStore implements LockfileStore {
+  /** @param pageSize keys per ListObjectsV2 page; @default the server's 1000 */
+  constructor(
+    private readonly client: S3Client,
+    private readonly pageSize?: number,
+  ) {}
+
+  async *listBuckets(): AsyncIterable<BucketSummary> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListBucketsCommand({ ContinuationToken: token }));
+      for (const b of page.Buckets ?? [])
+        if (b.Name)
+          yield b.BucketRegion ? { name: b.Name, region: regionOf(b.BucketRegion) } : { name: b.Name };
+      token = nextToken(token, page.ContinuationToken, 'ListBuckets');
+    } while (token);
+  }
+
+  async bucketRegion(bucket: string): Promise<string> {
+    const { LocationConstraint: where } = await this.client.send(
+      new GetBucketLocationCommand({ Bucket: bucket }),
+    );
+    return regionOf(where);
+  }
+
+  async bucketTags(bucket: string): Promise<Record<string, string>> {
+    try {
+      const { TagSet } = await this.client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+      return Object.fromEntries((TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchTagSet') return {};
+      throw e;
+    }
+  }
+
+  async *listLockfiles(bucket: string): AsyncIterable<LockfilePage> {
+    const filter = new LockfileFilter();
+    // The next page is requested before this one is handed over, so listing overlaps reading bodies.
+    let sent: string | undefined;
+    let next = this.listPage(bucket, sent);
+    while (true) {
+      const page = await next;
+      if (page.IsTruncated && !page.NextContinuationToken)
+        throw new JanitorError(
+          `ListObjectsV2 of ${bucket} said there is more but gave no continuation token`,
+        );
+      const token = page.IsTruncated
+        ? nextToken(sent, page.NextContinuationToken, 'ListObjectsV2')
+        : undefined;
+      if (token) next = this.listPage(bucket, token);
+      sent = token;
+      yield filter.page(page.Contents ?? [], page.EncodingType === 'url');
+      if (!token) return;
+    }
+  }
+
+  private listPage(bucket: string, token: string | undefined): Promise<ListObjectsV2CommandOutput> {
+    const page = this.client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        ContinuationToken: token,
+        MaxKeys: this.pageSize,
+        EncodingType: 'url',
+      }),
+    );
+    page.catch(() => undefined); // a consumer that stops early never awaits the prefetched page
+    return page;
+  }
+
+  async readLockfile(bucket: string, key: string): Promise<LockfileRead> {
+    let out: GetObjectCommandOutput;
+    try {
+      out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (e) {
+      const name = (e as Error).name;
+      if (name === 'NoSuchKey') return { kind: 'missing' };
+      if (UNREADABLE.has(name) || name.startsWith('KMS.'))
+        return { kind: 'unreadable', errorName: name, message: (e as Error).message };
+      throw e;
+    }
+    const meta = { etag: out.ETag, lastModifiedMs: out.LastModified?.getTime() };
+    const body = await readBounded(out, MAX_LOCKFILE_BYTES);
+    return typeof body === 'number'
+      ? { kind: 'too-big', size: body, ...meta }
+      : { kind: 'body', body, ...meta };
+  }
+
+  async deleteLockfileIfUnchanged(bucket: string, key: string, etag: string): Promise<LockfileDeleteResult> {
+    if (!isLockfileKey(key))
+      throw new JanitorError(
+        `refusing to delete s3://${bucket}/${key}: the janitor only deletes lockfiles (keys ending in .tflock)`,
+      );
+    // The SDK drops an empty header, and `*` matches any object: either would make the delete unconditional.
+    if (!etag || etag.trim() === '*')
+      throw new JanitorError(`refusing to delete s3://${bucket}/${key} without the ETag that was read`);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
+      return 'deleted';
+    } catch (e) {
+      const err = e as AwsError;
+      if (!CONDITION_FAILED.has(err.name) && err.$metadata?.httpStatusCode !== 412) throw e;
+      // Failing only on a retry: the first attempt may have deleted it and lost its response.
+      return (err.$metadata?.attempts ?? 1) > 1 ? 'gone' : 'changed';
+    }
+  }
+}
+
+/** The body, or its size when it is larger than `max` (the rest is never read). */
+async function readBounded(out: GetObjectCommandOutput, max: number): Promise<Uint8Array | number> {
+  const stream = out.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  if (out.ContentLength !== undefined && out.ContentLength > max) {
+    stream?.destroy?.();
+    return out.ContentLength;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream ?? []) {
+    size += chunk.byteLength;
+    if (size > max) {
+      stream?.destroy?.();
+      return out.ContentLength ?? size;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A bucket location as a region: no constraint is us-east-1; `EU` is the legacy name of eu-west-1. */
+function regionOf(location: string | undefined): string {
+  if (!location) return 'us-east-1';
+  return location === 'EU' ? 'eu-west-1' : location;
+}
+
+/** The continuation token to send next; throws when a server hands back the one just sent (a loop). */
+function nextToken(sent: string | undefined, next: string | undefined, call: string): string | undefined {
+  if (next && next === sent)
+    throw new JanitorError(`${call} returned the same continuation token again; the server is looping`);
+  return next || undefined;
+}
