@@ -29,7 +29,7 @@ export class TimedLockStore implements LockStore {
     return this.time(() => this.inner.describeTable(name));
   }
 
-  listTags(arn: string): Promise<Record<string, string> | undefined> {
+  listTags(arn: string): Promise<Record<string, string>> {
     return this.time(() => this.inner.listTags(arn));
   }
 

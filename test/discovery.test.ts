@@ -111,23 +111,71 @@ describe('discoverTables against a real DynamoDB engine', () => {
     expect(found.tables.map((t) => t.name).sort()).toEqual([name('legacy'), name('locks'), name('scratch')]);
   });
 
-  it('warns, and goes on, when the server has no tagging API (like DynamoDB Local)', async () => {
-    const found = await discoverVia(({ operation }) =>
-      operation === 'ListTagsOfResource'
-        ? {
-            status: 400,
-            type: 'UnknownOperationException',
-            message: 'Tagging is not currently supported in DynamoDB Local.',
-          }
+  it.each([
+    [
+      'a server with no tagging API (DynamoDB Local)',
+      'UnknownOperationException',
+      'Tagging is not currently supported',
+    ],
+    [
+      "AWS's invalid-token error",
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    ],
+    [
+      'a missing permission',
+      'AccessDeniedException',
+      'not authorized to perform: dynamodb:ListTagsOfResource',
+    ],
+    ['throttling', 'ThrottlingException', 'Rate exceeded'],
+  ])(
+    'skips and reports every table whose tags cannot be read (%s): fail closed',
+    async (_name, type, message) => {
+      const found = await discoverVia(({ operation }) =>
+        operation === 'ListTagsOfResource' ? { status: 400, type, message } : undefined,
+      );
+      expect(found.tables).toEqual([]);
+      expect(found.failures.map((f) => f.name).sort()).toEqual([
+        name('legacy'),
+        name('locks'),
+        name('scratch'),
+      ]);
+      for (const f of found.failures) {
+        expect(f.error).toContain('skipped: its tags could not be read');
+        expect(f.error).toContain(type);
+        expect(f.error).toContain('set tables.optOutTag to false');
+      }
+    },
+  );
+
+  it('skips only the table whose tags failed; the next table is still checked', async () => {
+    const found = await discoverVia(({ operation, body }) =>
+      operation === 'ListTagsOfResource' && String(body.ResourceArn).endsWith(`/${name('scratch')}`)
+        ? { status: 400, type: 'UnrecognizedClientException', message: 'The security token is invalid.' }
         : undefined,
     );
-    expect(found.tables.map((t) => t.name).sort()).toEqual([name('legacy'), name('locks'), name('scratch')]);
-    expect(found.failures).toEqual([]);
-    expect(found.warnings).toEqual([
-      expect.stringContaining(
-        'no tagging API, so the opt-out tag "tf-lock-janitor:ignore" could not be checked; use tables.exclude instead',
-      ),
-    ]);
+    expect(found.tables.map((t) => t.name)).toEqual([name('locks')]);
+    expect(found.failures.map((f) => f.name)).toEqual([name('scratch')]);
+  });
+
+  it('reads no tags when the policy turns the opt-out tag off (optOutTag: false)', async () => {
+    const proxy = await startFaultProxy(endpoint(), () => undefined);
+    const viaProxy = testClient(1, proxy.endpoint);
+    try {
+      const found = await discoverTables(
+        new DynamoLockStore(viaProxy, 'us-east-1'),
+        policy({ optOutTag: false }),
+      );
+      expect(found.tables.map((t) => t.name).sort()).toEqual([
+        name('legacy'),
+        name('locks'),
+        name('scratch'),
+      ]);
+      expect(proxy.calls.filter((c) => c.operation === 'ListTagsOfResource')).toEqual([]);
+    } finally {
+      viaProxy.destroy();
+      await proxy.close();
+    }
   });
 
   it('reports a table that cannot be described and goes on with the others', async () => {

@@ -14,13 +14,6 @@ import {
 import type { RawItem } from '../core/lock-item';
 import type { DeleteResult, LockStore, TableDescription } from '../core/ports';
 
-/** Error names of servers that lack an API (DynamoDB Local has no tagging). */
-const UNSUPPORTED = new Set([
-  'UnknownOperationException',
-  'NotImplementedException',
-  'UnrecognizedClientException',
-]);
-
 /** The lock tables of one region, read and written through one DynamoDB client. */
 export class DynamoLockStore implements LockStore {
   /** @param pageSize items per Scan page; @default the server's 1 MB pages */
@@ -51,21 +44,17 @@ export class DynamoLockStore implements LockStore {
     };
   }
 
-  async listTags(arn: string): Promise<Record<string, string> | undefined> {
+  /** Every error propagates (a missing tagging API included): the caller fails closed. */
+  async listTags(arn: string): Promise<Record<string, string>> {
     const tags: Record<string, string> = {};
     let token: string | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: token }),
-        );
-        for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-        token = page.NextToken;
-      } while (token);
-    } catch (e) {
-      if (UNSUPPORTED.has((e as Error).name)) return undefined;
-      throw e;
-    }
+    do {
+      const page = await this.client.send(
+        new ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: token }),
+      );
+      for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+      token = page.NextToken;
+    } while (token);
     return tags;
   }
 

@@ -78,7 +78,8 @@ const ruleSchema = strictObject({
 const tablesSchema = strictObject({
   include: z.array(globSchema).min(1).prefault(['*']).transform(asGlobs),
   exclude: z.array(globSchema).prefault([]).transform(asGlobs),
-  optOutTag: z.string().min(1).max(128).default('tf-lock-janitor:ignore'),
+  // `false` turns the tag check off (servers without tagging, such as DynamoDB Local): otherwise fail closed.
+  optOutTag: z.union([z.string().min(1).max(128), z.literal(false)]).default('tf-lock-janitor:ignore'),
 });
 
 const DEFAULT_RULES = [{ name: 'default', match: {}, alertAfter: '4h' }];

@@ -24,8 +24,8 @@ export interface LockStore {
   /** Every table name in the region (ListTables, paginated). */
   listTables(): AsyncIterable<string>;
   describeTable(name: string): Promise<TableDescription>;
-  /** The table's tags; `undefined` when the server has no tagging API (some emulators). */
-  listTags(arn: string): Promise<Record<string, string> | undefined>;
+  /** The table's tags; any error propagates (the caller fails closed and skips the table). */
+  listTags(arn: string): Promise<Record<string, string>>;
   /** Streams the table page by page with consistent reads. */
   scan(table: string): AsyncIterable<readonly RawItem[]>;
   /** A consistent read of one item. */

@@ -53,29 +53,39 @@ export async function discoverTables(
     logger?.error({ region, error }, 'region failed');
     return { tables: [], warnings: [], failures: [emptyTable(region, '*', error)] };
   }
-  const warnings: string[] = [];
   const failures: TableReport[] = [];
-  let taggingMissing = false;
   const found = await mapBounded(names, 8, async (name): Promise<LockTable | undefined> => {
+    let description: TableDescription;
     try {
-      const description = await store.describeTable(name);
-      if (!isLockTableSchema(description)) return undefined;
-      const tags = taggingMissing ? undefined : await store.listTags(description.arn);
-      if (tags === undefined) taggingMissing = true;
-      else if (isOptedOut(tags, policy.tables.optOutTag)) {
-        logger?.info({ region, table: name, tag: policy.tables.optOutTag }, 'table opted out');
-        return undefined;
-      }
-      return { region, name, arn: description.arn };
+      description = await store.describeTable(name);
     } catch (e) {
       failures.push(emptyTable(region, name, `could not describe the table: ${describeError(e)}`));
       return undefined;
     }
+    if (!isLockTableSchema(description)) return undefined;
+    const tag = policy.tables.optOutTag;
+    if (tag === false) return { region, name, arn: description.arn };
+    let tags: Record<string, string>;
+    try {
+      tags = await store.listTags(description.arn);
+    } catch (e) {
+      // Fail closed: a table whose opt-out tag cannot be read is never swept.
+      failures.push(emptyTable(region, name, tagsUnreadable(tag, e)));
+      return undefined;
+    }
+    if (isOptedOut(tags, tag)) {
+      logger?.info({ region, table: name, tag }, 'table opted out');
+      return undefined;
+    }
+    return { region, name, arn: description.arn };
   });
-  if (taggingMissing) {
-    warnings.push(
-      `${region}: the DynamoDB server has no tagging API, so the opt-out tag "${policy.tables.optOutTag}" could not be checked; use tables.exclude instead`,
-    );
-  }
-  return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings };
+  return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings: [] };
+}
+
+function tagsUnreadable(tag: string, e: unknown): string {
+  return (
+    `skipped: its tags could not be read, so the opt-out tag "${tag}" could not be checked (fail closed): ` +
+    `${describeError(e)}. Grant dynamodb:ListTagsOfResource; on a server without tagging (DynamoDB Local) ` +
+    'set tables.optOutTag to false and use tables.exclude'
+  );
 }
