@@ -4,7 +4,7 @@ import type { LockReport, RunReport } from '../report';
 import type { ReleaseCommand } from './email';
 import { clipEnd, plural, printable } from './format';
 import { type NewsCounts, scopeName, summarize, type TableNews } from './news';
-import { forceUnlockCommand, shellWord, workspaceOf } from './shell';
+import { forceUnlockCommand, listCommand, noCommandText, type ShellCommand, workspaceOf } from './shell';
 
 /** An Amazon Q Developer in chat applications (AWS Chatbot) custom notification, schema version 1.0. */
 export type ChatNotification = {
@@ -144,7 +144,7 @@ export function describeNews(report: RunReport, news: readonly TableNews[]): str
   }
   if (hidden)
     lines.push(
-      `…and ${hidden} more lines: the e-mail lists each lock with its commands, or run \`npx tf-lock-janitor list\``,
+      `…and ${hidden} more lines: the e-mail lists each lock with its commands, or run \`tf-lock-janitor list\``,
     );
   return lines.join('\n');
 }
@@ -166,8 +166,7 @@ export function chatNextSteps(
     steps.push("Check the janitor's logs and permissions for the tables it could not read");
   if (!open.length && counts.deleted)
     steps.push('Nothing to do for deleted locks: the audit record keeps their full Info');
-  const regions = [...new Set(news.map((t) => ` --region ${shellWord(t.region)}`))];
-  steps.push(`See every lock: \`npx tf-lock-janitor list${regions.length <= 3 ? regions.join('') : ''}\``);
+  steps.push(`See every lock: \`${listCommand([...new Set(news.map((t) => t.region))])}\``);
   return steps.slice(0, MAX_STEPS);
 }
 
@@ -189,9 +188,14 @@ function lockSteps(open: readonly LockReport[], release: ReleaseCommand): string
   return steps;
 }
 
-/** A step with its command in a code span, or a pointer to the e-mail when the command cannot be shown whole. */
-function commandStep(label: string, command: string): string {
-  return command.length <= MAX_STEP && !command.includes('`')
-    ? `${label}: \`${command}\``
+/**
+ * A step with its command in a code span; a pointer to the e-mail when the command is too long or holds a
+ * character a code span cannot (a backtick, or `<`, `>`, `&` that chat would show as entities); the reason
+ * when no command can be shown at all.
+ */
+function commandStep(label: string, command: ShellCommand): string {
+  if (!command.ok) return `${label}: ${noCommandText(command.why)}`;
+  return command.command.length <= MAX_STEP && !/[`<>&]/.test(command.command)
+    ? `${label}: \`${command.command}\``
     : `${label} with the command in the e-mail`;
 }
