@@ -408,3 +408,58 @@ describe('the chat schema check', () => {
     expect(chatProblems(bad)).toHaveLength(5);
   });
 });
+
+describe('chat escaping', () => {
+  const planted = [
+    '<!channel>',
+    '<!here> please',
+    '<@U123ABC>',
+    '<https://evil.example|click here>',
+    '[click](https://evil.example)',
+    '**bold** _it_ ~gone~',
+    '> quoted',
+    'a`b`c',
+    '&lt;!channel&gt;',
+  ];
+
+  it.each(planted)(
+    'puts no mention, link or raw angle bracket from %j into the chat notification',
+    (value) => {
+      // Prepare
+      const locks = [
+        lock({ lockId: value, who: value, operation: value, rule: value, table: value, region: value }),
+        lock({ outcome: 'failed', decision: 'delete', lockId: value, id: value }),
+      ];
+      const r = report({
+        runId: value,
+        regions: [value],
+        locks,
+        failures: [value],
+        tables: [table({ name: value, region: value, error: value })],
+        resolved: [{ ...resolved, lockId: value, table: value }],
+      });
+
+      // Act
+      const { chat } = renderMessage(r);
+      const shown = JSON.stringify(chat);
+
+      // Assess
+      expect(shown).not.toMatch(/[<>]/);
+      const { title, description, nextSteps, keywords } = chat.content;
+      const markdown = [title, description, ...nextSteps, ...keywords, chat.metadata.summary];
+      // Outside code spans, no markdown character a value brought may stay unescaped (our own bold `*` aside).
+      const outsideCode = markdown.map((text) => text.replace(/`[^`\n]*`/g, '').replaceAll('*', ''));
+      expect(outsideCode.filter((text) => /(^|[^\\])[[\]_~]/.test(text))).toEqual([]);
+      expect(description.split('\n').filter((l) => l.startsWith('&gt;'))).toEqual([]);
+    },
+  );
+
+  it('escapes markdown in plain-text values and keeps code spans whole', () => {
+    const name = 'tf_locks*[x]';
+    const { chat } = renderMessage(report({ locks: [lock({ table: name, who: 'a`b<c>', lockId: 'x&y' })] }));
+
+    expect(chat.content.description).toContain('*eu-west-1 / tf\\_locks\\*\\[x\\]*');
+    expect(chat.content.description).toContain("`x&amp;y` · `a'b&lt;c&gt;` · `OperationTypeApply`");
+    expect(chat.content.title).toContain('tf\\_locks\\*\\[x\\]');
+  });
+});
