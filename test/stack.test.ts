@@ -376,6 +376,12 @@ describe('the policy at synth', () => {
     expect(() => synth({ policy: '{mode: alert}' })).toThrow(/context "policy": is not valid JSON/);
   });
 
+  it('fails synth on policy text that gives a key twice', () => {
+    expect(() => synth({ policy: '{"mode": "alert", "mode": "delete"}' })).toThrow(
+      /context "policy": mode is given twice in one object/,
+    );
+  });
+
   it('fails synth when the policy would not fit the 4 KB Lambda environment', () => {
     const rules = Array.from({ length: 60 }, (_, i) => ({
       name: `rule-${i}`,
