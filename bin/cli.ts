@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
+import { printable } from '../lambda/core/message/format';
 import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy';
 import { hasErrors } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
@@ -11,7 +12,7 @@ import { sweep } from '../lambda/run/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { runDemo } from './demo/demo';
-import { renderLockList, renderReport, renderSummary } from './format';
+import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
 
 /** This package's version, from package.json. */
 export const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -124,7 +125,8 @@ async function runSweep(flags: Flags, io: Io): Promise<number> {
     now: new Date(),
     runId: randomUUID(),
   });
-  io.out(flags.json ? JSON.stringify(report, null, 2) : renderReport(report));
+  if (flags.json) io.out(JSON.stringify(report, null, 2));
+  else for (const line of reportLines(report)) io.out(line);
   return hasErrors(report) ? 1 : 0;
 }
 
@@ -154,8 +156,8 @@ async function list(flags: Flags, io: Io): Promise<number> {
       ),
     );
   } else {
-    io.out(renderLockList(report.locks));
-    for (const t of report.tables.filter((t) => t.error)) io.err(`table ${t.region}/${t.name}: ${t.error}`);
+    for (const line of lockListLines(report.locks)) io.out(line);
+    for (const t of report.tables.filter((t) => t.error)) io.err(renderTableError(t));
     io.out(renderSummary(report));
   }
   return hasErrors(report) ? 1 : 0;
@@ -179,7 +181,7 @@ async function runRelease(flags: Flags, io: Io): Promise<number> {
       requestedBy: process.env.USER,
     },
   );
-  io.out(flags.json ? JSON.stringify(result, null, 2) : result.message);
-  for (const failure of result.failures) io.err(`tf-lock-janitor: ${failure.message}`);
+  io.out(flags.json ? JSON.stringify(result, null, 2) : printable(result.message));
+  for (const failure of result.failures) io.err(`tf-lock-janitor: ${printable(failure.message)}`);
   return result.outcome === 'released' && result.failures.length === 0 ? 0 : 1;
 }

@@ -1,28 +1,40 @@
-// Terminal rendering of run reports and lock lists for the CLI.
+// Terminal rendering of run reports and lock lists for the CLI: every value printable, line by line.
 import { formatAge } from '../lambda/core/duration';
-import type { LockReport, RunReport } from '../lambda/core/report';
+import { plural, printable } from '../lambda/core/message/format';
+import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
 
 const MAX_CELL = 56;
 
-/** A plain-text table: a header row and aligned columns, long cells shortened in the middle. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const cells = [header, ...rows].map((row) => row.map(shorten));
-  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+/**
+ * A plain-text table, line by line: a header row and aligned columns. Every cell goes through `printable`
+ * (escape sequences, bidi overrides and line breaks shown as `\u{…}`, long cells shortened in the middle),
+ * so no value can move the cursor, hide a row or start a new line. Widths are found with a loop (no spread
+ * over all rows), and the lines are yielded one at a time so the CLI can write them as they come.
+ */
+export function* tableLines(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): Generator<string> {
+  const cells: string[][] = [header.map((h) => cell(h))];
+  for (const row of rows) cells.push(header.map((_, i) => cell(row[i])));
+  const widths = header.map(() => 0);
+  for (const row of cells) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], row[i].length);
+  }
+  for (const row of cells)
+    yield row
+      .map((value, i) => value.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
 }
 
-function shorten(cell: string): string {
-  const oneLine = cell.replace(/[\r\n\t]/g, ' ');
-  if (oneLine.length <= MAX_CELL) return oneLine;
-  const half = Math.floor((MAX_CELL - 1) / 2);
-  return `${oneLine.slice(0, half)}…${oneLine.slice(oneLine.length - (MAX_CELL - 1 - half))}`;
+/** The whole table as one string (see {@link tableLines}). */
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [...tableLines(header, rows)].join('\n');
+}
+
+function cell(value: string | undefined): string {
+  return printable(value ?? '', MAX_CELL);
 }
 
 /** `OperationTypeApply` → `apply`; other reasons (`init`, `workspace-new`) as they are. */
@@ -32,33 +44,54 @@ export function shortOperation(operation: string): string {
     : operation;
 }
 
-/** The locks of a run as a table: table, state path, operation, who, age, decision, outcome. */
-export function renderLocks(locks: readonly LockReport[]): string {
-  if (locks.length === 0) return 'No locks found.';
-  const rows = locks.map((l) => [
-    l.table,
-    l.lockId,
-    shortOperation(l.operation),
-    l.who,
-    formatAge(l.ageSeconds),
-    l.decision,
-    l.outcome,
-  ]);
-  return renderTable(['TABLE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'], rows);
+const LOCK_HEADER = ['TABLE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
+const LIST_HEADER = ['TABLE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'];
+
+/** The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. */
+export function* lockLines(locks: readonly LockReport[]): Generator<string> {
+  if (locks.length === 0) {
+    yield 'No locks found.';
+    return;
+  }
+  yield* tableLines(
+    LOCK_HEADER,
+    locks.map((l) => [
+      l.table,
+      l.lockId,
+      shortOperation(l.operation),
+      l.who,
+      formatAge(l.ageSeconds),
+      l.decision,
+      l.outcome,
+    ]),
+  );
 }
 
-/** The locks as `list` shows them: where, the lock ID (what `force-unlock` and `release` need), who and age. */
+/** The locks of a run as one table string (see {@link lockLines}). */
+export function renderLocks(locks: readonly LockReport[]): string {
+  return [...lockLines(locks)].join('\n');
+}
+
+/** The locks as `list` shows them, line by line: where, the lock ID (what `force-unlock` and `release` need), who and age. */
+export function* lockListLines(locks: readonly LockReport[]): Generator<string> {
+  if (locks.length === 0) {
+    yield 'No locks found.';
+    return;
+  }
+  yield* tableLines(
+    LIST_HEADER,
+    locks.map((l) => [l.table, l.lockId, l.id, shortOperation(l.operation), l.who, formatAge(l.ageSeconds)]),
+  );
+}
+
+/** The `list` table as one string (see {@link lockListLines}). */
 export function renderLockList(locks: readonly LockReport[]): string {
-  if (locks.length === 0) return 'No locks found.';
-  const rows = locks.map((l) => [
-    l.table,
-    l.lockId,
-    l.id,
-    shortOperation(l.operation),
-    l.who,
-    formatAge(l.ageSeconds),
-  ]);
-  return renderTable(['TABLE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'], rows);
+  return [...lockListLines(locks)].join('\n');
+}
+
+/** A table's read error on one printable line. */
+export function renderTableError(t: Pick<TableReport, 'region' | 'name' | 'error'>): string {
+  return `table ${printable(t.region)}/${printable(t.name)}: ${printable(t.error ?? '')}`;
 }
 
 /** The one-line summary of a run. */
@@ -67,40 +100,46 @@ export function renderSummary(report: RunReport): string {
   const items = report.tables.reduce((n, t) => n + t.items, 0);
   const tables = report.tables.filter((t) => t.name !== '*').length;
   return (
-    `${tables} lock table${tables === 1 ? '' : 's'}, ${items} items: ${c.locks} locks, ${c.stale} stale; ` +
+    `${plural(tables, 'lock table')}, ${items} items: ${c.locks} locks, ${c.stale} stale; ` +
     `${c.deleted} deleted, ${c.alerted} alerted, ${c.changed} changed, ${c.skipped} skipped, ${c.errors} errors ` +
-    `(mode ${report.mode}, run ${report.runId})`
+    `(mode ${report.mode}, run ${printable(report.runId)})`
   );
 }
 
-/** The human report: the lock table, why each stale lock was judged so, problems, and the summary line. */
-export function renderReport(report: RunReport): string {
-  const out = [renderLocks(report.locks)];
-  const stale = report.locks.filter((l) => l.decision !== 'keep');
-  if (stale.length)
-    out.push(
-      '',
-      'Why:',
-      ...stale.map((l) => `  ${l.table} ${l.lockId} (ID ${l.id}): ${l.outcome}: ${l.reason}`),
-    );
+/** The human report, line by line: the lock table, why each stale lock was judged so, problems, the summary. */
+export function* reportLines(report: RunReport): Generator<string> {
+  yield* lockLines(report.locks);
+  const p = (value: string) => printable(value);
+  let first = true;
+  for (const l of report.locks) {
+    if (l.decision === 'keep') continue;
+    if (first) yield* ['', 'Why:'];
+    first = false;
+    yield `  ${p(l.table)} ${p(l.lockId)} (ID ${p(l.id)}): ${l.outcome}: ${p(l.reason)}`;
+  }
   const problems = [
-    ...report.tables.filter((t) => t.error).map((t) => `table ${t.region}/${t.name}: ${t.error}`),
+    ...report.tables.filter((t) => t.error).map(renderTableError),
     ...report.unparseable.map(
-      (u) => `unparseable item in ${u.table}: ${u.lockId ?? '(no LockID)'}: ${u.problem}`,
+      (u) =>
+        `unparseable item in ${p(u.table)}: ${u.lockId === undefined ? '(no LockID)' : p(u.lockId)}: ${p(u.problem)}`,
     ),
-    ...report.failures.map((f) => f.message),
-    ...report.warnings.map((w) => `warning: ${w}`),
+    ...report.failures.map((f) => p(f.message)),
+    ...report.warnings.map((w) => `warning: ${p(w)}`),
   ];
-  if (problems.length) out.push('', 'Problems:', ...problems.map((p) => `  ${p}`));
+  if (problems.length) yield* ['', 'Problems:', ...problems.map((line) => `  ${line}`)];
   if (report.resolved.length)
-    out.push('', 'Resolved:', ...report.resolved.map((r) => `  ${r.table} ${r.lockId} (ID ${r.id})`));
+    yield* ['', 'Resolved:', ...report.resolved.map((r) => `  ${p(r.table)} ${p(r.lockId)} (ID ${p(r.id)})`)];
   if (report.notification) {
     const { sent, error } = report.notification;
-    out.push(
+    yield* [
       '',
-      `Notification: ${sent ? 'published' : error ? `failed (${error})` : 'nothing new, none published'}`,
-    );
+      `Notification: ${sent ? 'published' : error ? `failed (${p(error)})` : 'nothing new, none published'}`,
+    ];
   }
-  out.push('', renderSummary(report));
-  return out.join('\n');
+  yield* ['', renderSummary(report)];
+}
+
+/** The human report as one string (see {@link reportLines}). */
+export function renderReport(report: RunReport): string {
+  return [...reportLines(report)].join('\n');
 }

@@ -3,6 +3,7 @@ import { TimeZone } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as z from 'zod';
 import { UsageError } from '../lambda/core/errors';
+import { duplicateKeyPath } from '../lambda/core/json-keys';
 import type { PolicyInput } from '../lambda/core/policy';
 import type { LockJanitorProps } from './lock-janitor';
 import { scheduleProblem } from './schedule-expression';
@@ -120,11 +121,18 @@ function readList(value: unknown, key: string): string[] | undefined {
 /** A context value that should be an object or array: JSON text from `-c` is parsed. */
 function structured(value: unknown, key: string): unknown {
   if (typeof value !== 'string') return value;
+  let parsed: unknown;
   try {
-    return JSON.parse(value);
+    parsed = JSON.parse(value);
   } catch (e) {
     throw new UsageError(`context "${key}": is not valid JSON (${(e as Error).message})`);
   }
+  const duplicate = duplicateKeyPath(value);
+  if (duplicate !== undefined)
+    throw new UsageError(
+      `context "${key}": ${duplicate} is given twice in one object (JSON would keep only the last); remove one`,
+    );
+  return parsed;
 }
 
 function validated<T>(schema: z.ZodType<T>, value: unknown, key: string): T | undefined {

@@ -52,6 +52,13 @@ describe('configuration from the environment', () => {
     ['no POLICY', { POLICY: undefined }, UsageError, /POLICY is not set/],
     ['POLICY that is not JSON', { POLICY: '{mode:' }, PolicyError, /POLICY is not valid JSON/],
     ['a bad policy', { POLICY: '{"mode":"purge"}' }, PolicyError, /mode: must be one of/],
+    ['a POLICY of null', { POLICY: 'null' }, PolicyError, /policy: must be a JSON object/],
+    [
+      'a POLICY with a key twice',
+      { POLICY: '{"mode":"alert","mode":"delete"}' },
+      PolicyError,
+      /mode: is given twice/,
+    ],
     [
       'a bad REGIONS',
       { REGIONS: 'eu-west-1,Frankfurt' },
@@ -255,7 +262,7 @@ describe('the handler', () => {
       path: 'stuck',
       operation: 'OperationTypePlan',
       who: 'ci@x',
-      createdMs: 0,
+      createdMs: Date.now() - 3 * 3_600_000,
     });
     await putItems(client, `${prefix}-locks`, [lock]);
     // The state table refuses the audit PutItem (as a missing permission would); everything else goes through.

@@ -1,6 +1,8 @@
 // Tests: classifying items and parsing LockInfo.
 import { goTimestamp, lockItem, marshalLockInfo } from '../bin/demo/terraform-lock';
+import { judge } from '../lambda/core/judge';
 import { classifyItem, describeLockId, parseCreated } from '../lambda/core/lock-item';
+import { parsePolicy } from '../lambda/core/policy';
 
 // A lock item as Terraform's S3 backend writes it (client.go Lock(), locker.go LockInfo), byte for byte.
 const REAL_INFO =
@@ -103,8 +105,54 @@ describe('parseCreated', () => {
     '2024-09-18 15:43:23.049912 +0000 UTC',
     '2025-13-45T09:26:53Z',
     'Fri, 14 Mar 2025 09:26:53 GMT',
+    '0001-01-01T00:00:00Z',
+    '2013-12-31T23:59:59.999Z',
+    '1970-01-01T00:00:00Z',
   ])('rejects %j', (created) => {
     expect(parseCreated(created)).toBeUndefined();
+  });
+
+  it('reads the first instant of 2014', () => {
+    expect(parseCreated('2014-01-01T00:00:00Z')).toBe(Date.UTC(2014, 0, 1));
+  });
+});
+
+describe('an impossible Created', () => {
+  const withCreated = (Created: string) =>
+    classifyItem({ LockID: { S: 'b/k' }, Info: { S: JSON.stringify({ ID: 'a', Created }) } });
+
+  it.each<[string, string, string]>([
+    ["Go's zero time", '0001-01-01T00:00:00Z', "Created is impossible (Go's zero time 0001-01-01T00:00:00Z)"],
+    ['the zero time with an offset', '0001-01-01T00:00:00+00:00', "Created is impossible (Go's zero time"],
+    ['a time before 2014', '2013-06-01T12:00:00Z', 'Created is impossible (before 2014'],
+    ['the Unix epoch', '1970-01-01T00:00:00Z', 'Created is impossible (before 2014'],
+    ['an unreadable time', '2024-09-18 15:43:23 +0000 UTC', 'Created is unreadable'],
+  ])('keeps the lock with no creation time and says why: %s', (_name, created, problem) => {
+    const item = withCreated(created);
+    expect(item).toMatchObject({ kind: 'lock', createdMs: undefined });
+    expect(item.kind === 'lock' && item.createdProblem).toContain(problem);
+  });
+
+  it('has no problem for a real time', () => {
+    expect(withCreated('2025-03-14T09:26:53Z')).not.toHaveProperty('createdProblem');
+  });
+
+  it('gives a zero-time lock its age from the first sighting, so it is not deleted at once', () => {
+    // Prepare
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const policy = parsePolicy({
+      mode: 'delete',
+      rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
+      minSightings: 1,
+    });
+    const item = withCreated('0001-01-01T00:00:00Z');
+    if (item.kind !== 'lock') throw new Error('not a lock');
+
+    // Act
+    const j = judge(policy, { table: 't', item }, now, { count: 5, firstSeenMs: now - 60_000 });
+
+    // Assess
+    expect(j).toMatchObject({ decision: 'keep', ageSeconds: 60 });
   });
 });
 

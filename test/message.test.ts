@@ -1,15 +1,11 @@
 // Tests: the rendered e-mail, chat and SNS messages and their limits.
-
-import { execFileSync } from 'node:child_process';
 import type { RunFailure } from '../lambda/core/failure';
 import {
   type ChatNotification,
   hasNews,
   MESSAGE_BUDGET_BYTES,
-  releaseCommand,
   renderMessage,
   sanitizeSubject,
-  shellQuote,
 } from '../lambda/core/message/sns';
 import type { LockReport, ResolvedReport, RunReport, TableReport } from '../lambda/core/report';
 
@@ -193,7 +189,7 @@ describe('renderMessage', () => {
     const more = /…and (\d+) more locks in this table \((\d+) newly stale\)/.exec(message.text);
     expect(shown).toBeGreaterThan(0);
     expect(Number(more?.[1])).toBe(count - shown);
-    expect(message.text).toContain('run `npx tf-lock-janitor list --region eu-west-1` for all');
+    expect(message.text).toContain('run `tf-lock-janitor list --region=eu-west-1` for all');
   });
 
   it('keeps the chat within the schema when everything happens at once', () => {
@@ -241,7 +237,7 @@ describe('renderMessage', () => {
       'Reason:     rule "default": age 5h 5m >= alertAfter 4h',
       'after `terraform workspace select staging`',
       `        terraform force-unlock ${ID}\n`,
-      `        npx tf-lock-janitor release --table acme-tf-locks --lock-id '${LOCK_ID}' --id ${ID} --region eu-west-1`,
+      `        tf-lock-janitor release --table=acme-tf-locks --lock-id=${LOCK_ID} --id=${ID} --region=eu-west-1`,
     ]) {
       expect(text).toContain(expected);
     }
@@ -316,7 +312,10 @@ describe('renderMessage', () => {
 
   it('uses the release command it is given', () => {
     const { text } = renderMessage(report({ locks: [lock()] }), {
-      releaseCommand: (l) => `aws lambda invoke --payload '{"release":{"id":"${l.id}"}}'`,
+      releaseCommand: (l) => ({
+        ok: true,
+        command: `aws lambda invoke --payload '{"release":{"id":"${l.id}"}}'`,
+      }),
     });
     expect(text).toContain(`aws lambda invoke --payload '{"release":{"id":"${ID}"}}'`);
   });
@@ -324,7 +323,7 @@ describe('renderMessage', () => {
   it('shell-quotes a LockID with a single quote so the command reproduces it', () => {
     const lockId = "acme-tfstate/it's/terraform.tfstate";
     const { text } = renderMessage(report({ locks: [lock({ lockId })] }));
-    expect(text).toContain(`--lock-id 'acme-tfstate/it'\\''s/terraform.tfstate' --id ${ID}`);
+    expect(text).toContain(`--lock-id='acme-tfstate/it'\\''s/terraform.tfstate' --id=${ID}`);
   });
 
   it('never shows hidden characters raw: bidi overrides, zero-width and non-characters become escapes', () => {
@@ -333,37 +332,36 @@ describe('renderMessage', () => {
 
     expect(json).not.toMatch(/[\u202E\u200B\uFFFF]/);
     expect(text).toContain('* acme/\\u{202e}evil\\u{200b}\\u{ffff}.tfstate');
-    expect(text).toContain(`--lock-id $'acme/\\u202eevil\\u200b\\uffff.tfstate' --id ${ID}`);
-  });
-
-  it('keeps each command on one line when the LockID holds a newline', () => {
-    const { text } = renderMessage(report({ locks: [lock({ lockId: 'acme/a\nb.tfstate' })] }));
-    expect(text).toContain(`--lock-id $'acme/a\\nb.tfstate' --id ${ID}`);
-    expect(text).not.toContain('acme/a\nb');
-  });
-});
-
-describe('shellQuote', () => {
-  it.each([
-    "it's",
-    'two words',
-    '$HOME and $(rm -rf /) and `id`',
-    'C:\\state\\"quoted"',
-    'line\nbreak\ttab\r',
-    'emoji 🚀 CJK 状态 RTL \u202Eevil',
-    "mixed 'quote' and \u0007 bell",
-  ])('reproduces %j exactly through bash', (value) => {
-    const out = execFileSync('bash', ['-c', `printf '%s' ${shellQuote(value)}`], {
-      env: { ...process.env, LC_ALL: 'C.UTF-8' },
-      encoding: 'utf8',
-    });
-    expect(out).toBe(value);
-  });
-
-  it('builds the release command with the exact ID', () => {
-    expect(releaseCommand(lock())).toBe(
-      `npx tf-lock-janitor release --table acme-tf-locks --lock-id '${LOCK_ID}' --id ${ID} --region eu-west-1`,
+    expect(text).toContain(
+      '(no shell command is shown: the LockID holds an invisible formatting character (bidi override, zero-width) (U+202E); run `tf-lock-janitor list --json` to see it escaped)',
     );
+    expect(text).not.toContain('--lock-id');
+  });
+
+  it.each<[string, string, string]>([
+    ['a newline', 'acme/a\nb.tfstate', 'a control character (U+000A)'],
+    ['a NUL', 'acme/a\u0000b.tfstate', 'a control character (U+0000)'],
+    ['an escape sequence', 'acme/\u001b[2Ka.tfstate', 'a control character (U+001B)'],
+    ['a line separator', 'acme/a\u2028b.tfstate', 'a line or paragraph separator (U+2028)'],
+  ])('shows no release command, and says why, when the LockID holds %s', (_name, lockId, why) => {
+    const { text, chat } = renderMessage(report({ locks: [lock({ lockId })] }));
+
+    expect(text).toContain(
+      `        (no shell command is shown: the LockID holds ${why}; run \`tf-lock-janitor list --json\``,
+    );
+    expect(text).not.toContain('--lock-id');
+    expect(text).toContain(`        terraform force-unlock ${ID}\n`);
+    expect(chat.content.nextSteps).toContain(
+      `Or release it safely: no shell command is shown: the LockID holds ${why}; run \`tf-lock-janitor list --json\` to see it escaped`,
+    );
+  });
+
+  it('shows no force-unlock command, and says why, when the lock ID holds a control character', () => {
+    const { text, chat } = renderMessage(report({ locks: [lock({ id: 'x\u0007y' })] }));
+
+    expect(text).not.toContain('terraform force-unlock');
+    expect(text).toContain('(no shell command is shown: the lock ID holds a control character (U+0007)');
+    expect(chat.content.nextSteps.join('\n')).not.toContain('terraform force-unlock');
   });
 });
 
@@ -418,5 +416,60 @@ describe('the chat schema check', () => {
       metadata: { threadId: 't', summary: 's', eventType: 'e', additionalContext: { n: 1 } },
     };
     expect(chatProblems(bad)).toHaveLength(5);
+  });
+});
+
+describe('chat escaping', () => {
+  const planted = [
+    '<!channel>',
+    '<!here> please',
+    '<@U123ABC>',
+    '<https://evil.example|click here>',
+    '[click](https://evil.example)',
+    '**bold** _it_ ~gone~',
+    '> quoted',
+    'a`b`c',
+    '&lt;!channel&gt;',
+  ];
+
+  it.each(planted)(
+    'puts no mention, link or raw angle bracket from %j into the chat notification',
+    (value) => {
+      // Prepare
+      const locks = [
+        lock({ lockId: value, who: value, operation: value, rule: value, table: value, region: value }),
+        lock({ outcome: 'failed', decision: 'delete', lockId: value, id: value }),
+      ];
+      const r = report({
+        runId: value,
+        regions: [value],
+        locks,
+        failures: [{ kind: 'audit', message: value }],
+        tables: [table({ name: value, region: value, error: value })],
+        resolved: [{ ...resolved, lockId: value, table: value }],
+      });
+
+      // Act
+      const { chat } = renderMessage(r);
+      const shown = JSON.stringify(chat);
+
+      // Assess
+      expect(shown).not.toMatch(/[<>]/);
+      const { title, description, nextSteps, keywords } = chat.content;
+      const markdown = [title, description, ...nextSteps, ...keywords, chat.metadata.summary];
+      // Outside code spans, no markdown character a value brought may stay unescaped (our own bold `*` aside).
+      const outsideCode = markdown.map((text) => text.replace(/`[^`\n]*`/g, '').replaceAll('*', ''));
+      expect(outsideCode.filter((text) => /(^|[^\\])[[\]_~]/.test(text))).toEqual([]);
+      expect(description.split('\n').filter((l) => l.startsWith('&gt;'))).toEqual([]);
+    },
+  );
+
+  it('escapes markdown in plain-text values and keeps code spans whole', () => {
+    const name = 'tf_locks*[x]';
+    const { chat } = renderMessage(report({ locks: [lock({ table: name, who: 'a`b<c>', lockId: 'x&y' })] }));
+
+    expect(chat.content.description).toContain('*eu-west-1 / tf\\_locks\\*\\[x\\]*');
+    expect(chat.content.description).toContain("`x&amp;y` · `a'b&lt;c&gt;` · `OperationTypeApply`");
+    expect(chat.content.title).toContain('tf\\_locks\\*\\[x\\]');
   });
 });

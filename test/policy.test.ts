@@ -111,12 +111,124 @@ describe('parsePolicy', () => {
       'rules[0].match.who: must be a glob string or a list of them',
     ],
     ['a bad region', { regions: ['Ireland'] }, 'regions[0]: must be an AWS region name'],
+    ['null', null, 'policy: must be a JSON object such as {"mode": "alert"}, not null'],
+    ['a list', [catchAll], 'policy: must be a JSON object such as {"mode": "alert"}, not a list'],
+    ['a string', 'alert', 'policy: must be a JSON object such as {"mode": "alert"}, not string'],
+    [
+      'a catch-all before other rules',
+      {
+        rules: [{ name: 'everything', match: {} }, { name: 'prod', match: { lockId: '*/prod/*' } }, catchAll],
+      },
+      'rules[1]: rule "prod" can never match: rule "everything" (rules[0]) before it is a catch-all (empty match); put the catch-all last',
+    ],
+    [
+      'a rule matching exactly what an earlier rule matches',
+      {
+        rules: [
+          {
+            name: 'ci',
+            match: { who: ['runner@*', 'ci@*'], operation: 'OperationTypePlan' },
+            alertAfter: '1h',
+          },
+          { name: 'ci-again', match: { operation: ['OperationTypePlan'], who: ['ci@*', 'runner@*'] } },
+          catchAll,
+        ],
+      },
+      'rules[1].match: rule "ci-again" can never match: rule "ci" (rules[0]) has exactly the same match and comes first',
+    ],
+    [
+      'a deleteAfter shorter than 5 minutes',
+      { rules: [{ name: 'all', match: {}, deleteAfter: '0s' }] },
+      'rules[0].deleteAfter: "0s" is shorter than 5m: a lock that young may belong to a run still working; use at least "5m", or set "allowShortDurations": true',
+    ],
+    [
+      'a deleteAfter of 299 seconds',
+      { rules: [{ name: 'all', match: {}, deleteAfter: '299s' }] },
+      'rules[0].deleteAfter: "299s" is shorter than 5m',
+    ],
+    [
+      'a sightingGap shorter than 5 minutes',
+      { sightingGap: '1s' },
+      'sightingGap: "1s" is shorter than 5m: runs that close together are not separate sightings',
+    ],
+    ['a bad sightingGap', { sightingGap: 'soon' }, 'sightingGap: "soon" is not a duration'],
+    [
+      'a non-boolean allowShortDurations',
+      { allowShortDurations: 'yes' },
+      'allowShortDurations: must be true or false',
+    ],
   ])('rejects %s, naming the field', (_, input, message) => {
     expect(problems(input).join('\n')).toContain(message);
   });
 
+  it.each<[string, object]>([
+    ['a deleteAfter of exactly 5 minutes', { rules: [{ name: 'all', match: {}, deleteAfter: '5m' }] }],
+    ['a sightingGap of 300 seconds', { sightingGap: '300s' }],
+    [
+      'short durations when the policy allows them',
+      {
+        allowShortDurations: true,
+        sightingGap: '0s',
+        rules: [{ name: 'all', match: {}, deleteAfter: '1s' }],
+      },
+    ],
+    [
+      'rules whose matches differ in one field',
+      {
+        rules: [
+          { name: 'a', match: { who: 'a@*' } },
+          { name: 'b', match: { who: 'a@*', table: 't' } },
+          catchAll,
+        ],
+      },
+    ],
+  ])('accepts %s', (_name, input) => {
+    expect(() => parsePolicy(input)).not.toThrow();
+  });
+
+  it('fills sightingGap and allowShortDurations with their defaults', () => {
+    expect(parsePolicy({})).toMatchObject({
+      sightingGap: { text: '5m', seconds: 300 },
+      allowShortDurations: false,
+    });
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ mode: 'x', minSightings: -1, realertAfter: '1 day' })).toHaveLength(3);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'at the top',
+      '{"mode": "alert", "mode": "delete"}',
+      'mode: is given twice in one object of policy.json',
+    ],
+    [
+      'in a rule',
+      '{"rules": [{"name": "a", "match": {}}, {"name": "b", "match": {"who": "x", "who": "y"}}]}',
+      'rules[1].match.who: is given twice',
+    ],
+    ['under an escaped spelling', '{"mode": "alert", "m\\u006fde": "delete"}', 'mode: is given twice'],
+  ])('rejects a key given twice %s, naming its path', (_name, text, message) => {
+    expect(() => parsePolicyJson(text, 'policy.json')).toThrow(message);
+  });
+
+  it.each([
+    [
+      'the same key in different objects',
+      '{"tables": {"include": ["*"]}, "rules": [{"name": "include", "match": {}}]}',
+    ],
+    ['a key that appears as a value', '{"rules": [{"name": "mode", "match": {}}], "mode": "alert"}'],
+    [
+      'keys in an array of objects',
+      '{"rules": [{"name": "a", "match": {"who": "x"}}, {"name": "b", "match": {}}]}',
+    ],
+  ])('accepts %s', (_name, text) => {
+    expect(() => parsePolicyJson(text)).not.toThrow();
+  });
+
+  it("rejects a policy file that holds JSON's null instead of giving the default policy", () => {
+    expect(() => parsePolicyJson('null', 'policy.json')).toThrow('policy: must be a JSON object');
   });
 
   it('says when the policy file is not JSON', () => {

@@ -247,13 +247,19 @@ const policyOf = (deleting: boolean): fc.Arbitrary<PolicyInput> =>
         : fc.constantFrom(...MODES),
       minSightings: fc.integer({ min: 1, max: deleting ? 2 : 3 }),
       maxDeletionsPerRun: fc.integer({ min: 0, max: 8 }),
-      rules: fc.array(fc.tuple(match, deleting ? fc.oneof(thresholds, thresholdsOf(duration)) : thresholds), {
-        maxLength: 3,
-      }),
+      // Reachable rules only (the schema rejects a catch-all before the last rule and repeated matches).
+      rules: fc.uniqueArray(
+        fc.tuple(
+          match.filter((m) => Object.keys(m).length > 0),
+          deleting ? fc.oneof(thresholds, thresholdsOf(duration)) : thresholds,
+        ),
+        { maxLength: 3, selector: ([m]) => JSON.stringify(m) },
+      ),
       last: deleting ? thresholdsOf(duration) : thresholds,
     })
     .map(({ rules, last, ...rest }) => ({
       ...rest,
+      allowShortDurations: true,
       rules: [
         ...rules.map(([m, t], i) => ({ name: `rule-${i}`, match: m, ...t })),
         { name: 'catch-all', match: {}, ...last },
@@ -526,7 +532,12 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
         }));
         const { prefix, table } = await freshTable(items);
         const state = new MemoryStateStore();
-        const aggressive = { mode, minSightings: 1, rules: [{ name: 'all', match: {}, deleteAfter: '0s' }] };
+        const aggressive = {
+          mode,
+          minSightings: 1,
+          allowShortDurations: true,
+          rules: [{ name: 'all', match: {}, deleteAfter: '0s' }],
+        };
         for (let run = 0; run < 2; run++) {
           const report = await sweepTables(client, prefix, aggressive, { state });
           expect(report.counts).toMatchObject({ locks: ids.length, stale: ids.length, deleted: 0 });

@@ -18,6 +18,7 @@ const DAY = 24 * 3600_000;
 /** Deletes every lock the moment it sees it, except under `prod/`, which it only alerts on. */
 const AGGRESSIVE: PolicyInput = {
   mode: 'delete',
+  allowShortDurations: true,
   minSightings: 1,
   maxDeletionsPerRun: 10_000,
   rules: [

@@ -109,6 +109,10 @@ describe('settings from CDK context', () => {
       /teams\.teamId: must be/,
     ],
     [{ teams: { teamId: TEAM, channelId: 'general', tenantId: TENANT } }, /teams\.channelId: must be/],
+    [
+      { policy: '{"mode": "alert", "mode": "delete"}' },
+      /context "policy": mode is given twice in one object/,
+    ],
   ])('rejects %j, naming the key', (context, message) => {
     expect(() => read(context)).toThrow(UsageError);
     expect(() => read(context)).toThrow(message);

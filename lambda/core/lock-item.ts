@@ -22,8 +22,13 @@ export type LockItem = {
   readonly lockId: string;
   readonly rawInfo: string;
   readonly info: LockInfo;
-  /** `Created` in epoch milliseconds; undefined when it is not an RFC 3339 time (the age then comes from sightings). */
+  /**
+   * `Created` in epoch milliseconds; undefined when it is not an RFC 3339 time or is impossible (Go's zero
+   * time, or before 2014): the age then comes from the janitor's first sighting.
+   */
   readonly createdMs: number | undefined;
+  /** Why `createdMs` is undefined, for the judge's reason ("Created is impossible: ..."); absent when it is set. */
+  readonly createdProblem?: string;
 };
 
 /** A state digest item (`…-md5`, with `Digest`, or Terragrunt's bare `LockID`): never a lock, never deleted. */
@@ -44,13 +49,28 @@ const INFO_FIELDS = ['ID', 'Operation', 'Info', 'Who', 'Version', 'Created', 'Pa
 // (hashicorp/terraform statemgr/locker.go; Go time.Time.MarshalJSON). Offsets are accepted for locks written by other tools.
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Parses Go's RFC 3339 `Created` to epoch milliseconds (sub-millisecond digits dropped); undefined if malformed. */
-export function parseCreated(created: string): number | undefined {
+// No real lock is older than Terraform's S3 state locking; Go's zero time (`0001-01-01T00:00:00Z`, what an
+// unset time.Time marshals to) and anything before 2014 is a writer's bug or a forgery, never an age.
+const EARLIEST_CREATED_MS = Date.UTC(2014, 0, 1);
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
+/** `Created` read: epoch milliseconds (sub-millisecond digits dropped), or why it cannot be used. */
+export function readCreated(created: string): { readonly ms: number } | { readonly problem: string } {
   const m = RFC3339.exec(created);
-  if (!m) return undefined;
-  const millis = (m[2] ?? '').padEnd(3, '0').slice(0, 3);
-  const ms = Date.parse(`${m[1]}.${millis}${m[3]}`);
-  return Number.isNaN(ms) ? undefined : ms;
+  const millis = (m?.[2] ?? '').padEnd(3, '0').slice(0, 3);
+  const ms = m ? Date.parse(`${m[1]}.${millis}${m[3]}`) : Number.NaN;
+  if (Number.isNaN(ms)) return { problem: 'Created is unreadable (not an RFC 3339 time)' };
+  if (ms === GO_ZERO_TIME_MS)
+    return { problem: "Created is impossible (Go's zero time 0001-01-01T00:00:00Z)" };
+  if (ms < EARLIEST_CREATED_MS)
+    return { problem: 'Created is impossible (before 2014, older than Terraform state locking)' };
+  return { ms };
+}
+
+/** Parses Go's RFC 3339 `Created` to epoch milliseconds; undefined if malformed or impossible (see {@link readCreated}). */
+export function parseCreated(created: string): number | undefined {
+  const read = readCreated(created);
+  return 'ms' in read ? read.ms : undefined;
 }
 
 /** Classifies one item by its attributes, never by its LockID suffix (a state key may itself end in `-md5`). */
@@ -68,7 +88,10 @@ export function classifyItem(item: RawItem): ClassifiedItem {
     return { kind: 'unparseable', lockId, problem: 'Info is not a string attribute' };
   const parsed = parseLockInfo(rawInfo);
   if (typeof parsed === 'string') return { kind: 'unparseable', lockId, problem: parsed };
-  return { kind: 'lock', lockId, rawInfo, info: parsed, createdMs: parseCreated(parsed.Created) };
+  const created = readCreated(parsed.Created);
+  return 'ms' in created
+    ? { kind: 'lock', lockId, rawInfo, info: parsed, createdMs: created.ms }
+    : { kind: 'lock', lockId, rawInfo, info: parsed, createdMs: undefined, createdProblem: created.problem };
 }
 
 /** Parses `Info` as LockInfo JSON with a non-empty `ID`; returns the problem as a string otherwise. */

@@ -3,10 +3,12 @@ import * as z from 'zod';
 import { type Duration, parseDuration } from './duration';
 import { PolicyError } from './errors';
 import { compileGlob, type Glob, globProblem } from './glob';
+import { duplicateKeyPath } from './json-keys';
+import { ruleIssues, shortDurationIssues } from './policy-checks';
+import { MODES, type PolicyInput } from './policy-input';
 
-/** The ceiling on what a run may do: `report` logs only, `alert` also notifies, `delete` may also delete. */
-export const MODES = ['report', 'alert', 'delete'] as const;
-export type Mode = (typeof MODES)[number];
+export type { Mode, PolicyInput, RuleInput, RuleMatchInput, TablesInput } from './policy-input';
+export { MODES } from './policy-input';
 
 /** A strict object whose unknown-key message lists the keys that would be valid. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
@@ -94,44 +96,43 @@ export const policySchema = strictObject({
   tables: tablesSchema.prefault({}),
   rules: z.array(ruleSchema).min(1).prefault(DEFAULT_RULES),
   minSightings: wholeNumber(1, 1000).default(2),
+  sightingGap: durationSchema.prefault('5m'),
   maxDeletionsPerRun: wholeNumber(0, 10000).default(10),
   realertAfter: durationSchema.prefault('24h'),
+  allowShortDurations: z.boolean({ message: 'must be true or false' }).default(false),
 }).superRefine((policy, ctx) => {
-  const names = new Set<string>();
-  policy.rules.forEach((rule, i) => {
-    if (names.has(rule.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rules', i, 'name'],
-        message: `"${rule.name}" is used by an earlier rule; rule names must be unique`,
-      });
-    }
-    names.add(rule.name);
-  });
-  const last = policy.rules[policy.rules.length - 1];
-  if (last && !isCatchAll(last.match)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['rules', policy.rules.length - 1, 'match'],
-      message:
-        'the last rule must be a catch-all with an empty match ({}), so every lock is judged by some rule',
-    });
-  }
+  for (const issue of [...ruleIssues(policy.rules), ...shortDurationIssues(policy)])
+    ctx.addIssue({ code: 'custom', ...issue });
 });
 
-/** The policy as the user writes it (JSON). */
-export type PolicyInput = z.input<typeof policySchema>;
+// The written PolicyInput is what the schema accepts, key for key (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const inputFits: PolicyInput extends z.input<typeof policySchema> ? true : false = true;
+const sameKeys: Same<keyof PolicyInput, keyof z.input<typeof policySchema>> = true;
+void [inputFits, sameKeys];
+
 /** The validated policy: defaults filled, durations and globs compiled. */
 export type Policy = z.output<typeof policySchema>;
 export type Rule = Policy['rules'][number];
 export type RuleMatch = Rule['match'];
 
-/** Validates a policy; throws a PolicyError naming every bad field and what would be valid. */
+/**
+ * Validates a policy (an object; `{}` is the default policy); throws a PolicyError naming every bad field
+ * and what would be valid.
+ */
 export function parsePolicy(input: unknown): Policy {
-  const result = policySchema.safeParse(input ?? {});
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    const got = input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input;
+    throw invalid([{ path: [], message: `must be a JSON object such as {"mode": "alert"}, not ${got}` }]);
+  }
+  const result = policySchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  throw new PolicyError(`The policy is not valid:\n  - ${issues.join('\n  - ')}`, issues);
+  throw invalid(result.error.issues);
+}
+
+function invalid(found: readonly { path: readonly PropertyKey[]; message: string }[]): PolicyError {
+  const issues = found.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  return new PolicyError(`The policy is not valid:\n  - ${issues.join('\n  - ')}`, issues);
 }
 
 /** Parses a policy from JSON text, with a clear message when the text is not JSON at all. */
@@ -144,11 +145,12 @@ export function parsePolicyJson(text: string, source = 'the policy'): Policy {
       `${source} is not valid JSON (${(e as Error).message}); fix the syntax and try again`,
     );
   }
+  const duplicate = duplicateKeyPath(text);
+  if (duplicate !== undefined) {
+    const issue = `${duplicate}: is given twice in one object of ${source} (JSON would keep only the last); remove one of them`;
+    throw new PolicyError(`The policy is not valid:\n  - ${issue}`, [issue]);
+  }
   return parsePolicy(value);
-}
-
-function isCatchAll(match: RuleMatch): boolean {
-  return Object.values(match).every((globs) => globs === undefined);
 }
 
 function asGlobs(globs: Glob[]): readonly Glob[] {

@@ -127,7 +127,8 @@ async function main(): Promise<void> {
     check(report.tables[0].digests === 2, 'both digest items are recognised');
     const strict = cli(['sweep', '--endpoint', endpoint, '--dry-run', '--json']);
     check(
-      strict.code === 1 && JSON.parse(strict.stdout).tables[0].error?.includes('skipped: its tags could not be read'),
+      strict.code === 1 &&
+        JSON.parse(strict.stdout).tables[0].error?.includes('skipped: its tags could not be read'),
       'with the tag check on, the missing tagging API skips the table (fail closed)',
     );
     check(

@@ -1,10 +1,11 @@
 // Core messages: the Amazon Q Developer (Chatbot) custom notification of a run.
 import { formatAge } from '../duration';
 import type { LockReport, RunReport } from '../report';
+import { chatCode, chatText, escapeChatEntities } from './chat-text';
 import type { ReleaseCommand } from './email';
 import { clipEnd, plural, printable } from './format';
 import { type NewsCounts, scopeName, summarize, type TableNews } from './news';
-import { forceUnlockCommand, shellWord, workspaceOf } from './shell';
+import { forceUnlockCommand, listCommand, noCommandText, type ShellCommand, workspaceOf } from './shell';
 
 /** An Amazon Q Developer in chat applications (AWS Chatbot) custom notification, schema version 1.0. */
 export type ChatNotification = {
@@ -43,20 +44,20 @@ export function renderChat(
   return {
     version: '1.0',
     source: 'custom',
-    id: clipEnd(printable(report.runId), 200),
+    id: clipEnd(escapeChatEntities(printable(report.runId)), 200),
     content: {
       textType: 'client-markdown',
-      title: clipEnd(`${icon(counts)} tf-lock-janitor ${where}: ${summarize(counts)}`, MAX_TITLE),
+      title: clipEnd(`${icon(counts)} tf-lock-janitor ${chatText(where)}: ${summarize(counts)}`, MAX_TITLE),
       description: describeNews(report, news),
       nextSteps: chatNextSteps(news, counts, release),
-      keywords: [...new Set(['Terraform', 'state lock', ...news.map((t) => printable(t.region, 50))])].slice(
+      keywords: [...new Set(['Terraform', 'state lock', ...news.map((t) => chatText(t.region, 50))])].slice(
         0,
         5,
       ),
     },
     metadata: {
       threadId: threadId(news),
-      summary: clipEnd(`tf-lock-janitor ${where}: ${summarize(counts)}`, 200),
+      summary: clipEnd(`tf-lock-janitor ${chatText(where)}: ${summarize(counts)}`, 200),
       eventType: 'TfLockJanitorNews',
       additionalContext: context(report, counts),
     },
@@ -86,11 +87,11 @@ function icon(counts: NewsCounts): string {
 
 function context(report: RunReport, counts: NewsCounts): Record<string, string> {
   return {
-    runId: clipEnd(printable(report.runId), 200),
+    runId: clipEnd(escapeChatEntities(printable(report.runId)), 200),
     mode: report.mode,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
-    regions: clipEnd(printable(report.regions.join(',')), 500),
+    regions: clipEnd(escapeChatEntities(printable(report.regions.join(','))), 500),
     failedDeletes: String(counts.failed),
     failedTables: String(counts.failedTables),
     runFailures: String(counts.runFailures),
@@ -115,13 +116,9 @@ const LINE_ICONS = {
   stale: '⚠️ stale',
 };
 
-function code(value: string, max: number): string {
-  return `\`${printable(value, max).replaceAll('`', "'")}\``;
-}
-
 /** A markdown digest of the news, whole lines only, at most {@link MAX_DESCRIPTION} characters. */
 export function describeNews(report: RunReport, news: readonly TableNews[]): string {
-  const lines = [`Run ${code(report.runId, 80)}, mode \`${report.mode}\``];
+  const lines = [`Run ${chatCode(report.runId, 80)}, mode \`${report.mode}\``];
   let left = MAX_DESCRIPTION - 250 - lines[0].length;
   let hidden = 0;
   const add = (render: () => string): void => {
@@ -133,25 +130,25 @@ export function describeNews(report: RunReport, news: readonly TableNews[]): str
     lines.push(line);
     left -= line.length + 1;
   };
-  for (const failure of report.failures) add(() => `🚨 run failure: ${code(failure.message, 300)}`);
+  for (const failure of report.failures) add(() => `🚨 run failure: ${chatCode(failure.message, 300)}`);
   for (const t of news) {
-    add(() => `*${printable(t.region, 30)} / ${printable(t.table, 100)}*`);
+    add(() => `*${chatText(t.region, 30)} / ${chatText(t.table, 100)}*`);
     const error = t.error;
-    if (error !== undefined) add(() => `• ❌ could not read the table: ${code(error, 300)}`);
+    if (error !== undefined) add(() => `• ❌ could not read the table: ${chatCode(error, 300)}`);
     for (const [kind, label] of Object.entries(LINE_ICONS) as [keyof typeof LINE_ICONS, string][]) {
       for (const lock of t.locks[kind]) add(() => `• ${label} ${lockLine(lock)}`);
     }
-    for (const r of t.resolved) add(() => `• ✅ resolved ${code(r.lockId, 120)}`);
+    for (const r of t.resolved) add(() => `• ✅ resolved ${chatCode(r.lockId, 120)}`);
   }
   if (hidden)
     lines.push(
-      `…and ${hidden} more lines: the e-mail lists each lock with its commands, or run \`npx tf-lock-janitor list\``,
+      `…and ${hidden} more lines: the e-mail lists each lock with its commands, or run \`tf-lock-janitor list\``,
     );
   return lines.join('\n');
 }
 
 function lockLine(lock: LockReport): string {
-  return `${code(lock.lockId, 120)} · ${code(lock.who, 60)} · ${printable(lock.operation, 40)} · ${formatAge(lock.ageSeconds)} · rule ${code(lock.rule, 40)}`;
+  return `${chatCode(lock.lockId, 120)} · ${chatCode(lock.who, 60)} · ${chatCode(lock.operation, 40)} · ${formatAge(lock.ageSeconds)} · rule ${chatCode(lock.rule, 40)}`;
 }
 
 /** At most 5 next steps: the commands for the first lock that needs a person, then what else to check. */
@@ -167,8 +164,9 @@ export function chatNextSteps(
     steps.push("Check the janitor's logs and permissions for the tables it could not read");
   if (!open.length && counts.deleted)
     steps.push('Nothing to do for deleted locks: the audit record keeps their full Info');
-  const regions = [...new Set(news.map((t) => ` --region ${shellWord(t.region)}`))];
-  steps.push(`See every lock: \`npx tf-lock-janitor list${regions.length <= 3 ? regions.join('') : ''}\``);
+  steps.push(
+    `See every lock: \`${escapeChatEntities(listCommand([...new Set(news.map((t) => t.region))]))}\``,
+  );
   return steps.slice(0, MAX_STEPS);
 }
 
@@ -176,9 +174,9 @@ export function chatNextSteps(
 function lockSteps(open: readonly LockReport[], release: ReleaseCommand): string[] {
   const [first] = open;
   const ws = workspaceOf(first.lockId);
-  const where = ws === undefined ? '' : ` (workspace ${code(ws, 60)})`;
+  const where = ws === undefined ? '' : ` (workspace ${chatCode(ws, 60)})`;
   const steps = [
-    `Check that no Terraform/OpenTofu run still holds ${code(first.lockId, 120)} (ask ${code(first.who, 60)})`,
+    `Check that no Terraform/OpenTofu run still holds ${chatCode(first.lockId, 120)} (ask ${chatCode(first.who, 60)})`,
     commandStep(`Then, in its root module${where}`, forceUnlockCommand(first)),
     commandStep('Or release it safely', release(first)),
   ];
@@ -190,9 +188,14 @@ function lockSteps(open: readonly LockReport[], release: ReleaseCommand): string
   return steps;
 }
 
-/** A step with its command in a code span, or a pointer to the e-mail when the command cannot be shown whole. */
-function commandStep(label: string, command: string): string {
-  return command.length <= MAX_STEP && !command.includes('`')
-    ? `${label}: \`${command}\``
+/**
+ * A step with its command in a code span; a pointer to the e-mail when the command is too long or holds a
+ * character a code span cannot (a backtick, or `<`, `>`, `&` that chat would show as entities); the reason
+ * when no command can be shown at all.
+ */
+function commandStep(label: string, command: ShellCommand): string {
+  if (!command.ok) return `${label}: ${noCommandText(command.why)}`;
+  return command.command.length <= MAX_STEP && !/[`<>&]/.test(command.command)
+    ? `${label}: \`${command.command}\``
     : `${label} with the command in the e-mail`;
 }

@@ -3,10 +3,13 @@ import { formatAge } from '../duration';
 import type { LockReport, ResolvedReport, RunReport } from '../report';
 import { fitJsonBytes, jsonBytes, plural, printable } from './format';
 import { NEWS_KINDS, type NewsCounts, type NewsKind, summarize, type TableNews } from './news';
-import { forceUnlockCommand, shellWord, workspaceHint } from './shell';
+import { commandOrWhy, forceUnlockCommand, listCommand, type ShellCommand, workspaceHint } from './shell';
 
-/** Builds the command that releases one lock through the janitor. */
-export type ReleaseCommand = (lock: LockReport) => string;
+/**
+ * Builds the command that releases one lock through the janitor, or says why none can be shown (build it
+ * with `shellCommand` so that every value is quoted the one safe way).
+ */
+export type ReleaseCommand = (lock: LockReport) => ShellCommand;
 
 /** One lock for people: where, who, what, how old, why, what happened, and what to do next. */
 export function renderLock(lock: LockReport, kind: NewsKind, release: ReleaseCommand): string {
@@ -37,9 +40,9 @@ function nextSteps(lock: LockReport, release: ReleaseCommand): string[] {
   return [
     `    Next steps: make sure no Terraform/OpenTofu run still holds it (ask ${printable(lock.who, 300)}), then either`,
     `      run ${workspaceHint(lock.lockId)}:`,
-    `        ${forceUnlockCommand(lock)}`,
+    `        ${commandOrWhy(forceUnlockCommand(lock))}`,
     '      or let the janitor release it only if it is still exactly this lock:',
-    `        ${release(lock)}`,
+    `        ${commandOrWhy(release(lock))}`,
   ];
 }
 
@@ -180,7 +183,7 @@ function moreNote(t: TableNews, hidden: readonly Entry[]): string {
     .map((kind) => [kind, hidden.filter((e) => e.kind === kind).length] as const)
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${KIND_NAMES[kind]}`);
-  return `\n…and ${plural(hidden.length, 'more lock')} in this table (${byKind.join(', ')}), not shown (a message shows at most ${MAX_SHOWN} locks and stays under the SNS 256 KB limit); run \`npx tf-lock-janitor list --region ${shellWord(t.region)}\` for all.`;
+  return `\n…and ${plural(hidden.length, 'more lock')} in this table (${byKind.join(', ')}), not shown (a message shows at most ${MAX_SHOWN} locks and stays under the SNS 256 KB limit); run \`${listCommand([t.region])}\` for all.`;
 }
 
 function renderWarnings(warnings: readonly string[]): string {

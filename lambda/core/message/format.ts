@@ -13,6 +13,26 @@ export function hasHidden(value: string): boolean {
   return HIDDEN.test(value);
 }
 
+const HIDDEN_KINDS: readonly [RegExp, string][] = [
+  [/\p{Cc}/u, 'a control character'],
+  [/\p{Cf}/u, 'an invisible formatting character (bidi override, zero-width)'],
+  [/[\p{Zl}\p{Zp}]/u, 'a line or paragraph separator'],
+  [/\p{Cs}/u, 'half of a surrogate pair'],
+  [/\p{Co}/u, 'a private-use character'],
+];
+
+/**
+ * Describes the first hidden character of the value (`a control character (U+001B)`), or undefined when
+ * there is none.
+ */
+export function hiddenCharacter(value: string): string | undefined {
+  const char = HIDDEN.exec(value)?.[0];
+  if (char === undefined) return undefined;
+  const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const kind = HIDDEN_KINDS.find(([re]) => re.test(char))?.[1] ?? 'an unassigned code point';
+  return `${kind} (${code})`;
+}
+
 /** `\u{1f}` style escape of one code point. */
 export function codePointEscape(char: string): string {
   return `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`;

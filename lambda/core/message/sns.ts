@@ -23,7 +23,7 @@ export type RenderedMessage = {
 };
 
 export type RenderOptions = {
-  /** How the text shows the janitor's release command. @default `npx tf-lock-janitor release ...` */
+  /** How the text shows the janitor's release command. @default `tf-lock-janitor release --table=... --lock-id=...` */
   readonly releaseCommand?: ReleaseCommand;
 };
 
