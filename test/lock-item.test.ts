@@ -153,6 +153,7 @@ describe('an impossible Created', () => {
 
     // Assess
     expect(j).toMatchObject({ decision: 'keep', ageSeconds: 60 });
+    expect(j.reason).toContain("since first seen (Created is impossible (Go's zero time");
   });
 });
 

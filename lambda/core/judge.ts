@@ -82,14 +82,14 @@ export function judge(policy: Policy, lock: JudgedLock, nowMs: number, sighting:
 
 /** A lock's age and how it was counted: from `Created`, or from the first sighting when `Created` cannot be trusted. */
 export function lockAge(
-  item: Pick<LockItem, 'createdMs'>,
+  item: Pick<LockItem, 'createdMs' | 'createdProblem'>,
   nowMs: number,
   firstSeenMs: number,
 ): { readonly seconds: number; readonly text: string } {
   const { createdMs } = item;
   const trusted = createdMs !== undefined && createdMs <= nowMs;
   const seconds = Math.max(0, Math.floor((nowMs - (trusted ? createdMs : firstSeenMs)) / 1000));
-  const why = createdMs === undefined ? 'Created unreadable' : 'Created is in the future';
+  const why = item.createdProblem ?? (createdMs === undefined ? 'Created unreadable' : 'Created is in the future');
   return { seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
 }
 
