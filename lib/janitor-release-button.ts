@@ -32,6 +32,11 @@ export interface JanitorReleaseButtonProps {
  * Each channel's role may `lambda:InvokeFunction` on this function's ARN only, and the channel gets a
  * customer-managed guardrail allowing exactly that, next to its read-only one: guardrails cap what any command from
  * the channel may do, so without it the button's command is denied.
+ *
+ * Confirmed (Amazon Q Developer API and CloudFormation references): the resource's shape and limits, commands
+ * written without `aws`, a 15 s limit on a command run from chat. Seen only in public code: the variable path and
+ * `NotificationType: "Custom"`. Unconfirmed: whether chat's `lambda invoke` reads `--payload` as base64 like AWS
+ * CLI v2 and what it does with the outfile. docs/chat-button.md lists each with its source.
  */
 export class JanitorReleaseButton extends Construct {
   readonly action: chatbot.CfnCustomAction;
