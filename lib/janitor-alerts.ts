@@ -25,6 +25,21 @@ export interface TeamsChannel {
   readonly tenantId: string;
 }
 
+/**
+ * A chat channel as the Release button needs it: who may act for the channel, and its CloudFormation resource,
+ * on which the button links a custom action and a guardrail (the Slack L2 has no prop for either).
+ */
+export interface ChatChannel {
+  readonly kind: 'slack' | 'teams';
+  /** The channel's role, assumed by chatbot.amazonaws.com for every command run from the channel. */
+  readonly grantee: iam.IGrantable;
+  readonly configuration:
+    | chatbot.CfnSlackChannelConfiguration
+    | chatbot.CfnMicrosoftTeamsChannelConfiguration;
+  /** The ARNs of the guardrail policies the channel has now. */
+  readonly guardrailPolicyArns: readonly string[];
+}
+
 /** Where the janitor's notifications and alarms go; LockJanitor fills every value. */
 export interface JanitorAlertsProps {
   /** @default - a new SSL-only topic */
@@ -36,7 +51,10 @@ export interface JanitorAlertsProps {
   readonly teams?: TeamsChannel;
 }
 
-/** The guardrail of the chat channels: they only show notifications, so read-only CloudWatch at most. */
+/**
+ * The guardrail of the chat channels: they show notifications, so read-only CloudWatch at most; the Release button
+ * (JanitorReleaseButton) adds a second guardrail that allows only invoking the janitor.
+ */
 const CHAT_GUARDRAIL = 'CloudWatchReadOnlyAccess';
 
 /**
@@ -55,6 +73,8 @@ export class JanitorAlerts extends Construct {
   readonly topic: sns.ITopic;
   /** The topic's key, when this construct created the topic. */
   readonly key?: kms.Key;
+  /** The chat channels configured (Slack, Teams), for the Release button. */
+  readonly chatChannels: ChatChannel[] = [];
 
   constructor(scope: Construct, id: string, props: JanitorAlertsProps) {
     super(scope, id);
@@ -87,20 +107,27 @@ export class JanitorAlerts extends Construct {
     for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName(CHAT_GUARDRAIL);
     if (props.slack) {
-      new chatbot.SlackChannelConfiguration(this, 'Slack', {
+      const slack = new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: this.chatName('slack'),
         slackWorkspaceId: props.slack.workspaceId,
         slackChannelId: props.slack.channelId,
         notificationTopics: [this.topic],
         guardrailPolicies: [guardrail],
       });
+      this.chatChannels.push({
+        kind: 'slack',
+        grantee: slack,
+        configuration: slack.node.defaultChild as chatbot.CfnSlackChannelConfiguration,
+        guardrailPolicyArns: [guardrail.managedPolicyArn],
+      });
     }
     if (props.teams) {
       const role = new iam.Role(this, 'TeamsRole', {
-        description: 'tf-lock-janitor: Teams channel (notifications only)',
+        description:
+          'tf-lock-janitor: Teams channel (notifications, and the Release button if the janitor can release)',
         assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
       });
-      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'Teams', {
+      const teams = new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'Teams', {
         configurationName: this.chatName('teams'),
         iamRoleArn: role.roleArn,
         teamId: props.teams.teamId,
@@ -111,6 +138,12 @@ export class JanitorAlerts extends Construct {
         teamsTenantId: props.teams.tenantId,
         snsTopicArns: [this.topic.topicArn],
         guardrailPolicies: [guardrail.managedPolicyArn],
+      });
+      this.chatChannels.push({
+        kind: 'teams',
+        grantee: role,
+        configuration: teams,
+        guardrailPolicyArns: [guardrail.managedPolicyArn],
       });
     }
   }

@@ -24,6 +24,7 @@ export type JanitorContext = Pick<
   | 'teams'
   | 'detailedMonitoring'
   | 'encryptAlertTopic'
+  | 'functionName'
 >;
 
 // The patterns CloudFormation enforces for AWS::Chatbot::SlackChannelConfiguration and
@@ -49,7 +50,7 @@ const teamsSchema = z.strictObject({
 /**
  * Reads the janitor's context keys: `policy` (object), `schedule` ("rate(15 minutes)" or "cron(...)"),
  * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `allowRelease`, `alertEmails` (string[]), `slack`
- * ({workspaceId, channelId}), `teams` ({teamId, channelId, tenantId}), `detailedMonitoring` and `encryptAlertTopic`. Values given with `-c` arrive as
+ * ({workspaceId, channelId}), `teams` ({teamId, channelId, tenantId}), `detailedMonitoring`, `encryptAlertTopic` and `functionName`. Values given with `-c` arrive as
  * strings, so JSON text, comma-separated lists and "true"/"false" are accepted too.
  */
 export function readJanitorContext(get: (key: string) => unknown): JanitorContext {
@@ -64,6 +65,7 @@ export function readJanitorContext(get: (key: string) => unknown): JanitorContex
     teams: validated(teamsSchema, structured(get('teams'), 'teams'), 'teams'),
     detailedMonitoring: readBoolean(get('detailedMonitoring'), 'detailedMonitoring'),
     encryptAlertTopic: readBoolean(get('encryptAlertTopic'), 'encryptAlertTopic'),
+    functionName: readString(get('functionName'), 'functionName'),
   };
 }
 
@@ -106,6 +108,12 @@ function readBoolean(value: unknown, key: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
   throw new UsageError(`context "${key}": ${JSON.stringify(value)} must be true or false`);
+}
+
+/** A string value; LockJanitor checks what it says. */
+function readString(value: unknown, key: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new UsageError(`context "${key}": ${JSON.stringify(value)} must be a string`);
 }
 
 function readList(value: unknown, key: string): string[] | undefined {

@@ -18,6 +18,8 @@ const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-cr
 
 /** What the janitor function needs; LockJanitor fills every value. */
 export interface JanitorFunctionProps {
+  /** The function's fixed, checked name (LockJanitorProps.functionName). */
+  readonly functionName: string;
   /** The validated policy: it decides which tables the role may read and whether it may delete. */
   readonly policy: Policy;
   /** The policy exactly as written, passed to the function as `POLICY` and validated again at cold start. */
@@ -49,6 +51,7 @@ export class JanitorFunction extends Construct {
       description: 'tf-lock-janitor: audits Terraform lock tables',
     });
     this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
       entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
       handler: 'handler',
       description: 'tf-lock-janitor: finds stale Terraform/OpenTofu DynamoDB state locks',

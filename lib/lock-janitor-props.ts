@@ -35,9 +35,21 @@ export interface LockJanitorProps {
    * @default false
    */
   readonly encryptAlertTopic?: boolean;
-  /** A Slack channel that shows the notifications. @default - none */
+  /**
+   * The function's name, fixed so that commands can name it: the chat Release button's command must fit 100
+   * characters once deployed, which a generated name (~60 characters) does not. Checked at synth: 1-64 letters,
+   * digits, `-` or `_`; with a chat channel and release ability, short enough for the button (15 characters in an
+   * environment-agnostic stack, 20 in `eu-west-1`). Unique per account and region: give a second janitor another.
+   * Changing it replaces the function.
+   * @default 'tf-lock-janitor'
+   */
+  readonly functionName?: string;
+  /**
+   * A Slack channel that shows the notifications; with a "Release lock" button on stale-lock notifications when
+   * the function can release (mode `delete` or `allowRelease`). @default - none
+   */
   readonly slack?: SlackChannel;
-  /** A Microsoft Teams channel that shows the notifications. @default - none */
+  /** A Microsoft Teams channel that shows the notifications, with the Release button as for `slack`. @default - none */
   readonly teams?: TeamsChannel;
   /**
    * Function memory in MB. Measured: one run over 20 tables and 4,000 locks (state table included) peaked under
@@ -61,7 +73,8 @@ export interface LockJanitorProps {
    * Let the function release single locks (`{"release": ...}`) whatever the policy mode, by granting it
    * `dynamodb:DeleteItem` on the lock tables in every mode. Sweeps still delete only in mode `delete` (the
    * engine's mode ceiling); people then need `lambda:InvokeFunction` on the janitor instead of DeleteItem
-   * on the tables. Without it, only a janitor in mode `delete` can release.
+   * on the tables, and chat channels get the Release button. Without it, only a janitor in mode `delete` can
+   * release (and only then has the button).
    * @default false
    */
   readonly allowRelease?: boolean;

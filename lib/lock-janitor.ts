@@ -1,5 +1,6 @@
 // CDK: the LockJanitor construct: checks its props, fills the defaults and composes the parts.
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type { CfnCustomAction } from 'aws-cdk-lib/aws-chatbot';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,8 +14,10 @@ import { type Policy, parsePolicy } from '../lambda/core/policy';
 import { JanitorAlerts } from './janitor-alerts';
 import { JanitorFunction } from './janitor-function';
 import { JanitorMonitoring } from './janitor-monitoring';
+import { JanitorReleaseButton } from './janitor-release-button';
 import { JanitorSchedule } from './janitor-schedule';
 import type { LockJanitorProps } from './lock-janitor-props';
+import { DEFAULT_FUNCTION_NAME, functionNameProblem, releaseButtonProblem } from './release-command';
 import { scheduleProblem } from './schedule-expression';
 
 export type { SlackChannel, TeamsChannel } from './janitor-alerts';
@@ -41,6 +44,11 @@ export class LockJanitor extends Construct {
   readonly alarms: Alarm[];
   /** The dashboard of every run count; only with `detailedMonitoring`. */
   readonly dashboard?: Dashboard;
+  /**
+   * The chat "Release lock" button (an AWS::Chatbot::CustomAction); only with a chat channel and when the function
+   * can release (mode `delete` or `allowRelease`): a button that could only fail would be noise.
+   */
+  readonly releaseButton?: CfnCustomAction;
 
   constructor(scope: Construct, id: string, props: LockJanitorProps = {}) {
     super(scope, id);
@@ -50,6 +58,10 @@ export class LockJanitor extends Construct {
       props.schedule ?? ScheduleExpression.rate(Duration.minutes(15)),
     );
     const detailedMonitoring = props.detailedMonitoring ?? false;
+    const allowRelease = props.allowRelease ?? false;
+    const canRelease = policy.mode === 'delete' || allowRelease;
+    const wantsButton = canRelease && (props.slack !== undefined || props.teams !== undefined);
+    const functionName = checkedFunctionName(this, props.functionName ?? DEFAULT_FUNCTION_NAME, wantsButton);
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -69,6 +81,7 @@ export class LockJanitor extends Construct {
     });
     this.topic = alerts.topic;
     const fn = new JanitorFunction(this, 'Function', {
+      functionName,
       policy,
       policyJson,
       stateTable: this.stateTable,
@@ -77,10 +90,17 @@ export class LockJanitor extends Construct {
       timeout: props.timeout ?? Duration.minutes(5),
       logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
       reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
-      allowRelease: props.allowRelease ?? false,
+      allowRelease,
       metrics: detailedMonitoring ? 'all' : 'errors',
     });
     this.function = fn.function;
+    if (wantsButton) {
+      this.releaseButton = new JanitorReleaseButton(this, 'ReleaseButton', {
+        function: this.function,
+        functionName,
+        channels: alerts.chatChannels,
+      }).action;
+    }
     const schedule = new JanitorSchedule(this, 'Schedule', {
       function: this.function,
       schedule: scheduleExpression,
@@ -109,6 +129,21 @@ function checkedPolicy(props: LockJanitorProps): { policy: Policy; policyJson: s
     throw new PolicyError(`The policy is too large:\n  - ${problem}`, [problem]);
   }
   return { policy, policyJson };
+}
+
+/** A Lambda function name; with the Release button, one whose command fits once deployed. */
+function checkedFunctionName(scope: Construct, name: string, withButton: boolean): string {
+  if (Token.isUnresolved(name)) {
+    throw new UsageError(
+      'functionName: must be a literal name, not a token, so the commands that name it can be checked at synth',
+    );
+  }
+  const region = Stack.of(scope).region;
+  const problem =
+    functionNameProblem(name) ??
+    (withButton ? releaseButtonProblem(name, Token.isUnresolved(region) ? undefined : region) : undefined);
+  if (problem) throw new UsageError(problem);
+  return name;
 }
 
 function checkedEmails(emails: readonly string[]): readonly string[] {

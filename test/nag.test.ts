@@ -67,6 +67,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag((app) => new JanitorStack(app, 'Janitor', props))).toEqual([]);
   });
 
+  it('covers the chat Release button: the stack with every option has it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(new JanitorStack(app, 'Janitor', full).janitor.releaseButton).toBeDefined();
+  });
+
   it('still reports findings: the check is live, not silenced', () => {
     const findings = nag((app) => new sns.Topic(new Stack(app, 'Plain'), 'Topic'));
     expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-SNS3/)]));

@@ -63,6 +63,7 @@ describe('settings from CDK context', () => {
       schedule: 'cron(0 8 ? * MON-FRI *)',
       scheduleTimeZone: 'Europe/Berlin',
       teams: JSON.stringify({ teamId: TEAM, channelId: '19:abc123@thread.tacv2', tenantId: TENANT }),
+      functionName: 'tf-janitor-ops',
     });
     expect(settings).toMatchObject({
       policy,
@@ -73,6 +74,7 @@ describe('settings from CDK context', () => {
       encryptAlertTopic: true,
       alertEmails: ['ops@example.com', 'sre@example.com'],
       teams: { teamId: TEAM, tenantId: TENANT },
+      functionName: 'tf-janitor-ops',
     });
     expect(settings.schedule?.expressionString).toBe('cron(0 8 ? * MON-FRI *)');
     expect(settings.schedule?.timeZone?.timezoneName).toBe('Europe/Berlin');
@@ -97,6 +99,7 @@ describe('settings from CDK context', () => {
     [{ schedule: 'cron(0 8 * * ? *)', scheduleTimeZone: 'Mars/Olympus' }, /"Mars\/Olympus" is not an IANA/],
     [{ scheduleTimeZone: 'Europe/Berlin' }, /needs a cron "schedule"/],
     [{ enabled: 'yes' }, /context "enabled": "yes" must be true or false/],
+    [{ functionName: 42 }, /context "functionName": 42 must be a string/],
     [{ alertEmails: '[1, 2]' }, /context "alertEmails": must be a list of strings/],
     [{ policy: '{mode: alert}' }, /context "policy": is not valid JSON/],
     [{ slack: { workspaceId: 'T1' } }, /slack\.channelId: /],
