@@ -1,12 +1,18 @@
 // CLI wiring: regions and per-region DynamoDB clients and lock stores from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { UsageError } from '../lambda/core/errors';
 import type { LockStore } from '../lambda/core/ports';
 
 /** Flags that say where DynamoDB is. */
-export type AwsFlags = { readonly region?: readonly string[]; readonly endpoint?: string };
+export type AwsFlags = {
+  readonly region?: readonly string[];
+  readonly endpoint?: string;
+  /** Per-call timeouts (tests shorten them). */
+  readonly timeouts?: CallTimeouts;
+};
 
 // Local DynamoDB-compatible servers accept any credentials, but the SDK still wants some.
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -29,12 +35,14 @@ export function dynamoClientFactory(flags: AwsFlags): (region: string) => Dynamo
   return (region) => {
     let client = clients.get(region);
     if (!client) {
-      client = new DynamoDBClient({
-        region,
-        maxAttempts: 6,
-        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-        ...(localCreds ? { credentials: LOCAL_CREDENTIALS } : {}),
-      });
+      client = new DynamoDBClient(
+        awsClientConfig({
+          region,
+          endpoint: flags.endpoint,
+          credentials: localCreds ? LOCAL_CREDENTIALS : undefined,
+          timeouts: flags.timeouts,
+        }),
+      );
       clients.set(region, client);
     }
     return client;
@@ -61,5 +69,5 @@ export function snsClientFor(topicArn: string): SNSClient {
     throw new UsageError(
       `--topic-arn "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
     );
-  return new SNSClient({ region });
+  return new SNSClient(awsClientConfig({ region }));
 }

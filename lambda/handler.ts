@@ -5,14 +5,16 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { awsClientConfig } from './adapters/aws-client-config';
 import { DynamoLockStore } from './adapters/dynamo-lock-store';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig } from './config';
 import { UsageError } from './core/errors';
+import type { RunFailure } from './core/failure';
 import type { LockStore, Notifier, StateStore } from './core/ports';
-import { hasErrors, type RunCounts, type RunReport } from './core/report';
+import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { type ReleasePayload, releasePayload, type ScheduledEvent } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
@@ -21,6 +23,8 @@ import { sweep } from './run/sweep';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
 export const STOP_MARGIN_MS = 20_000;
+/** Time kept back from the Lambda timeout for the summary line and the metrics, whatever is still running. */
+export const LAST_WORD_MS = 3_000;
 
 /** What an invocation returns: the run's counts, or the outcome of a release. */
 export type HandlerResult =
@@ -42,13 +46,13 @@ function coldStart(): Shell {
   const config = readConfig(process.env);
   const logger = createLogger(config.logLevel);
   // Throttling is retried with backoff (6 attempts) before a table is reported as failed.
-  const dynamo = perRegion((region) => new DynamoDBClient({ region, maxAttempts: 6 }));
+  const dynamo = perRegion((region) => new DynamoDBClient(awsClientConfig({ region })));
   const lockStore = perRegion((region) => new DynamoLockStore(dynamo(region), region));
   const state = config.stateTable
     ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
     : new MemoryStateStore();
   const notifier = config.topicArn
-    ? new SnsNotifier(new SNSClient({ region: config.homeRegion }), config.topicArn)
+    ? new SnsNotifier(new SNSClient(awsClientConfig({ region: config.homeRegion })), config.topicArn)
     : undefined;
   return { config, logger, lockStore, state, notifier };
 }
@@ -78,7 +82,14 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     },
     'run started',
   );
-  const report = await sweep({
+  // At STOP_MARGIN_MS before the timeout the run is told to stop reading; at LAST_WORD_MS the summary and the
+  // metrics are written whatever the run is still waiting for.
+  const stop = new AbortController();
+  const stopTimer = setTimeout(
+    () => stop.abort(),
+    Math.max(0, context.getRemainingTimeInMillis() - STOP_MARGIN_MS),
+  );
+  const run = sweep({
     policy: config.policy,
     regions: config.regions,
     lockStores: s.lockStore,
@@ -87,13 +98,38 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     now: new Date(),
     runId,
     logger,
+    signal: stop.signal,
     remainingMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
   });
+  let lastWordTimer: NodeJS.Timeout | undefined;
+  const lastWord = new Promise<undefined>((resolve) => {
+    lastWordTimer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, context.getRemainingTimeInMillis() - LAST_WORD_MS),
+    );
+  });
+  const report = await Promise.race([run, lastWord]).finally(() => {
+    clearTimeout(stopTimer);
+    clearTimeout(lastWordTimer);
+  });
+  if (report === undefined) return cutOff(s, runId);
   const complete = !hasErrors(report);
   logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
   // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
   writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
   return { runId, complete, counts: report.counts };
+}
+
+/** The run outlived its deadline (a call stuck past its timeouts): the summary and the metrics are still written. */
+function cutOff(s: Shell, runId: string): HandlerResult {
+  const failure: RunFailure = {
+    kind: 'deadline',
+    message: `the run did not finish ${LAST_WORD_MS / 1000} s before the Lambda timeout; its intent records let the next run account for any delete in flight`,
+  };
+  const counts = countRun([], [], [failure]);
+  s.logger.error({ runId, cutOff: true, counts, failures: [failure] }, 'run finished');
+  writeSync(1, `${renderEmf(counts, s.config.functionName, Date.now(), s.config.metrics)}\n`);
+  return { runId, complete: false, counts };
 }
 
 async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Promise<HandlerResult> {

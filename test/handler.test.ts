@@ -15,7 +15,7 @@ import {
   testClient,
   uniqueName,
 } from './support/dynamo';
-import { startFaultProxy } from './support/fault-proxy';
+import { HANG, startFaultProxy } from './support/fault-proxy';
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const env = (extra: Record<string, string | undefined> = {}) => ({
@@ -303,6 +303,33 @@ describe('the handler', () => {
       expect(lines).toContainEqual(
         expect.objectContaining({ level: 'ERROR', message: 'audit record not written' }),
       );
+    } finally {
+      await proxy.close();
+      client.destroy();
+    }
+  });
+
+  it('writes its summary and metrics before the deadline even when a call is stuck past it', async () => {
+    const stateTable = uniqueName('handler-stuck-state');
+    const client = testClient();
+    await createStateTable(client, stateTable);
+    // Every state-table Query hangs: the run cannot finish on its own.
+    const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
+      operation === 'Query' && body.TableName === stateTable ? HANG : undefined,
+    );
+    Object.assign(process.env, {
+      POLICY: JSON.stringify({ mode: 'alert', tables: { include: ['handler-stuck-none-*'] } }),
+      STATE_TABLE: stateTable,
+      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+    });
+    try {
+      // 3.5 s left: the run is told to stop at once, and its last word is due 0.5 s later.
+      const { error, lines } = await coldInvoke({ source: 'tf-lock-janitor.schedule' }, 3_500);
+      expect(error).toBeUndefined();
+      const summary = lines.find((l) => l.message === 'run finished');
+      expect(summary).toMatchObject({ level: 'ERROR', cutOff: true, counts: { errors: 1 } });
+      expect(JSON.stringify(summary)).toContain('did not finish 3 s before the Lambda timeout');
+      expect(lines.find((l) => '_aws' in l)).toMatchObject({ errors: 1 });
     } finally {
       await proxy.close();
       client.destroy();

@@ -8,7 +8,8 @@ export type FailureKind =
   | 'forget' // forgetting the locks that are gone
   | 'table-memory' // remembering which tables failed
   | 'alert-memory' // remembering what was alerted
-  | 'notification'; // publishing the run's message
+  | 'notification' // publishing the run's message
+  | 'deadline'; // the run outlived the Lambda's deadline
 
 /** One failure: what failed, where, the lock if any (with its full `Info` when a record may be lost), why. */
 export type RunFailure = {

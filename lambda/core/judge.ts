@@ -89,7 +89,8 @@ export function lockAge(
   const { createdMs } = item;
   const trusted = createdMs !== undefined && createdMs <= nowMs;
   const seconds = Math.max(0, Math.floor((nowMs - (trusted ? createdMs : firstSeenMs)) / 1000));
-  const why = item.createdProblem ?? (createdMs === undefined ? 'Created unreadable' : 'Created is in the future');
+  const why =
+    item.createdProblem ?? (createdMs === undefined ? 'Created unreadable' : 'Created is in the future');
   return { seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
 }
 

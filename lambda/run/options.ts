@@ -25,6 +25,10 @@ export type SweepOptions = {
   readonly logger?: JanitorLogger;
   /** Milliseconds left before the caller must stop (the Lambda's remaining time); omitted = no limit. */
   readonly remainingMs?: () => number;
+  /** Aborted when the run must wrap up now (SIGINT/SIGTERM in the CLI, the Lambda deadline): reads stop at once. */
+  readonly signal?: AbortSignal;
+  /** How long one place (table) may be read before it is left for the next run. @default 120000 */
+  readonly placeBudgetMs?: number;
   /** Tables read at once. @default 4 */
   readonly concurrency?: number;
 };

@@ -10,6 +10,7 @@ import type { LockReport, TableReport, UnparseableReport } from '../core/report'
 import { type DeleteDone, type DeleteOrder, deleteAndAudit } from './act';
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
+import { Stopped, within } from './deadline';
 import type { LockTable } from './discovery';
 import type { SweepOptions } from './options';
 
@@ -27,9 +28,17 @@ export type TableSweep = {
 /** Locks of one page handled at once: their state-table writes and deletes overlap. */
 const LOCKS_AT_ONCE = 8;
 
-/** True when the caller's time budget is spent. */
+/** @see SweepOptions.placeBudgetMs */
+export const PLACE_BUDGET_MS = 120_000;
+
+/** Milliseconds one place may be read: its budget, or less when the run has less time left. */
+function timeFor(opts: SweepOptions): number {
+  return Math.min(opts.placeBudgetMs ?? PLACE_BUDGET_MS, opts.remainingMs?.() ?? Number.POSITIVE_INFINITY);
+}
+
+/** True when the caller's time budget is spent or the run was told to stop. */
 export function outOfTime(opts: SweepOptions): boolean {
-  return opts.remainingMs !== undefined && opts.remainingMs() <= 0;
+  return opts.signal?.aborted === true || (opts.remainingMs !== undefined && opts.remainingMs() <= 0);
 }
 
 /** Reads one table page by page and handles each lock; a failure ends this table only. */
@@ -51,7 +60,8 @@ export async function sweepTable(
     complete,
   });
   try {
-    for await (const page of opts.lockStores(table.region).scan(table.name)) {
+    const deadline = { untilMs: Date.now() + timeFor(opts), signal: opts.signal };
+    for await (const page of within(opts.lockStores(table.region).scan(table.name), deadline)) {
       const locks: LockItem[] = [];
       for (const raw of page) {
         counts.items++;
@@ -78,7 +88,7 @@ export async function sweepTable(
         found.seen.push(h.key);
         found.failures.push(...h.failures);
       }
-      if (outOfTime(opts))
+      if (outOfTime(opts) || Date.now() >= deadline.untilMs)
         return end(
           false,
           `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
@@ -86,6 +96,11 @@ export async function sweepTable(
     }
     return end(true);
   } catch (e) {
+    if (e instanceof Stopped)
+      return end(
+        false,
+        `stopped after ${counts.items} items: ${e.message}; the rest of the table was not read this run`,
+      );
     const error = `failed after ${counts.items} items: ${describeError(e)}`;
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
     return end(false, error);

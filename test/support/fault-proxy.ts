@@ -8,6 +8,9 @@ export type ProxiedCall = { operation: string; body: Record<string, unknown> };
 /** A reply the proxy sends instead of forwarding: an HTTP status and a DynamoDB error type. */
 export type Fault = { status: number; type: string; message: string };
 
+/** The proxy takes the request and never answers it (a stuck server). */
+export const HANG = 'hang' as const;
+
 export type FaultProxy = { endpoint: string; calls: ProxiedCall[]; close(): Promise<void> };
 
 /**
@@ -16,7 +19,7 @@ export type FaultProxy = { endpoint: string; calls: ProxiedCall[]; close(): Prom
  */
 export async function startFaultProxy(
   target: string,
-  fault: (call: ProxiedCall) => Fault | undefined,
+  fault: (call: ProxiedCall) => Fault | typeof HANG | undefined,
 ): Promise<FaultProxy> {
   const calls: ProxiedCall[] = [];
   const upstream = new URL(target);
@@ -35,6 +38,7 @@ export async function startFaultProxy(
       };
       calls.push(call);
       const f = fault(call);
+      if (f === HANG) return;
       if (f) {
         res.writeHead(f.status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${f.type}`, message: f.message }));
@@ -65,6 +69,10 @@ export async function startFaultProxy(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,0 +1,88 @@
+// Tests: a stuck DynamoDB never hangs the run: call timeouts, a time budget per table, and a stop signal.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientConfig } from '../lambda/adapters/aws-client-config';
+import type { RunReport } from '../lambda/core/report';
+import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
+import { HANG, startFaultProxy } from './support/fault-proxy';
+import { HOUR, lockAged, sweepTables } from './support/janitor';
+
+const client = testClient();
+afterAll(() => client.destroy());
+
+const POLICY = { mode: 'alert' as const, rules: [{ name: 'all', match: {}, alertAfter: '1h' }] };
+
+/** Three lock tables with one stale lock each; Scans of `<prefix>-stuck` are never answered. */
+async function stuckSetup(timeouts?: { requestTimeoutMs: number }) {
+  const prefix = uniqueName('stuck');
+  for (const name of ['a', 'stuck', 'c']) {
+    await createLockTable(client, `${prefix}-${name}`);
+    await putItems(client, `${prefix}-${name}`, [lockAged(`${name}.tfstate`, 2 * HOUR)]);
+  }
+  const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
+    operation === 'Scan' && body.TableName === `${prefix}-stuck` ? HANG : undefined,
+  );
+  const via = new DynamoDBClient(
+    awsClientConfig({
+      region: 'us-east-1',
+      endpoint: proxy.endpoint,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      maxAttempts: 1,
+      timeouts,
+    }),
+  );
+  const close = async () => {
+    via.destroy();
+    await proxy.close();
+  };
+  return { prefix, via, close };
+}
+
+function expectOthersFinished(report: RunReport, prefix: string, error: RegExp) {
+  const byName = Object.fromEntries(report.tables.map((t) => [t.name, t]));
+  expect(byName[`${prefix}-a`]).toMatchObject({ locks: 1 });
+  expect(byName[`${prefix}-c`]).toMatchObject({ locks: 1 });
+  expect(byName[`${prefix}-a`].error).toBeUndefined();
+  expect(byName[`${prefix}-stuck`].error).toMatch(error);
+  expect(report.locks.map((l) => l.lockId).sort()).toEqual(['acme/a.tfstate', 'acme/c.tfstate']);
+  expect(report.counts.errors).toBe(1);
+}
+
+describe('a table whose Scan never answers', () => {
+  it('fails that table on the call timeout and finishes the others', async () => {
+    const { prefix, via, close } = await stuckSetup({ requestTimeoutMs: 300 });
+    try {
+      const report = await sweepTables(via, prefix, POLICY);
+      expectOthersFinished(report, prefix, /^failed after 0 items: TimeoutError: .*requestTimeout/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('stops reading it when its time budget is spent, even without a call timeout', async () => {
+    const { prefix, via, close } = await stuckSetup();
+    try {
+      const report = await sweepTables(via, prefix, POLICY, { placeBudgetMs: 400 });
+      expectOthersFinished(
+        report,
+        prefix,
+        /^stopped after 0 items: no answer within the time budget; the rest/,
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('stops at once when the run is told to stop (a signal, the Lambda deadline)', async () => {
+    const { prefix, via, close } = await stuckSetup();
+    const stop = new AbortController();
+    try {
+      const running = sweepTables(via, prefix, POLICY, { signal: stop.signal, concurrency: 3 });
+      setTimeout(() => stop.abort(), 300);
+      const report = await running;
+      const stuck = report.tables.find((t) => t.name === `${prefix}-stuck`);
+      expect(stuck?.error).toMatch(/^stopped after 0 items: the run was told to stop/);
+    } finally {
+      await close();
+    }
+  });
+});
