@@ -79,6 +79,7 @@ export class LockJanitor extends Construct {
       reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
       allowRelease: props.allowRelease ?? false,
       metrics: detailedMonitoring ? 'all' : 'errors',
+      code: props.code,
     });
     this.function = fn.function;
     const schedule = new JanitorSchedule(this, 'Schedule', {
