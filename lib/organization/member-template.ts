@@ -1,5 +1,5 @@
 // CDK: synthesizes the member janitor in an app of its own, as the StackSet's template body.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,6 +8,32 @@ import { MemberJanitorStack, type MemberJanitorStackProps } from './member-janit
 
 /** CloudFormation takes a StackSet TemplateBody of at most 51,200 bytes. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+type ValidationReport = {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[];
+  }[];
+};
+
+/**
+ * Fails when a validation plugin (cdk-nag) reported a finding on the member template. Whether CDK itself
+ * throws depends on how the app runs (under the CLI it only sets the exit code), so the report decides.
+ */
+function checkValidationReport(outdir: string): void {
+  const file = path.join(outdir, 'validation-report.json');
+  if (!existsSync(file)) return;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
+  const findings = report.pluginReports.flatMap((p) =>
+    p.violations.map(
+      (v) =>
+        `${p.pluginName}: ${v.ruleName} on ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`,
+    ),
+  );
+  if (findings.length > 0) {
+    throw new UsageError(`the member template has validation findings:\n  - ${findings.join('\n  - ')}`);
+  }
+}
 
 /** Called with the member template's own app before it is synthesized: add validation plugins (cdk-nag) here. */
 export type MemberAppHook = (app: App) => void;
@@ -28,6 +54,7 @@ export function memberTemplateBody(props: MemberJanitorStackProps, hook?: Member
     const stack = new MemberJanitorStack(app, 'TfLockJanitorMember', props);
     hook?.(app);
     const template = app.synth().getStackByName(stack.stackName).template;
+    checkValidationReport(outdir);
     const body = JSON.stringify(template);
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > MAX_TEMPLATE_BODY_BYTES) {

@@ -55,7 +55,10 @@ export class OrganizationJanitor extends Construct {
 
   constructor(scope: Construct, id: string, props: OrganizationJanitorProps) {
     super(scope, id);
-    const janitor: MemberJanitorProps = { allowRelease: true, ...props.janitor };
+    const janitor: MemberJanitorProps = {
+      ...props.janitor,
+      allowRelease: props.janitor?.allowRelease ?? true,
+    };
     checkRegions(props.regions, janitor);
     this.alerts = new CentralAlerts(this, 'Alerts', { organizationId: props.organizationId });
     new JanitorAlerts(this, 'Channels', {
