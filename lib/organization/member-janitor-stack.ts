@@ -1,5 +1,5 @@
 // CDK: the per-account janitor the StackSet deploys: LockJanitor with code from a bucket and the central topic.
-import { Aws, BootstraplessSynthesizer, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, BootstraplessSynthesizer, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -62,6 +62,10 @@ export class MemberJanitorStack extends Stack {
     }).valueAsString;
 
     const bucket = s3.Bucket.fromBucketName(this, 'CodeBucket', Fn.join('-', [prefix, Aws.REGION]));
+    Annotations.of(bucket).acknowledgeWarning(
+      '@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified',
+      'The key names the bundle by its content hash, so a new bundle always has a new key',
+    );
     this.janitor = new LockJanitor(this, 'Janitor', {
       ...props.janitor,
       alertTopic: sns.Topic.fromTopicAttributes(this, 'CentralTopic', { topicArn, keyArn }),

@@ -12,7 +12,11 @@ export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 type ValidationReport = {
   pluginReports: {
     pluginName: string;
-    violations: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[];
+    violations: {
+      ruleName: string;
+      severity?: string;
+      violatingConstructs?: { constructPath?: string }[];
+    }[];
   }[];
 };
 
@@ -25,10 +29,12 @@ function checkValidationReport(outdir: string): void {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
   const findings = report.pluginReports.flatMap((p) =>
-    p.violations.map(
-      (v) =>
-        `${p.pluginName}: ${v.ruleName} on ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`,
-    ),
+    p.violations
+      .filter((v) => v.severity?.toLowerCase() !== 'warning' && v.severity?.toLowerCase() !== 'info')
+      .map(
+        (v) =>
+          `${p.pluginName}: ${v.ruleName} on ${(v.violatingConstructs ?? []).map((c) => c.constructPath).join(', ')}`,
+      ),
   );
   if (findings.length > 0) {
     throw new UsageError(`the member template has validation findings:\n  - ${findings.join('\n  - ')}`);

@@ -60,6 +60,6 @@ export function addOrganizationStacks(
     memberAppHook,
   });
   for (const stack of code)
-    central.addDependency(stack, 'the StackSet deploys functions whose code is in these buckets');
+    central.addStackDependency(stack, 'the StackSet deploys functions whose code is in these buckets');
   return { code, central };
 }
