@@ -35,6 +35,8 @@ export interface JanitorFunctionProps {
   readonly allowRelease: boolean;
   /** Which run counts the function emits as CloudWatch metrics (`METRICS`). */
   readonly metrics: MetricsLevel;
+  /** Already-bundled code (`index.handler`) instead of bundling lambda/handler.ts. */
+  readonly code?: lambda.Code;
 }
 
 /** The janitor's Lambda function, its log group and a role that holds only what a run needs. */
@@ -53,7 +55,9 @@ export class JanitorFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
-      handler: 'handler',
+      // With `code` the bundling options below are ignored and the handler names the file too.
+      code: props.code,
+      handler: props.code ? 'index.handler' : 'handler',
       description: 'tf-lock-janitor: finds stale Terraform/OpenTofu DynamoDB state locks',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -1,5 +1,6 @@
 // CDK: the LockJanitor construct's props, each with its default.
 import type { Duration } from 'aws-cdk-lib';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -86,4 +87,10 @@ export interface LockJanitorProps {
    * @default false
    */
   readonly detailedMonitoring?: boolean;
+  /**
+   * The function's code, already bundled with the handler exported from `index.js` (e.g. `Code.fromBucket`
+   * where no CDK asset can be used, as in a StackSet template).
+   * @default - lambda/handler.ts bundled by esbuild at synth
+   */
+  readonly code?: Code;
 }

@@ -92,6 +92,7 @@ export class LockJanitor extends Construct {
       reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
       allowRelease,
       metrics: detailedMonitoring ? 'all' : 'errors',
+      code: props.code,
     });
     this.function = fn.function;
     if (wantsButton) {
