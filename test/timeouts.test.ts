@@ -12,15 +12,17 @@ afterAll(() => client.destroy());
 const POLICY = { mode: 'alert' as const, rules: [{ name: 'all', match: {}, alertAfter: '1h' }] };
 
 /** Three lock tables with one stale lock each; Scans of `<prefix>-stuck` are never answered. */
-async function stuckSetup(timeouts?: { requestTimeoutMs: number }) {
+async function stuckSetup(timeouts?: { requestTimeoutMs: number }, onStuck = () => {}) {
   const prefix = uniqueName('stuck');
   for (const name of ['a', 'stuck', 'c']) {
     await createLockTable(client, `${prefix}-${name}`);
     await putItems(client, `${prefix}-${name}`, [lockAged(`${name}.tfstate`, 2 * HOUR)]);
   }
-  const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
-    operation === 'Scan' && body.TableName === `${prefix}-stuck` ? HANG : undefined,
-  );
+  const proxy = await startFaultProxy(endpoint(), ({ operation, body }) => {
+    if (operation !== 'Scan' || body.TableName !== `${prefix}-stuck`) return undefined;
+    onStuck();
+    return HANG;
+  });
   const via = new DynamoDBClient(
     awsClientConfig({
       region: 'us-east-1',
@@ -73,12 +75,11 @@ describe('a table whose Scan never answers', () => {
   });
 
   it('stops at once when the run is told to stop (a signal, the Lambda deadline)', async () => {
-    const { prefix, via, close } = await stuckSetup();
     const stop = new AbortController();
+    // Told to stop while the stuck table's Scan is awaited.
+    const { prefix, via, close } = await stuckSetup(undefined, () => setTimeout(() => stop.abort(), 50));
     try {
-      const running = sweepTables(via, prefix, POLICY, { signal: stop.signal, concurrency: 3 });
-      setTimeout(() => stop.abort(), 300);
-      const report = await running;
+      const report = await sweepTables(via, prefix, POLICY, { signal: stop.signal, concurrency: 3 });
       const stuck = report.tables.find((t) => t.name === `${prefix}-stuck`);
       expect(stuck?.error).toMatch(/^stopped after 0 items: the run was told to stop/);
     } finally {
