@@ -81,6 +81,9 @@ describe('the bundled handler', () => {
       mode: 'delete' as const,
       tables: { include: [`${prefix}-*`] },
       rules: [{ name: 'stale', match: {}, alertAfter: '1h', deleteAfter: '2h' }],
+      // The two invocations below are moments apart; a deployed janitor keeps the default 5m gap.
+      sightingGap: '0s',
+      allowShortDurations: true,
     };
     // Asset metadata on, as the CDK CLI sets it, so the template names the asset directory.
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });

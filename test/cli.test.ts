@@ -106,6 +106,9 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     const policy = policyFile({
       mode: 'delete',
       minSightings: 2,
+      // Two runs seconds apart count as two sightings only because this test shortens the gap.
+      sightingGap: '0s',
+      allowShortDurations: true,
       tables: { include: [own] },
       rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
     });
@@ -128,6 +131,35 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     expect(audit).toEqual([
       expect.objectContaining({ action: 'deleted', lockId: 'acme/old.tfstate', rule: 'all' }),
     ]);
+  });
+
+  it('counts two runs closer than the sighting gap as one sighting: minSightings cannot be forged', async () => {
+    const stateTable = uniqueName('cli-gap');
+    await createStateTable(client, stateTable);
+    const own = `${prefix}-forged`;
+    await createLockTable(client, own);
+    await putItems(client, own, [lockAt('old.tfstate', 5 * HOUR)]);
+    const policy = policyFile({
+      mode: 'delete',
+      minSightings: 2,
+      tables: { include: [own] },
+      rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
+    });
+    const args = [
+      'sweep',
+      '--endpoint',
+      endpoint(),
+      '--policy',
+      policy,
+      '--state-table',
+      stateTable,
+      '--json',
+    ];
+    await cli(...args);
+    const second = JSON.parse((await cli(...args)).stdout);
+    expect(second.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    expect(second.locks[0].reason).toContain('seen on 1 of the 2 runs needed');
+    expect(await lockIds(client, own)).toEqual(['acme/old.tfstate']);
   });
 
   it('list prints a readable table of the locks and a summary line', async () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore, listAudit } from '../lambda/adapters/dynamo-state-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { auditKey, type StateItem, sightingKey } from '../lambda/adapters/state-keys';
 import { JanitorError } from '../lambda/core/errors';
 import type { AuditRecord, LockKey } from '../lambda/core/ports';
@@ -109,6 +110,27 @@ describe('observe', () => {
     expect(await store.observe(key, b, T0 + 3 * MINUTE)).toEqual({ count: 2, firstSeenMs: T0 + 2 * MINUTE });
     expect(await store.observe(key, a, T0 + 4 * MINUTE)).toEqual({ count: 1, firstSeenMs: T0 + 4 * MINUTE });
   });
+
+  it.each([
+    ['the DynamoDB state store', () => store],
+    ['the in-memory state store', () => new MemoryStateStore()],
+  ])(
+    'counts only sightings at least the gap apart (%s): invocations a second apart are one',
+    async (_n, make) => {
+      const state = make();
+      const key = lockKey(freshTable());
+      const gap = 5 * MINUTE;
+      expect(await state.observe(key, infoOf(key), T0, gap)).toMatchObject({ count: 1 });
+      expect(await state.observe(key, infoOf(key), T0 + 1000, gap)).toMatchObject({ count: 1 });
+      expect(await state.observe(key, infoOf(key), T0 + 4 * MINUTE, gap)).toMatchObject({ count: 1 });
+      expect(await state.observe(key, infoOf(key), T0 + 5 * MINUTE, gap)).toMatchObject({ count: 2 });
+      expect(await state.observe(key, infoOf(key), T0 + 6 * MINUTE, gap)).toMatchObject({ count: 2 });
+      expect(await state.observe(key, infoOf(key), T0 + 10 * MINUTE, gap)).toEqual({
+        count: 3,
+        firstSeenMs: T0,
+      });
+    },
+  );
 
   it('counts a run once even when it observes the same lock twice (or the SDK retries)', async () => {
     const key = lockKey(freshTable());

@@ -39,8 +39,9 @@ const PARALLEL_WRITES = 8;
 const OBSERVE_ATTEMPTS = 3;
 
 const SET_IDENTITY = 'SET #region = :region, #table = :table, #lockId = :lockId, #id = :id';
-// Same Info (or a new lock) not yet counted at this instant: one more sighting.
-const COUNT_IF = 'attribute_not_exists(pk) OR (#infoHash = :hash AND NOT #lastSeen = :now)';
+// Same Info (or a new lock), last counted at least the sighting gap away from this run: one more sighting.
+const COUNT_IF =
+  'attribute_not_exists(pk) OR (#infoHash = :hash AND NOT #lastSeen = :now AND (#lastSeen <= :early OR #lastSeen >= :late))';
 const COUNT =
   '#lastSeen = :now, #firstSeen = if_not_exists(#firstSeen, :now), #infoHash = :hash, #expiresAt = :expiresAt ' +
   'ADD #count :one';
@@ -81,8 +82,11 @@ export class DynamoStateStore implements StateStore {
     this.tableFailures = new TableFailureMemory(client, tableName, this.ttlSeconds);
   }
 
-  /** Counts this run's sighting of `Info` (one conditional update); another `Info` restarts the count at 1. */
-  async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
+  /**
+   * Counts this run's sighting of `Info` (one conditional update) when the last counted sighting is at least
+   * `gapMs` away (two invocations a second apart are one sighting); another `Info` restarts the count at 1.
+   */
+  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0): Promise<Sighting> {
     const hash = sha256(rawInfo);
     const values = {
       ...strings({
@@ -97,18 +101,21 @@ export class DynamoStateStore implements StateStore {
       ':expiresAt': { N: String(Math.floor(nowMs / 1000) + this.ttlSeconds) },
     };
     for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
+      const gap = { ':early': { N: String(nowMs - gapMs) }, ':late': { N: String(nowMs + gapMs) } };
       const item =
-        (await this.update(key, COUNT_IF, `${SET_IDENTITY}, ${COUNT}`, values)) ??
+        (await this.update(key, COUNT_IF, `${SET_IDENTITY}, ${COUNT}`, { ...values, ...gap })) ??
         (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}`, values));
       if (item) return toSighting(item);
-      // Neither condition held: counted already at this instant, or another run changed it in between.
+      // Neither condition held: counted already at this instant or within the gap, or another run changed it.
       const get = new GetItemCommand({
         TableName: this.tableName,
         Key: sightingKey(key),
         ConsistentRead: true,
       });
       const { Item } = await this.send(this.client.send(get));
-      if (Item?.infoHash?.S === hash && Item.lastSeen?.N === String(nowMs)) return toSighting(Item);
+      const lastSeen = Number(Item?.lastSeen?.N);
+      if (Item?.infoHash?.S === hash && Math.abs(lastSeen - nowMs) < Math.max(gapMs, 1))
+        return toSighting(Item);
     }
     throw new JanitorError(
       `The sighting of lock "${key.lockId}" (ID ${key.id}) in ${key.region}/${key.table} kept changing under ` +

@@ -2,7 +2,14 @@
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
 
-type Entry = { rawInfo: string; count: number; firstSeenMs: number; lastAlertedMs?: number };
+/** `lastSeenMs`: when the last counted sighting was (sightings closer than the gap do not count). */
+type Entry = {
+  rawInfo: string;
+  count: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  lastAlertedMs?: number;
+};
 
 /**
  * The janitor's memory kept in this process only: used when no state table is configured. A CLI run or a
@@ -17,13 +24,16 @@ export class MemoryStateStore implements StateStore {
   /** Intent records by lock instance (written before each delete, cleared after its audit). */
   private readonly pending = new Map<string, AuditRecord>();
 
-  async observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting> {
+  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0): Promise<Sighting> {
     const id = keyOf(key);
     const prev = this.entries.get(id);
+    const counts = !prev || (prev.lastSeenMs !== nowMs && Math.abs(nowMs - prev.lastSeenMs) >= gapMs);
     const next: Entry =
       prev && prev.rawInfo === rawInfo
-        ? { ...prev, count: prev.count + 1 }
-        : { rawInfo, count: 1, firstSeenMs: nowMs, lastAlertedMs: prev?.lastAlertedMs };
+        ? counts
+          ? { ...prev, count: prev.count + 1, lastSeenMs: nowMs }
+          : prev
+        : { rawInfo, count: 1, firstSeenMs: nowMs, lastSeenMs: nowMs, lastAlertedMs: prev?.lastAlertedMs };
     this.entries.set(id, next);
     return { count: next.count, firstSeenMs: next.firstSeenMs, lastAlertedMs: next.lastAlertedMs };
   }

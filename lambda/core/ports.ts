@@ -62,8 +62,11 @@ export type TableRef = { readonly region: string; readonly table: string };
 
 /** The janitor's memory across runs: sightings per lock instance, alerts, failing tables, and the audit trail. */
 export interface StateStore {
-  /** Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. */
-  observe(key: LockKey, rawInfo: string, nowMs: number): Promise<Sighting>;
+  /**
+   * Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. A
+   * sighting closer than `gapMs` to the last counted one (or at the same instant) is not counted again.
+   */
+  observe(key: LockKey, rawInfo: string, nowMs: number, gapMs?: number): Promise<Sighting>;
   /** Remembers that these locks were part of an alert at `nowMs`. */
   markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
   /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */

@@ -130,7 +130,7 @@ async function handleLock(
   const failures: RunFailure[] = [];
   let sighting: Sighting;
   try {
-    sighting = await opts.state.observe(key, item.rawInfo, nowMs);
+    sighting = await opts.state.observe(key, item.rawInfo, nowMs, opts.policy.sightingGap.seconds * 1000);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     sighting = { count: 0, firstSeenMs: nowMs };
