@@ -13,28 +13,9 @@ import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-con
 import { notifierFor, stateStoreFor } from './cli-state';
 import { runDemo } from './demo/demo';
 import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
+import { USAGE, VERSION } from './usage';
 
-/** This package's version, from package.json. */
-export const VERSION: string = (require('../package.json') as { version: string }).version;
-
-export const USAGE = `Usage: tf-lock-janitor <command> [flags]
-
-Commands:
-  list     list every lock in every lock table
-  sweep    judge every lock with a policy and act on it (report, alert or delete)
-  release  release one lock safely (its lock ID must match)
-  demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
-
-Flags:
-  --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
-  --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
-  --json              print the machine-readable report instead of the table
-  --version, --help   print the version or this text
-  sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
-           --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
-  release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
-
-Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration.`;
+export { USAGE, VERSION };
 
 const OPTIONS = {
   region: { type: 'string', multiple: true },

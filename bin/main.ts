@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The CLI's process entry: `--version` and `--help` answer at once; any other command loads the CLI (and the SDK).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const argv = process.argv.slice(2);
+const QUICK = new Set(['--version', '--help', '-h', 'help']);
+
+if (argv.length === 1 && QUICK.has(argv[0])) {
+  const { USAGE, VERSION } = require('./usage') as typeof import('./usage');
+  process.stdout.write(`${argv[0] === '--version' ? VERSION : USAGE}\n`);
+} else {
+  const { main } = require('./cli') as typeof import('./cli');
+  main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}
