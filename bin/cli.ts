@@ -11,7 +11,6 @@ import { release } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
-import { runDemo } from './demo/demo';
 import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
 
@@ -66,7 +65,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'release':
         return await runRelease(flags, io);
       case 'demo':
-        return await runDemo(io.out);
+        // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need.
+        return await (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
       default:
         throw new UsageError(`${command ? `unknown command "${command}"` : 'no command given'}\n\n${USAGE}`);
     }

@@ -1,4 +1,4 @@
-// Build: the esbuild options of the janitor's Lambda bundle, as lib/janitor-function.ts passes them to NodejsFunction.
+// Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
 import path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
@@ -26,4 +26,26 @@ export const LAMBDA_BUILD: BuildOptions = {
     ),
   },
   logLevel: 'warning',
+};
+
+/**
+ * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
+ * supports, not minified (stack traces stay readable). The demo stays out: `bin/cli.ts` requires it only for
+ * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
+ */
+export const CLI_BUILD: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'demo-stays-out',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/demo\/demo$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
 };

@@ -12,6 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { lockItem } from '../bin/demo/terraform-lock';
+import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -141,6 +143,46 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       const demo = await run(bin, ['demo'], { cwd: app, env });
       expect(demo.stdout).toContain('Audit trail (2 deletions)');
       expect(demo.stderr).toBe('');
+    },
+    SLOW,
+  );
+
+  it(
+    'sweeps a DynamoDB-compatible server with the installed (bundled) CLI',
+    async () => {
+      // Prepare
+      const client = testClient();
+      const table = `${uniqueName('pkg')}-locks`;
+      await createLockTable(client, table);
+      const createdMs = Date.now() - 5 * 3_600_000;
+      const lock = lockItem({
+        bucket: 'acme',
+        path: 'pkg.tfstate',
+        operation: 'OperationTypeApply',
+        who: 'ci',
+        createdMs,
+      });
+      await putItems(client, table, [lock]);
+      client.destroy();
+      const policy = join(app, 'policy.json');
+      writeFileSync(policy, JSON.stringify({ tables: { include: [table] } }));
+      // Act
+      const args = [
+        'sweep',
+        '--endpoint',
+        endpoint(),
+        '--region',
+        'us-east-1',
+        '--policy',
+        policy,
+        '--dry-run',
+      ];
+      const { stdout } = await run(bin, [...args, '--json'], { cwd: app, env });
+      // Assess
+      const report = JSON.parse(stdout) as { locks: { lockId: string; decision: string }[] };
+      expect(report.locks).toEqual([
+        expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
+      ]);
     },
     SLOW,
   );
