@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// The CLI's process entry: `--version` and `--help` answer at once; any other command loads the CLI (and the SDK).
+// The CLI's process entry (`npm run build` adds the shebang): `--version`/`--help` answer at once, else the CLI.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
