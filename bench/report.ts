@@ -6,6 +6,7 @@ import type { CostLine } from './cost';
 import type { Machine } from './machine';
 import type { MemoryFigures } from './memory';
 import type { ProcessRatio } from './process-ratio';
+import { cliStartRows, ms, processRows, type Row, ratio, row, table } from './report-rows';
 import { formatStats } from './stats';
 import type { SweepVsScan } from './sweep-vs-scan';
 
@@ -33,25 +34,13 @@ export type BenchResults = {
   readonly account: AccountFigures;
 };
 
-const RATIO_TARGET = 1.0;
 const MEMORY_TARGET_MB = 150;
 /** "Flat": the sweep's peak RSS grows by at most this share from the small table to the big one. */
 const FLAT_SHARE = 0.2;
 const BUNDLE_TARGET_KB = 450;
-const CLI_START_TARGET = 1.5;
 const COST_TARGET_USD = 2.0;
 
-type Row = readonly [figure: string, measured: string, target: string, result: string];
-
-/** A row; with a target, `ok` says whether the figure meets it. */
-const row = (figure: string, measured: string, target = '', ok?: boolean): Row => [
-  figure,
-  measured,
-  target,
-  ok === undefined ? '' : ok ? 'pass' : '**fail**',
-];
 const usd = (lines: readonly CostLine[]) => lines.reduce((sum, l) => sum + l.usdPerMonth, 0);
-const ms = (v: number) => `${v.toFixed(0)} ms`;
 
 /** The results table (Markdown), the same one BENCHMARKS.md shows, then the cost arithmetic. */
 export function renderSummary(r: BenchResults): string {
@@ -63,7 +52,7 @@ export function renderSummary(r: BenchResults): string {
     table(
       ['Figure', 'Measured', 'Target', 'Result'],
       [
-        ...processRows(r),
+        ...processRows(r.big.processes, r.small.processes),
         ...speedRows(r.big.sweepVsScan),
         ...memoryRows(r),
         ...bundleRows(r),
@@ -85,32 +74,6 @@ export function renderSummary(r: BenchResults): string {
       ],
     ),
   ].join('\n');
-}
-
-/** The headline: `tf-lock-janitor sweep` and a bare Scan script, each a fresh node process. */
-function processRows(r: BenchResults): Row[] {
-  const rows: Row[] = [];
-  for (const p of [r.big.processes, r.small.processes]) {
-    const big = p === r.big.processes;
-    rows.push(
-      row(
-        `CLI sweep / bare Scan, processes, ${p.items} items (start, discovery, exit; median of ${p.ratio.n} pairs)`,
-        ratio(p.ratio),
-        big ? `≤ ${RATIO_TARGET}` : '',
-        big ? p.ratio.median <= RATIO_TARGET : undefined,
-      ),
-      row(
-        "  same, dynalite's ListTables + ListTagsOfResource left out (each walks every item in dynalite)",
-        `${ratio(p.ratioWithoutDiscovery)}; the two calls take ${ms(p.dynaliteDiscovery.median)}`,
-      ),
-      row('  bare Scan process / CLI sweep process', `${ms(p.scan.median)} / ${ms(p.sweep.median)}`),
-      row(
-        '  peak RSS: bare Scan process / CLI sweep process',
-        `${p.scanPeakRssMB.median.toFixed(1)} / ${p.sweepPeakRssMB.median.toFixed(1)} MB`,
-      ),
-    );
-  }
-  return rows;
 }
 
 function speedRows(s: SweepVsScan): Row[] {
@@ -195,21 +158,6 @@ function bundleRows(r: BenchResults): Row[] {
   ];
 }
 
-function cliStartRows(c: CliStart): Row[] {
-  return [
-    row(
-      'CLI start: `tf-lock-janitor --version` / node loading @aws-sdk/client-dynamodb',
-      `${ms(c.version.median)} / ${ms(c.sdkLoad.median)} = ${ratio(c.ratio)}`,
-      `≤ ${CLI_START_TARGET}`,
-      c.ratio.median <= CLI_START_TARGET,
-    ),
-    row(
-      '  `--help` / the development entry (tsx) `--version`',
-      `${ms(c.help.median)} / ${ms(c.devEntry.median)}`,
-    ),
-  ];
-}
-
 function accountRows(r: BenchResults): Row[] {
   const { cold, cost } = r.account;
   const total = usd([...cost.lines, ...cost.fixed]);
@@ -225,13 +173,4 @@ function accountRows(r: BenchResults): Row[] {
       total <= COST_TARGET_USD,
     ),
   ];
-}
-
-function ratio(s: { median: number; min: number; max: number }): string {
-  return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
