@@ -8,7 +8,8 @@ import { withSeededTable } from './tables';
 const RUNS_PER_MONTH = 30 * 24 * 4; // every 15 minutes, the stack's default schedule
 const MEMORY_MB = 256; // lib/lock-janitor.ts: memorySize default
 const ALARMS = 3; // lib/janitor-monitoring.ts
-const METRICS = 7; // lambda/metrics.ts: METRIC_NAMES, one dimension set
+const METRICS = 1; // lambda/metrics.ts: by default (METRICS unset = errors) only the errors metric
+const KMS_KEYS = 0; // lib/janitor-alerts.ts: the topic key is opt-in (encryptAlertTopic)
 const LAMBDA_PLATFORM_LOG_BYTES = 400; // INIT_START, START, END and REPORT lines of a cold invocation
 const REQUEST_LATENCY_MS = 10; // an assumed in-region DynamoDB round trip
 
@@ -20,7 +21,12 @@ export type AccountFigures = {
   readonly cold: ColdRuns;
   readonly lockTableRru: number;
   readonly stateTableRru: number;
-  readonly cost: { readonly lines: CostLine[]; readonly fixed: CostLine[]; readonly durationMs: number };
+  readonly cost: {
+    readonly lines: CostLine[];
+    readonly fixed: CostLine[];
+    readonly optIn: CostLine[];
+    readonly durationMs: number;
+  };
 };
 
 /**
@@ -58,6 +64,7 @@ export async function measureAccount(
     logBytesPerRun: cold.logBytes + LAMBDA_PLATFORM_LOG_BYTES,
     customMetrics: METRICS,
     alarms: ALARMS,
+    kmsKeys: KMS_KEYS,
   });
   return { ...measured, cost };
 }

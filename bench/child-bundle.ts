@@ -2,34 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
+import { build } from 'esbuild';
+import { LAMBDA_BUILD } from '../scripts/lambda-build';
 
-/**
- * The esbuild options the stack's NodejsFunction passes (lib/janitor-function.ts `bundling`): bundle, minify,
- * node platform, target node24, CommonJS, `mainFields: ['module', 'main']`, nothing external, the env-only
- * credential provider aliased in; the stack adds a
- * linked source map without sources content (`sourceMap: true, sourcesContent: false`).
- */
-export const LAMBDA_BUILD: BuildOptions = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  external: [],
-  // As the stack does: Lambda's credentials come from the environment, so only that provider is bundled.
-  alias: {
-    '@aws-sdk/credential-provider-node': path.join(
-      __dirname,
-      '..',
-      'lambda',
-      'adapters',
-      'env-credentials.ts',
-    ),
-  },
-  logLevel: 'warning',
-};
+/** The Lambda bundle's esbuild options (scripts/lambda-build.ts), which `npm run build` ships. */
+export { LAMBDA_BUILD };
 
 /** A scratch directory for bundles, removed by `dispose`. */
 export type Scratch = { readonly dir: string; dispose(): Promise<void> };

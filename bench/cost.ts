@@ -1,8 +1,8 @@
 // Benchmark: the monthly cost model of the default deployment.
 /**
- * Prices used by the estimate: us-east-1 list prices as I know them (late 2025), to be checked against
- * https://aws.amazon.com/lambda/pricing/, /dynamodb/pricing/on-demand/, /cloudwatch/pricing/, /kms/pricing/,
- * /eventbridge/pricing/ before quoting.
+ * Prices used by the estimate: us-east-1 list prices as known in late 2025 (docs/cost.md, "Price sources"), to
+ * be checked against https://aws.amazon.com/lambda/pricing/, /dynamodb/pricing/on-demand/, /cloudwatch/pricing/,
+ * /kms/pricing/, /eventbridge/pricing/, /sns/pricing/ before quoting.
  */
 export const PRICES = {
   lambdaArmGbSecond: 0.0000133334,
@@ -40,12 +40,19 @@ export type CostInput = {
   readonly logBytesPerRun: number;
   readonly customMetrics: number;
   readonly alarms: number;
+  /** Customer-managed KMS keys of the default deployment (the topic key is opt-in: `encryptAlertTopic`). */
+  readonly kmsKeys: number;
 };
 
 export type CostLine = { readonly item: string; readonly arithmetic: string; readonly usdPerMonth: number };
 
 /** The monthly bill, line by line, with the arithmetic shown; pure. */
-export function estimateCost(input: CostInput): { lines: CostLine[]; fixed: CostLine[]; durationMs: number } {
+export function estimateCost(input: CostInput): {
+  lines: CostLine[];
+  fixed: CostLine[];
+  optIn: CostLine[];
+  durationMs: number;
+} {
   const { runsPerMonth: runs, memoryMB } = input;
   const cpuShare = Math.min(1, memoryMB / FULL_VCPU_MB);
   const durationMs = Math.ceil(input.cpuMsPerRun / cpuShare + input.requestsPerRun * input.requestLatencyMs);
@@ -81,7 +88,7 @@ export function estimateCost(input: CostInput): { lines: CostLine[]; fixed: Cost
     },
     {
       item: 'EMF custom metrics',
-      arithmetic: `${input.customMetrics} metrics (1 dimension set) × $0.30`,
+      arithmetic: `${input.customMetrics} metric${input.customMetrics === 1 ? ' (errors)' : 's'}, 1 dimension set, × $0.30`,
       usdPerMonth: input.customMetrics * PRICES.customMetricMonth,
     },
     {
@@ -103,15 +110,25 @@ export function estimateCost(input: CostInput): { lines: CostLine[]; fixed: Cost
       usdPerMonth: input.alarms * PRICES.standardAlarmMonth,
     },
     {
-      item: 'KMS key of the topic',
-      arithmetic: '1 customer-managed key × $1.00',
-      usdPerMonth: PRICES.kmsKeyMonth,
+      item: 'KMS',
+      arithmetic: input.kmsKeys
+        ? `${input.kmsKeys} customer-managed key × $1.00`
+        : 'no customer-managed key by default',
+      usdPerMonth: input.kmsKeys * PRICES.kmsKeyMonth,
+    },
+    { item: 'CloudWatch dashboard', arithmetic: 'none by default', usdPerMonth: 0 },
+  ];
+  const optIn: CostLine[] = [
+    {
+      item: 'detailedMonitoring: true',
+      arithmetic: `6 more metrics × $0.30, plus a dashboard ($${PRICES.dashboardMonth} beyond an account's 3 free)`,
+      usdPerMonth: 6 * PRICES.customMetricMonth + PRICES.dashboardMonth,
     },
     {
-      item: 'CloudWatch dashboard',
-      arithmetic: '$0 within the 3 free dashboards of an account, else $3.00',
-      usdPerMonth: 0,
+      item: 'encryptAlertTopic: true',
+      arithmetic: '1 customer-managed key × $1.00 (+$1 after each of its first two yearly rotations)',
+      usdPerMonth: PRICES.kmsKeyMonth,
     },
   ];
-  return { lines, fixed, durationMs };
+  return { lines, fixed, optIn, durationMs };
 }

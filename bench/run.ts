@@ -1,12 +1,16 @@
 // Benchmark: the entry point of npm run bench.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { measureAccount } from './account';
 import { compareBundles } from './bundle';
 import { bundleSweepChild, scratchDir } from './child-bundle';
+import { measureCliStart } from './cli-start';
 import { lockTableItems } from './fixture';
 import { describeMachine } from './machine';
 import { type ChildKind, memoryFigures } from './memory';
+import { processRatio } from './process-ratio';
 import { withCpuProfile } from './profile';
 import { renderSummary } from './report';
 import { since } from './stats';
@@ -17,6 +21,7 @@ import { type SeededTable, withSeededTable } from './tables';
 const config = {
   items: envInt('BENCH_N', 100_000),
   reps: envInt('BENCH_REPS', 11),
+  processReps: envInt('BENCH_PROCESS_REPS', 9),
   memoryReps: envInt('BENCH_MEMORY_REPS', 3),
   initReps: envInt('BENCH_INIT_REPS', 15),
   coldReps: envInt('BENCH_COLD_REPS', 5),
@@ -27,6 +32,8 @@ const config = {
 /** Share of states locked at a run in the cost scenario. */
 const LOCKED_SHARE = 0.015;
 const RESULTS = path.join(__dirname, 'results');
+const ROOT = path.join(__dirname, '..');
+const SHIPPED_BUNDLE = path.join(ROOT, 'dist', 'lambda-bundle', 'index.js');
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -36,6 +43,11 @@ async function main(): Promise<void> {
   const machine = await describeMachine();
   const scratch = await scratchDir();
   try {
+    log('npm run build: the installed CLI (dist/bin) and the shipped Lambda bundle (dist/lambda-bundle)');
+    await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+    const shippedBundleKb = (await stat(SHIPPED_BUNDLE)).size / 1024;
+    log(`CLI start vs SDK load: ${config.initReps} rounds`);
+    const cliStart = await measureCliStart(scratch, config.initReps);
     log(`bundling; ${config.initReps} cold requires of each bundle`);
     const bundles = await compareBundles(scratch, config.initReps);
     const childJs = await bundleSweepChild(scratch);
@@ -46,7 +58,9 @@ async function main(): Promise<void> {
       return { memory: await of('sweep'), scanMemory: await of('scan') };
     };
 
-    log(`${config.items} items: seed, sweep vs scan ×${config.reps}, memory ×${config.memoryReps}`);
+    log(
+      `${config.items} items: seed, CLI sweep vs Scan processes ×${config.processReps}, in-process ×${config.reps}, memory ×${config.memoryReps}`,
+    );
     let profile = '';
     const big = await withSeededTable('locks-big', lockTableItems(config.items, nowMs), async (t) => {
       const measure = () => sweepVsScan(t.client, t.engine, t.table, t.items, nowMs, config.reps);
@@ -56,12 +70,18 @@ async function main(): Promise<void> {
       } else {
         figures = await measure();
       }
-      return { seedMs: t.seedMs, sweepVsScan: figures, ...(await memory(t)) };
+      const processes = await processRatio(scratch, t, config.processReps);
+      return { seedMs: t.seedMs, processes, sweepVsScan: figures, ...(await memory(t)) };
     });
 
     const smallItems = Math.round(config.items / 10);
-    log(`${smallItems} items: memory ×${config.memoryReps}`);
-    const small = await withSeededTable('locks-small', lockTableItems(smallItems, nowMs), memory);
+    log(
+      `${smallItems} items: CLI sweep vs Scan processes ×${config.processReps}, memory ×${config.memoryReps}`,
+    );
+    const small = await withSeededTable('locks-small', lockTableItems(smallItems, nowMs), async (t) => ({
+      processes: await processRatio(scratch, t, config.processReps),
+      ...(await memory(t)),
+    }));
 
     log(`an account of ${config.states} states: ${config.coldReps} cold runs of the bundled handler`);
     const account = await measureAccount(
@@ -73,7 +93,17 @@ async function main(): Promise<void> {
       nowMs,
     );
 
-    const results = { machine, config, benchSeconds: since(t0) / 1000, bundles, big, small, account };
+    const results = {
+      machine,
+      config,
+      benchSeconds: since(t0) / 1000,
+      cliStart,
+      shippedBundleKb,
+      bundles,
+      big,
+      small,
+      account,
+    };
     process.stdout.write(`${renderSummary(results)}\n`);
     if (profile) process.stdout.write(`\nSelf time during sweep vs scan (CPU profile):\n${profile}\n`);
     await writeFile(path.join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,6 +1,6 @@
 // Benchmark: a lock store that times its calls.
 import type { RawItem } from '../lambda/core/lock-item';
-import type { DeleteResult, LockStore, TableDescription } from '../lambda/core/ports';
+import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../lambda/core/ports';
 import { since } from './stats';
 
 /**
@@ -33,7 +33,7 @@ export class TimedLockStore implements LockStore {
     return this.time(() => this.inner.listTags(arn));
   }
 
-  scan(table: string): AsyncIterable<readonly RawItem[]> {
+  scan(table: string): AsyncIterable<ScanPage> {
     return this.inner.scan(table);
   }
 

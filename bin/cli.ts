@@ -11,30 +11,10 @@ import { release } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
 import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
-import { runDemo } from './demo/demo';
 import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
+import { USAGE, VERSION } from './usage';
 
-/** This package's version, from package.json. */
-export const VERSION: string = (require('../package.json') as { version: string }).version;
-
-export const USAGE = `Usage: tf-lock-janitor <command> [flags]
-
-Commands:
-  list     list every lock in every lock table
-  sweep    judge every lock with a policy and act on it (report, alert or delete)
-  release  release one lock safely (its lock ID must match)
-  demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
-
-Flags:
-  --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
-  --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
-  --json              print the machine-readable report instead of the table
-  --version, --help   print the version or this text
-  sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
-           --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
-  release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
-
-Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration.`;
+export { USAGE, VERSION };
 
 const OPTIONS = {
   region: { type: 'string', multiple: true },
@@ -85,7 +65,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'release':
         return await runRelease(flags, io);
       case 'demo':
-        return await runDemo(io.out);
+        // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need.
+        return await (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
       default:
         throw new UsageError(`${command ? `unknown command "${command}"` : 'no command given'}\n\n${USAGE}`);
     }

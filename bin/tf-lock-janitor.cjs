@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-// The CLI entry point: runs the TypeScript sources through tsx, so a fresh clone needs no build step.
+// The development entry: runs the CLI from its TypeScript sources through tsx (a devDependency), so a change
+// needs no build. The installed package's entry is the compiled dist/bin/main.js.
 'use strict';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
-require('./cli.ts')
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  });
+require('./main.ts');

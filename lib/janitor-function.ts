@@ -1,4 +1,5 @@
 // CDK: the janitor Lambda function, its log group and least-privilege role.
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -15,6 +16,18 @@ import { acknowledge } from './nag';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
 const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-credentials.ts');
+const HANDLER_SOURCE = path.join(__dirname, '..', 'lambda', 'handler.ts');
+/** The bundle `npm run build` writes (dist/lambda-bundle), next to the compiled construct (dist/lib). */
+const PREBUILT_BUNDLE = path.join(__dirname, '..', 'lambda-bundle');
+
+/**
+ * Installed as a package (compiled, no `.ts` sources, the bundle shipped beside it): the pre-built bundle, so a
+ * consumer's synth needs neither esbuild nor Docker. In this repository: undefined, bundle from source.
+ */
+export function prebuiltCode(): lambda.Code | undefined {
+  const usable = existsSync(path.join(PREBUILT_BUNDLE, 'index.js')) && !existsSync(HANDLER_SOURCE);
+  return usable ? lambda.Code.fromAsset(PREBUILT_BUNDLE) : undefined;
+}
 
 /** What the janitor function needs; LockJanitor fills every value. */
 export interface JanitorFunctionProps {
@@ -52,12 +65,13 @@ export class JanitorFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'tf-lock-janitor: audits Terraform lock tables',
     });
+    const code = props.code ?? prebuiltCode();
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
-      entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
+      entry: HANDLER_SOURCE,
       // With `code` the bundling options below are ignored and the handler names the file too.
-      code: props.code,
-      handler: props.code ? 'index.handler' : 'handler',
+      code,
+      handler: code ? 'index.handler' : 'handler',
       description: 'tf-lock-janitor: finds stale Terraform/OpenTofu DynamoDB state locks',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -61,7 +61,7 @@ async function gatedSweep(
       withOverrides(store, {
         async *scan(table) {
           for await (const page of store.scan(table)) {
-            for (const raw of page)
+            for (const raw of page.items)
               run.reads.add(instanceKey(table, stringAttr(raw, 'LockID') ?? '', stringAttr(raw, 'Info')));
             yield page;
           }

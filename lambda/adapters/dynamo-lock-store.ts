@@ -1,6 +1,5 @@
 // Adapter: the LockStore port over DynamoDB lock tables (list, describe, tags, scan, guarded delete).
 import {
-  type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DescribeTableCommand,
@@ -8,20 +7,35 @@ import {
   GetItemCommand,
   ListTablesCommand,
   ListTagsOfResourceCommand,
-  ScanCommand,
-  type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
-import type { DeleteResult, LockStore, TableDescription } from '../core/ports';
+import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../core/ports';
+import { PROJECTION, scanSegments, scanTable } from './dynamo-scan';
+
+/** How a lock store reads. */
+export type DynamoLockStoreOptions = {
+  /** Items per Scan page. @default the server's 1 MB pages */
+  readonly pageSize?: number;
+  /** Parallel Scan segments for a table of this many bytes. @default scanSegments (one per GiB, at most 8) */
+  readonly segments?: (sizeBytes: number | undefined) => number;
+};
 
 /** The lock tables of one region, read and written through one DynamoDB client. */
 export class DynamoLockStore implements LockStore {
-  /** @param pageSize items per Scan page; @default the server's 1 MB pages */
+  /** TableSizeBytes of each table described, which sets the table's Scan segments without another call. */
+  private readonly sizes = new Map<string, number>();
+  private readonly segmentsFor: (sizeBytes: number | undefined) => number;
+  private readonly options: DynamoLockStoreOptions;
+
+  /** @param options a number is the page size (items per Scan page; @default the server's 1 MB pages) */
   constructor(
     private readonly client: DynamoDBClient,
     readonly region: string,
-    private readonly pageSize?: number,
-  ) {}
+    options: number | DynamoLockStoreOptions = {},
+  ) {
+    this.options = typeof options === 'number' ? { pageSize: options } : options;
+    this.segmentsFor = this.options.segments ?? scanSegments;
+  }
 
   async *listTables(): AsyncIterable<string> {
     let start: string | undefined;
@@ -34,6 +48,7 @@ export class DynamoLockStore implements LockStore {
 
   async describeTable(name: string): Promise<TableDescription> {
     const { Table: t } = await this.client.send(new DescribeTableCommand({ TableName: name }));
+    if (t?.TableSizeBytes !== undefined) this.sizes.set(name, t.TableSizeBytes);
     return {
       name,
       arn: t?.TableArn ?? '',
@@ -58,39 +73,20 @@ export class DynamoLockStore implements LockStore {
     return tags;
   }
 
-  async *scan(table: string): AsyncIterable<readonly RawItem[]> {
-    // The next page is requested before this one is handed over, so reading overlaps judging.
-    let next = this.scanPage(table, undefined);
-    while (true) {
-      const page = await next;
-      const start = page.LastEvaluatedKey;
-      if (start) next = this.scanPage(table, start);
-      yield (page.Items ?? []) as RawItem[];
-      if (!start) return;
-    }
-  }
-
-  private scanPage(
-    table: string,
-    start: Record<string, AttributeValue> | undefined,
-  ): Promise<ScanCommandOutput> {
-    const page = this.client.send(
-      new ScanCommand({
-        TableName: table,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-        Limit: this.pageSize,
-      }),
-    );
-    // A consumer that stops early (time limit, failure) never awaits the prefetched page: keep its
-    // rejection from becoming an unhandled one. Awaiting it still throws.
-    page.catch(() => undefined);
-    return page;
+  /** Streams the table's pages: three attributes, digests counted rather than read, segments by size. */
+  scan(table: string): AsyncIterable<ScanPage> {
+    const segments = this.segmentsFor(this.sizes.get(table));
+    return scanTable(this.client, table, { pageSize: this.options.pageSize, segments });
   }
 
   async getItem(table: string, lockId: string): Promise<RawItem | undefined> {
     const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: table, Key: { LockID: { S: lockId } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: table,
+        Key: { LockID: { S: lockId } },
+        ConsistentRead: true,
+        ...PROJECTION,
+      }),
     );
     return Item as RawItem | undefined;
   }

@@ -18,6 +18,12 @@ export type TableDescription = {
  */
 export type DeleteResult = 'deleted' | 'changed' | 'gone';
 
+/**
+ * One page of a lock table's Scan: the items that came back, and the digest items the server read but left
+ * out (filtered), counted so a table's `items` and `digests` stay exact.
+ */
+export type ScanPage = { readonly items: readonly RawItem[]; readonly skippedDigests: number };
+
 /** The lock tables of one region (one DynamoDB client). AWS errors other than a failed condition propagate. */
 export interface LockStore {
   readonly region: string;
@@ -27,7 +33,7 @@ export interface LockStore {
   /** The table's tags; any error propagates (the caller fails closed and skips the table). */
   listTags(arn: string): Promise<Record<string, string>>;
   /** Streams the table page by page with consistent reads. */
-  scan(table: string): AsyncIterable<readonly RawItem[]>;
+  scan(table: string): AsyncIterable<ScanPage>;
   /** A consistent read of one item. */
   getItem(table: string, lockId: string): Promise<RawItem | undefined>;
   /** Deletes the item only if its `Info` is byte-identical to `rawInfo`. */

@@ -63,7 +63,9 @@ export async function sweepTable(
     const deadline = { untilMs: Date.now() + timeFor(opts), signal: opts.signal };
     for await (const page of within(opts.lockStores(table.region).scan(table.name), deadline)) {
       const locks: LockItem[] = [];
-      for (const raw of page) {
+      counts.items += page.skippedDigests;
+      counts.digests += page.skippedDigests;
+      for (const raw of page.items) {
         counts.items++;
         const item = classifyItem(raw);
         if (item.kind === 'digest') counts.digests++;

@@ -1,0 +1,20 @@
+// The CLI's process entry (`npm run build` adds the shebang): `--version`/`--help` answer at once, else the CLI.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const argv = process.argv.slice(2);
+const QUICK = new Set(['--version', '--help', '-h', 'help']);
+
+if (argv.length === 1 && QUICK.has(argv[0])) {
+  const { USAGE, VERSION } = require('./usage') as typeof import('./usage');
+  process.stdout.write(`${argv[0] === '--version' ? VERSION : USAGE}\n`);
+} else {
+  // Installed: the CLI bundled into one file by `npm run build`; from the sources (tsx): the modules.
+  const bundle = join(__dirname, 'cli.bundle.js');
+  const { main } = require(existsSync(bundle) ? bundle : './cli') as typeof import('./cli');
+  main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}

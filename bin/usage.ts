@@ -1,0 +1,39 @@
+// CLI: the version and the usage text, apart from the commands: `--version` and `--help` load nothing else.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** This package's version, from its package.json: `../` from the sources, `../../` from `dist/bin`. */
+export const VERSION: string = packageVersion();
+
+function packageVersion(): string {
+  for (const up of ['..', join('..', '..')]) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as PackageJson;
+      if (pkg.name === 'tf-lock-janitor' && pkg.version) return pkg.version;
+    } catch {
+      // Not this directory: try the next one up.
+    }
+  }
+  return 'unknown';
+}
+
+type PackageJson = { name?: string; version?: string };
+
+export const USAGE = `Usage: tf-lock-janitor <command> [flags]
+
+Commands:
+  list     list every lock in every lock table
+  sweep    judge every lock with a policy and act on it (report, alert or delete)
+  release  release one lock safely (its lock ID must match)
+  demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
+
+Flags:
+  --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
+  --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
+  --json              print the machine-readable report instead of the table
+  --version, --help   print the version or this text
+  sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
+           --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
+  release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
+
+Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration.`;

@@ -1,0 +1,36 @@
+// Build: bundles the Lambda handler (dist/lambda-bundle, the asset the installed construct deploys) and the CLI
+// (dist/bin/cli.bundle.js: one file starts about twice as fast), and gives the CLI entry its shebang.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { CLI_BUILD, LAMBDA_BUILD } from './lambda-build';
+
+const ROOT = path.join(__dirname, '..');
+/** Where lib/janitor-function.ts looks for the bundle: `../lambda-bundle` from dist/lib. */
+const LAMBDA_DIR = path.join(ROOT, 'dist', 'lambda-bundle');
+/** The `bin` of package.json: npm links it as `tf-lock-janitor`, which a shell runs through its shebang. */
+const CLI_ENTRY = path.join(ROOT, 'dist', 'bin', 'main.js');
+const SHEBANG = '#!/usr/bin/env node\n';
+
+async function main(): Promise<void> {
+  await rm(LAMBDA_DIR, { recursive: true, force: true });
+  await build({
+    ...LAMBDA_BUILD,
+    entryPoints: [path.join(ROOT, 'lambda', 'handler.ts')],
+    outfile: path.join(LAMBDA_DIR, 'index.js'),
+    sourcemap: true,
+    sourcesContent: false,
+  });
+  await build({
+    ...CLI_BUILD,
+    entryPoints: [path.join(ROOT, 'bin', 'cli.ts')],
+    outfile: path.join(ROOT, 'dist', 'bin', 'cli.bundle.js'),
+  });
+  const entry = await readFile(CLI_ENTRY, 'utf8');
+  if (!entry.startsWith(SHEBANG)) await writeFile(CLI_ENTRY, SHEBANG + entry);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,51 @@
+// Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
+import path from 'node:path';
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * The options the stack's NodejsFunction uses (lib/janitor-function.ts `bundling`): bundle, minify, node
+ * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, nothing external, the env-only credential
+ * provider aliased in. The stack adds a linked source map without sources content.
+ */
+export const LAMBDA_BUILD: BuildOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  external: [],
+  // Lambda's credentials come from the environment, so only that provider is bundled.
+  alias: {
+    '@aws-sdk/credential-provider-node': path.join(
+      __dirname,
+      '..',
+      'lambda',
+      'adapters',
+      'env-credentials.ts',
+    ),
+  },
+  logLevel: 'warning',
+};
+
+/**
+ * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
+ * supports, not minified (stack traces stay readable). The demo stays out: `bin/cli.ts` requires it only for
+ * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
+ */
+export const CLI_BUILD: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'demo-stays-out',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/demo\/demo$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
+};

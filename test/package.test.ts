@@ -1,0 +1,189 @@
+// Tests: the npm package as a consumer gets it: packed, installed in a fresh CDK app, synthesized, CLI run.
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { lockItem } from '../bin/demo/terraform-lock';
+import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+/** Packing builds (tsc + esbuild), installing extracts ~35 packages, synth loads aws-cdk-lib: about a minute. */
+const SLOW = 240_000;
+
+/** A consumer's CDK app: one stack, one LockJanitor, synthesized with plain node (no tsx, no esbuild, no Docker). */
+const APP_JS = `
+const { App, Stack } = require('aws-cdk-lib');
+const { LockJanitor } = require('tf-lock-janitor');
+const app = new App({ outdir: 'cdk.out' });
+new LockJanitor(new Stack(app, 'Consumer'), 'Janitor', { policy: { mode: 'alert' }, alertEmails: ['ops@example.com'] });
+app.synth();
+`;
+/** The same in TypeScript: the package's types (`types`/`exports`) must carry the construct and its props. */
+const APP_TS = `
+import { App, Stack } from 'aws-cdk-lib';
+import { LockJanitor, type LockJanitorProps, type PolicyInput } from 'tf-lock-janitor';
+const policy: PolicyInput = { mode: 'alert', rules: [{ name: 'default', match: {}, alertAfter: '4h' }] };
+const props: LockJanitorProps = { policy, memorySize: 256 };
+const janitor: LockJanitor = new LockJanitor(new Stack(new App(), 'Typed'), 'Janitor', props);
+export const name: string = janitor.function.functionName;
+`;
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  },
+  files: ['app.ts'],
+};
+
+describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () => {
+  const app = mkdtempSync(join(tmpdir(), 'tflj-consumer-'));
+  const bin = join(app, 'node_modules', '.bin', 'tf-lock-janitor');
+  let tarball = '';
+  // Without the SDK's Node-version warning switch: the CLI must silence it itself.
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
+
+  beforeAll(async () => {
+    // `npm pack` runs `prepare` (the build) first, so the tarball holds what this checkout compiles to.
+    const { stdout } = await run('npm', ['pack', '--pack-destination', app, '--silent'], { cwd: ROOT, env });
+    tarball = join(app, stdout.trim().split('\n').pop() ?? '');
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    writeFileSync(join(app, 'app.js'), APP_JS);
+    writeFileSync(join(app, 'app.ts'), APP_TS);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    // Runtime dependencies are installed for real (from the npm cache `npm ci` filled; the registry only if it
+    // lacks one). The peers are this checkout's pinned aws-cdk-lib and constructs, linked instead of extracted
+    // again (aws-cdk-lib is 160 MB): `--legacy-peer-deps` keeps npm from installing them itself.
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball],
+      { cwd: app, env },
+    );
+    for (const peer of ['aws-cdk-lib', 'constructs']) {
+      symlinkSync(join(ROOT, 'node_modules', peer), join(app, 'node_modules', peer), 'dir');
+    }
+  }, SLOW);
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it('ships the compiled construct, CLI and Lambda bundle, and no sources, tests or benchmarks', () => {
+    const installed = join(app, 'node_modules', PKG.name);
+    const files = readdirSync(installed, { recursive: true }).map(String);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        join('dist', 'lib', 'index.js'),
+        join('dist', 'lib', 'index.d.ts'),
+        join('dist', 'bin', 'main.js'),
+        join('dist', 'lambda-bundle', 'index.js'),
+      ]),
+    );
+    const unwanted = files.filter(
+      (f) => /(^|\/)(test|bench|scripts)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'),
+    );
+    expect(unwanted).toEqual([]);
+    // Neither a TypeScript runtime nor a bundler comes with it.
+    for (const tool of ['tsx', 'esbuild', 'typescript']) {
+      expect(existsSync(join(app, 'node_modules', tool))).toBe(false);
+    }
+  });
+
+  it(
+    'synthesizes a stack with LockJanitor from the shipped bundle, without bundling',
+    async () => {
+      // Act
+      await run(process.execPath, ['app.js'], { cwd: app, env });
+      // Assess
+      const out = join(app, 'cdk.out');
+      const template = JSON.parse(readFileSync(join(out, 'Consumer.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+      const janitor = functions.find((f) => (f.Properties.Environment as { Variables: object }).Variables);
+      expect(janitor?.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
+      const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
+      const shipped = readFileSync(join(app, 'node_modules', PKG.name, 'dist', 'lambda-bundle', 'index.js'));
+      const deployed = assets.map((d) => join(out, d, 'index.js')).filter(existsSync);
+      expect(deployed).toHaveLength(1);
+      expect(readFileSync(deployed[0]).equals(shipped)).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    'type-checks a TypeScript consumer against the shipped declarations',
+    async () => {
+      await expect(
+        run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: app, env }),
+      ).resolves.toBeDefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'runs the installed CLI: --version, --help and the demo',
+    async () => {
+      const version = await run(bin, ['--version'], { cwd: app, env });
+      expect(version.stdout.trim()).toBe(PKG.version);
+      const help = await run(bin, ['--help'], { cwd: app, env });
+      expect(help.stdout).toMatch(/^Usage: tf-lock-janitor <command>/);
+      const demo = await run(bin, ['demo'], { cwd: app, env });
+      expect(demo.stdout).toContain('Audit trail (2 deletions)');
+      expect(demo.stderr).toBe('');
+    },
+    SLOW,
+  );
+
+  it(
+    'sweeps a DynamoDB-compatible server with the installed (bundled) CLI',
+    async () => {
+      // Prepare
+      const client = testClient();
+      const table = `${uniqueName('pkg')}-locks`;
+      await createLockTable(client, table);
+      const createdMs = Date.now() - 5 * 3_600_000;
+      const lock = lockItem({
+        bucket: 'acme',
+        path: 'pkg.tfstate',
+        operation: 'OperationTypeApply',
+        who: 'ci',
+        createdMs,
+      });
+      await putItems(client, table, [lock]);
+      client.destroy();
+      const policy = join(app, 'policy.json');
+      writeFileSync(policy, JSON.stringify({ tables: { include: [table] } }));
+      // Act
+      const args = [
+        'sweep',
+        '--endpoint',
+        endpoint(),
+        '--region',
+        'us-east-1',
+        '--policy',
+        policy,
+        '--dry-run',
+      ];
+      const { stdout } = await run(bin, [...args, '--json'], { cwd: app, env });
+      // Assess
+      const report = JSON.parse(stdout) as { locks: { lockId: string; decision: string }[] };
+      expect(report.locks).toEqual([
+        expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
+      ]);
+    },
+    SLOW,
+  );
+});
