@@ -17,6 +17,9 @@ export type AwsFlags = {
 // Local DynamoDB-compatible servers accept any credentials, but the SDK still wants some.
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** An AWS region name, as the policy's `regions` accepts it. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 /** The regions to work in: the flags, else the policy's, else the environment's (an endpoint implies us-east-1). */
 export function resolveRegions(flags: AwsFlags, policyRegions?: readonly string[]): string[] {
   const env = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -25,6 +28,9 @@ export function resolveRegions(flags: AwsFlags, policyRegions?: readonly string[
     : (policyRegions ?? (env ? [env] : flags.endpoint ? ['us-east-1'] : []));
   if (regions.length === 0)
     throw new UsageError('no region: pass --region REGION (repeatable) or set AWS_REGION');
+  const bad = regions.find((r) => !REGION.test(r));
+  if (bad !== undefined)
+    throw new UsageError(`--region ${JSON.stringify(bad)} is not an AWS region name such as "eu-west-1"`);
   return [...new Set(regions)];
 }
 

@@ -1,6 +1,7 @@
 // The command line: parses flags, wires the run and prints reports (list, sweep, release, demo).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
@@ -59,9 +60,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"\n\n${USAGE}`);
     switch (command) {
       case 'list':
-        return await list(flags, io);
+        return await interruptible(io, (signal) => list(flags, io, signal));
       case 'sweep':
-        return await runSweep(flags, io);
+        return await interruptible(io, (signal) => runSweep(flags, io, signal));
       case 'release':
         return await runRelease(flags, io);
       case 'demo':
@@ -91,7 +92,38 @@ function loadPolicy(file: string | undefined, dryRun: boolean | undefined): Poli
   return dryRun ? { ...policy, mode: 'report' } : policy;
 }
 
-async function runSweep(flags: Flags, io: Io): Promise<number> {
+/** Exit codes of a run stopped by a signal (128 + the signal's number), after its partial report. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Runs a command that reads many places so that SIGINT/SIGTERM stop it gracefully: reading stops at once, calls
+ * in flight finish or are abandoned, the partial report is printed, and the exit code says which signal came.
+ * A second signal exits at once.
+ */
+async function interruptible(io: Io, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const stop = new AbortController();
+  let received: keyof typeof SIGNAL_EXIT | undefined;
+  const handlers = (Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]).map((name) => {
+    const handler = () => {
+      if (received) process.exit(SIGNAL_EXIT[name]);
+      received = name;
+      io.err(
+        `tf-lock-janitor: ${name}: stopping; the partial report follows (send it again to exit at once)`,
+      );
+      stop.abort();
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  try {
+    const code = await run(stop.signal);
+    return received ? SIGNAL_EXIT[received] : code;
+  } finally {
+    for (const off of handlers) off();
+  }
+}
+
+async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   const policy = loadPolicy(flags.policy, flags['dry-run']);
   const regions = resolveRegions(flags, policy.regions);
   const clients = dynamoClientFactory(flags);
@@ -105,13 +137,14 @@ async function runSweep(flags: Flags, io: Io): Promise<number> {
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
     now: new Date(),
     runId: randomUUID(),
+    signal,
   });
   if (flags.json) io.out(JSON.stringify(report, null, 2));
   else for (const line of reportLines(report)) io.out(line);
   return hasErrors(report) ? 1 : 0;
 }
 
-async function list(flags: Flags, io: Io): Promise<number> {
+async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   const policy: Policy = { ...parsePolicy({}), mode: 'report' };
   const report = await sweep({
     policy,
@@ -120,6 +153,7 @@ async function list(flags: Flags, io: Io): Promise<number> {
     state: new MemoryStateStore(),
     now: new Date(),
     runId: randomUUID(),
+    signal,
   });
   if (flags.json) {
     const { tables, locks, unparseable, warnings, counts } = report;
@@ -148,20 +182,25 @@ async function runRelease(flags: Flags, io: Io): Promise<number> {
   const { table, id } = flags;
   const lockId = flags['lock-id'];
   if (!table || !lockId || !id) throw new UsageError(`release needs --table, --lock-id and --id\n\n${USAGE}`);
+  const policy = loadPolicy(flags.policy, false);
   const [region, ...more] = resolveRegions(flags);
   if (more.length) throw new UsageError('release works on one region: pass --region once');
   const clients = dynamoClientFactory(flags);
   const result = await release(
     { region, table, lockId, id },
     {
+      policy,
+      regions: policy.regions ?? [region],
       store: lockStoreFactory(clients)(region),
       state: flags['state-table'] ? stateStoreFor(clients(region), flags['state-table']) : undefined,
       notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
       now: new Date(),
       runId: randomUUID(),
-      requestedBy: process.env.USER,
+      requestedBy: `OS user ${JSON.stringify(userInfo().username)} with the CLI`,
     },
   );
+  // A table that is missing or not a lock table is a usage mistake (exit 2), told plainly, not a stack trace.
+  if (result.outcome === 'no-lock-table') throw new UsageError(result.message);
   io.out(flags.json ? JSON.stringify(result, null, 2) : printable(result.message));
   for (const failure of result.failures) io.err(`tf-lock-janitor: ${printable(failure.message)}`);
   return result.outcome === 'released' && result.failures.length === 0 ? 0 : 1;

@@ -15,6 +15,8 @@ if (argv.length === 1 && QUICK.has(argv[0])) {
   const bundle = join(__dirname, 'cli.bundle.js');
   const { main } = require(existsSync(bundle) ? bundle : './cli') as typeof import('./cli');
   main(argv).then((code) => {
+    // Interrupted (130/143): calls abandoned in flight must not keep the process alive after the report.
+    if (code >= 128) process.exit(code);
     process.exitCode = code;
   });
 }

@@ -34,6 +34,10 @@ Flags:
   --version, --help   print the version or this text
   sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
            --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
-  release: --table T --lock-id LOCKID --id LOCK_ID [--state-table NAME] [--topic-arn ARN]
+  release: --table T --lock-id LOCKID --id LOCK_ID [--policy FILE] [--state-table NAME] [--topic-arn ARN]
+           (the release stays inside the policy's regions, tables and opt-out tag, as a sweep does)
 
-Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration.`;
+Ctrl-C (SIGINT) or SIGTERM: reading stops, calls in flight finish or are abandoned, the partial report is
+printed (a second signal exits at once).
+Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration,
+130/143 interrupted by SIGINT/SIGTERM (after the partial report).`;

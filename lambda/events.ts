@@ -28,6 +28,51 @@ const releaseSchema = z.strictObject({
   requestedBy: z.string().max(256).optional(),
 });
 
+/** What an invocation asks for: a sweep (the schedule, or an empty test event) or the release of one lock. */
+export type JanitorEvent =
+  | { readonly kind: 'sweep'; readonly event: ScheduledEvent }
+  | { readonly kind: 'release'; readonly payload: ReleasePayload };
+
+const SCHEDULE_KEYS = ['source', 'scheduledTime', 'executionId', 'attempt'] as const;
+const scheduleSchema = z.strictObject(
+  Object.fromEntries(SCHEDULE_KEYS.map((k) => [k, z.string().optional()])),
+);
+
+/**
+ * Reads an event strictly: `{"release": {...}}` releases one lock; the schedule's input (or `{}`, or nothing)
+ * runs a sweep; anything else — an unknown key, `"Release"` in the wrong case — is a UsageError, never a sweep.
+ */
+export function parseEvent(event: unknown): JanitorEvent {
+  if (event === undefined || event === null) return { kind: 'sweep', event: {} };
+  if (typeof event !== 'object' || Array.isArray(event))
+    throw new UsageError(
+      `The event must be a JSON object, not ${JSON.stringify(event)?.slice(0, 40)}; ${HOW}`,
+    );
+  const keys = Object.keys(event);
+  if (keys.includes('release')) {
+    if (keys.length > 1)
+      throw new UsageError(`A release event holds only "release"; remove ${others(keys)}. ${HOW}`);
+    return { kind: 'release', payload: releasePayload(event)! };
+  }
+  const misCased = keys.find((k) => k.toLowerCase() === 'release');
+  if (misCased) throw new UsageError(`Unknown key "${misCased}": did you mean "release"? ${HOW}`);
+  const result = scheduleSchema.safeParse(event);
+  if (result.success) return { kind: 'sweep', event: result.data as ScheduledEvent };
+  throw new UsageError(
+    `The event is neither the schedule's (keys ${SCHEDULE_KEYS.join(', ')}) nor a release: unknown ${others(keys.filter((k) => !(SCHEDULE_KEYS as readonly string[]).includes(k)))}. ${HOW}`,
+  );
+}
+
+const HOW =
+  'Send {"release": {"table": "...", "lockId": "...", "id": "...", "region"?: "..."}} to release a lock, or {} to run a sweep.';
+
+function others(keys: readonly string[]): string {
+  return keys
+    .filter((k) => k !== 'release')
+    .map((k) => JSON.stringify(k))
+    .join(', ');
+}
+
 /** The release request of an event `{"release": {...}}`, or undefined for every other event (a sweep). */
 export function releasePayload(event: unknown): ReleasePayload | undefined {
   if (typeof event !== 'object' || event === null || !('release' in event)) return undefined;

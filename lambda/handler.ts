@@ -15,7 +15,7 @@ import { UsageError } from './core/errors';
 import type { RunFailure } from './core/failure';
 import type { LockStore, Notifier, StateStore } from './core/ports';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
-import { type ReleasePayload, releasePayload, type ScheduledEvent } from './events';
+import { parseEvent, type ReleasePayload, type ScheduledEvent } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { type ReleaseResult, release } from './run/release';
@@ -149,7 +149,10 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       notifier: s.notifier,
       now: new Date(),
       runId: context.awsRequestId,
-      requestedBy: req.requestedBy,
+      // The payload's requestedBy is whatever the caller wrote: recorded as its claim, next to what Lambda knows.
+      requestedBy: `${req.requestedBy ? `${JSON.stringify(req.requestedBy)} (claimed by the caller)` : 'an unnamed caller'} through Lambda request ${context.awsRequestId} (CloudTrail has the invoking principal)`,
+      policy: config.policy,
+      regions: config.regions,
       logger,
     },
   );
@@ -192,8 +195,8 @@ export const handler = middy<unknown, HandlerResult>()
   })
   .handler(async (event, context) => {
     shell ??= coldStart();
-    const req = releasePayload(event);
-    return req
-      ? releaseOnce(shell, req, context)
-      : sweepOnce(shell, (event ?? {}) as ScheduledEvent, context);
+    const parsed = parseEvent(event);
+    return parsed.kind === 'release'
+      ? releaseOnce(shell, parsed.payload, context)
+      : sweepOnce(shell, parsed.event, context);
   });

@@ -1,9 +1,10 @@
 // Tests: the CLI commands, flags and exit codes against dynalite.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
 import { listAudit } from '../lambda/adapters/dynamo-state-store';
 import {
@@ -16,6 +17,7 @@ import {
   testClient,
   uniqueName,
 } from './support/dynamo';
+import { HANG, startFaultProxy } from './support/fault-proxy';
 import { HOUR, MINUTE } from './support/janitor';
 
 const run = promisify(execFile);
@@ -242,5 +244,113 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
       }),
     ]);
     expect(report.counts.errors).toBe(1);
+  });
+});
+
+describe('bad usage and signals', () => {
+  it.each([
+    [
+      'an empty --region',
+      ['list', '--endpoint', 'http://127.0.0.1:9', '--region', ''],
+      /--region "" is not an AWS region name/,
+    ],
+    [
+      'a made-up --region',
+      ['list', '--endpoint', 'http://127.0.0.1:9', '--region', 'Frankfurt'],
+      /"Frankfurt" is not an AWS region/,
+    ],
+  ])('exits 2 with a message for %s', async (_name, args, message) => {
+    const { code, stderr } = await cli(...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['a missing table', async () => 'no-such-table', /there is no table no-such-table in us-east-1/],
+    [
+      'a table that is not a lock table',
+      async () => {
+        const name = uniqueName('cli-orders');
+        await client.send(
+          new CreateTableCommand({
+            TableName: name,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+          }),
+        );
+        return name;
+      },
+      /is not a Terraform lock table/,
+    ],
+  ])('release on %s exits 2 with a message, not a stack trace', async (_name, makeTable, message) => {
+    const table = await makeTable();
+    const { code, stderr } = await cli(
+      'release',
+      '--endpoint',
+      endpoint(),
+      `--table=${table}`,
+      '--lock-id=a/b',
+      '--id=x',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops on SIGINT while a Scan hangs, prints the partial report and exits 130', async () => {
+    // Prepare: two lock tables; every Scan of one is taken and never answered.
+    const prefix = uniqueName('cli-sigint');
+    for (const name of ['ok', 'stuck']) {
+      await createLockTable(client, `${prefix}-${name}`);
+      await putItems(client, `${prefix}-${name}`, [lockAt(`${name}.tfstate`, 2 * HOUR)]);
+    }
+    let hung!: () => void;
+    const hanging = new Promise<void>((resolve) => {
+      hung = resolve;
+    });
+    const proxy = await startFaultProxy(endpoint(), ({ operation, body }) => {
+      if (operation !== 'Scan' || body.TableName !== `${prefix}-stuck`) return undefined;
+      hung();
+      return HANG;
+    });
+    const policy = policyFile({ tables: { include: [`${prefix}-*`] } });
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: '' };
+    const child = spawn(
+      process.execPath,
+      [CLI, 'sweep', '--endpoint', proxy.endpoint, '--policy', policy, '--json'],
+      {
+        env,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      // Act
+      await hanging;
+      child.kill('SIGINT');
+      const code = await exited;
+      // Assess
+      expect(code).toBe(130);
+      expect(stderr).toContain('SIGINT: stopping; the partial report follows');
+      const report = JSON.parse(stdout);
+      const stuck = report.tables.find((t: { name: string }) => t.name === `${prefix}-stuck`);
+      expect(stuck.error).toMatch(/^stopped after 0 items: the run was told to stop/);
+      expect(report.tables.map((t: { name: string }) => t.name).sort()).toEqual([
+        `${prefix}-ok`,
+        `${prefix}-stuck`,
+      ]);
+    } finally {
+      child.kill('SIGKILL');
+      await proxy.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
 import { PolicyError, UsageError } from '../lambda/core/errors';
 import { countRun } from '../lambda/core/report';
-import { releasePayload } from '../lambda/events';
+import { parseEvent } from '../lambda/events';
 import { METRIC_NAMES, renderEmf } from '../lambda/metrics';
 import {
   createLockTable,
@@ -79,22 +79,49 @@ describe('configuration from the environment', () => {
 });
 
 describe('events', () => {
-  it('routes {"release": ...} to a release and anything else to a sweep', () => {
-    expect(releasePayload({ release: { table: 't', lockId: 'b/k', id: 'abc' } })).toEqual({
-      table: 't',
-      lockId: 'b/k',
-      id: 'abc',
+  it.each([
+    [
+      "the schedule's input",
+      { source: 'tf-lock-janitor.schedule', scheduledTime: 'x', executionId: 'e', attempt: '1' },
+    ],
+    ['an empty test event', {}],
+    ['no event at all', null],
+  ])('runs a sweep for %s', (_name, event) => {
+    expect(parseEvent(event).kind).toBe('sweep');
+  });
+
+  it('routes {"release": ...} to a release', () => {
+    expect(parseEvent({ release: { table: 't', lockId: 'b/k', id: 'abc' } })).toEqual({
+      kind: 'release',
+      payload: { table: 't', lockId: 'b/k', id: 'abc' },
     });
-    expect(releasePayload({ source: 'tf-lock-janitor.schedule', scheduledTime: 'x' })).toBeUndefined();
-    expect(releasePayload(null)).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a mis-cased release',
+      { Release: { table: 't', lockId: 'b/k', id: 'x' } },
+      /Unknown key "Release": did you mean "release"/,
+    ],
+    ['an unknown key', { relase: {} }, /unknown "relase"/],
+    [
+      'a release with extra keys',
+      { release: { table: 't', lockId: 'b/k', id: 'x' }, force: true },
+      /remove "force"/,
+    ],
+    ['a string', 'release', /must be a JSON object/],
+    ['an array', [], /must be a JSON object/],
+  ])('rejects %s instead of sweeping', (_name, event, message) => {
+    expect(() => parseEvent(event)).toThrow(UsageError);
+    expect(() => parseEvent(event)).toThrow(message);
   });
 
   it('rejects a release request with missing or unknown fields instead of sweeping', () => {
-    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k' } })).toThrow(/release\.id: /);
-    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k', id: 'x', force: true } })).toThrow(
+    expect(() => parseEvent({ release: { table: 't', lockId: 'b/k' } })).toThrow(/release\.id: /);
+    expect(() => parseEvent({ release: { table: 't', lockId: 'b/k', id: 'x', force: true } })).toThrow(
       /release: .*"force"/,
     );
-    expect(() => releasePayload({ release: { table: 't', lockId: 'b/k', id: 'x', region: 'mars' } })).toThrow(
+    expect(() => parseEvent({ release: { table: 't', lockId: 'b/k', id: 'x', region: 'mars' } })).toThrow(
       /release\.region: must be an AWS region name/,
     );
   });

@@ -1,8 +1,10 @@
 // Tests: the safe release of one lock.
+import { CreateTableCommand, DescribeTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem } from '../bin/demo/terraform-lock';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import type { RenderedMessage } from '../lambda/core/message/sns';
+import { parsePolicy } from '../lambda/core/policy';
 import type { Notifier } from '../lambda/core/ports';
 import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, terraformLock, testClient, uniqueName } from './support/dynamo';
@@ -23,6 +25,8 @@ async function setup() {
   const notifier: Notifier = { publish: async (m) => void sent.push(m) };
   const deps = {
     store: new DynamoLockStore(client, 'us-east-1'),
+    policy: parsePolicy({}),
+    regions: ['us-east-1'],
     state,
     notifier,
     now: new Date(NOW),
@@ -109,5 +113,96 @@ describe('release against a real DynamoDB engine', () => {
       { kind: 'notification', message: 'notification failed: ThrottledException: Rate exceeded' },
     ]);
     expect(state.audits).toHaveLength(1);
+  });
+});
+
+describe('a release stays inside the policy (invariant 3)', () => {
+  const target = (table: string, region = 'us-east-1') => ({
+    region,
+    table,
+    lockId: 'acme/app.tfstate',
+    id: heldId,
+  });
+
+  it.each([
+    [
+      "a region outside the janitor's regions",
+      { regions: ['eu-west-1'] },
+      'us-east-1',
+      'not-allowed',
+      "outside the janitor's regions",
+    ],
+    [
+      'an excluded table',
+      { policy: parsePolicy({ tables: { exclude: ['release-*'] } }) },
+      'us-east-1',
+      'not-allowed',
+      "outside the policy's tables",
+    ],
+    [
+      'a table outside the include globs',
+      { policy: parsePolicy({ tables: { include: ['prod-*'] } }) },
+      'us-east-1',
+      'not-allowed',
+      "outside the policy's tables",
+    ],
+  ])('refuses %s and deletes nothing', async (_name, override, region, outcome, message) => {
+    const { table, state, deps } = await setup();
+    const result = await release(target(table, region), { ...deps, ...override });
+    expect(result).toMatchObject({ outcome, message: expect.stringContaining(message) });
+    expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
+    expect(state.audits).toEqual([]);
+  });
+
+  it('refuses a table carrying the opt-out tag', async () => {
+    const { table, deps } = await setup();
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    await client.send(
+      new TagResourceCommand({
+        ResourceArn: Table?.TableArn,
+        Tags: [{ Key: 'tf-lock-janitor:ignore', Value: 'true' }],
+      }),
+    );
+    const result = await release(target(table), deps);
+    expect(result).toMatchObject({ outcome: 'not-allowed', message: expect.stringContaining('opt-out tag') });
+    expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
+  });
+
+  it('refuses when the tags cannot be read (fail closed)', async () => {
+    const { table, deps } = await setup();
+    const store = withOverrides(deps.store, {
+      listTags: async () => {
+        throw Object.assign(new Error('The security token included in the request is invalid.'), {
+          name: 'UnrecognizedClientException',
+        });
+      },
+    });
+    const result = await release(target(table), { ...deps, store });
+    expect(result).toMatchObject({ outcome: 'not-allowed', message: expect.stringContaining('fail closed') });
+    expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
+  });
+
+  it.each([
+    ['a missing table', async () => 'no-such-table-here', 'there is no table'],
+    [
+      'a table that is not a lock table',
+      async () => {
+        const name = uniqueName('orders');
+        await client.send(
+          new CreateTableCommand({
+            TableName: name,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+          }),
+        );
+        return name;
+      },
+      'is not a Terraform lock table',
+    ],
+  ])('answers %s plainly (no-lock-table)', async (_name, makeTable, message) => {
+    const { deps } = await setup();
+    const result = await release(target(await makeTable()), deps);
+    expect(result).toMatchObject({ outcome: 'no-lock-table', message: expect.stringContaining(message) });
   });
 });

@@ -1,6 +1,7 @@
 // Tests: a stuck DynamoDB never hangs the run: call timeouts, a time budget per table, and a stop signal.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from '../lambda/adapters/aws-client-config';
+import { PageKeys } from '../lambda/adapters/pagination';
 import type { RunReport } from '../lambda/core/report';
 import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
 import { HANG, startFaultProxy } from './support/fault-proxy';
@@ -85,5 +86,54 @@ describe('a table whose Scan never answers', () => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('a server that repeats a page key', () => {
+  /** A client whose every Scan answer carries the same LastEvaluatedKey, as a broken server's would. */
+  function loopingScans(): DynamoDBClient {
+    const looping = testClient();
+    looping.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'ScanCommand')
+          (out as { output: { LastEvaluatedKey?: object } }).output = {
+            ...(out.output as object),
+            LastEvaluatedKey: { LockID: { S: 'acme/again' } },
+          };
+        return out;
+      },
+      { step: 'initialize', name: 'repeatTheKey' },
+    );
+    return looping;
+  }
+
+  it('ends that table with a clear error instead of reading forever, and finishes the run', async () => {
+    const prefix = uniqueName('looping');
+    await createLockTable(client, `${prefix}-a`);
+    await putItems(client, `${prefix}-a`, [lockAged('a.tfstate', 2 * HOUR)]);
+    const looping = loopingScans();
+    try {
+      const report = await sweepTables(looping, prefix, POLICY);
+      expect(report.tables[0].error).toMatch(
+        /Scan of .* returned a page key it had returned before .* the server is looping/,
+      );
+      // The first page was read and judged; the second, identical key stopped the table.
+      expect(report.tables[0].items).toBeGreaterThanOrEqual(1);
+    } finally {
+      looping.destroy();
+    }
+  });
+});
+
+describe('PageKeys', () => {
+  it('passes new keys through and stops at the first repeated one, however far back', () => {
+    const keys = new PageKeys<object>('Query of t');
+    expect(keys.next({ pk: { S: 'a' } })).toEqual({ pk: { S: 'a' } });
+    expect(keys.next({ pk: { S: 'b' } })).toEqual({ pk: { S: 'b' } });
+    expect(keys.next(undefined)).toBeUndefined();
+    expect(() => keys.next({ pk: { S: 'a' } })).toThrow(
+      /Query of t returned a page key it had returned before/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { RawItem } from '../core/lock-item';
 import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../core/ports';
 import { PROJECTION, scanSegments, scanTable } from './dynamo-scan';
+import { PageKeys } from './pagination';
 
 /** How a lock store reads. */
 export type DynamoLockStoreOptions = {
@@ -38,11 +39,12 @@ export class DynamoLockStore implements LockStore {
   }
 
   async *listTables(): AsyncIterable<string> {
+    const keys = new PageKeys<string>('ListTables');
     let start: string | undefined;
     do {
       const page = await this.client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
       yield* page.TableNames ?? [];
-      start = page.LastEvaluatedTableName;
+      start = keys.next(page.LastEvaluatedTableName);
     } while (start);
   }
 

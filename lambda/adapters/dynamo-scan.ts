@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
 import type { ScanPage } from '../core/ports';
+import { PageKeys } from './pagination';
 
 /**
  * The only attributes the janitor reads (Terraform's `LockID`, `Info`, `Digest`). Every Scan and GetItem asks
@@ -59,10 +60,11 @@ async function* scanSegment(
   segment: Segment | undefined,
 ): AsyncIterable<ScanPage> {
   // The next page is requested before this one is handed over, so reading overlaps judging.
+  const keys = new PageKeys<Record<string, AttributeValue>>(`Scan of ${table}`);
   let next = scanPage(client, table, pageSize, segment, undefined);
   while (true) {
     const page = await next;
-    const start = page.LastEvaluatedKey;
+    const start = keys.next(page.LastEvaluatedKey);
     if (start) next = scanPage(client, table, pageSize, segment, start);
     const items = (page.Items ?? []) as RawItem[];
     yield { items, skippedDigests: Math.max(0, (page.ScannedCount ?? items.length) - items.length) };

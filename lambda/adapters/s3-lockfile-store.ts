@@ -20,6 +20,7 @@ import type {
   LockfileRead,
   LockfileStore,
 } from '../core/lockfile-port';
+import { PageKeys } from './pagination';
 import { LockfileFilter } from './s3-listing';
 
 /** S3 errors that mean "this body may not be read by the janitor": reported as unparseable, never deleted. */
@@ -54,13 +55,14 @@ export class S3LockfileStore implements LockfileStore {
   ) {}
 
   async *listBuckets(): AsyncIterable<BucketSummary> {
+    const keys = new PageKeys<string>('ListBuckets');
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListBucketsCommand({ ContinuationToken: token }));
       for (const b of page.Buckets ?? [])
         if (b.Name)
           yield b.BucketRegion ? { name: b.Name, region: regionOf(b.BucketRegion) } : { name: b.Name };
-      token = nextToken(token, page.ContinuationToken, 'ListBuckets');
+      token = keys.next(page.ContinuationToken);
     } while (token);
   }
 
@@ -84,19 +86,16 @@ export class S3LockfileStore implements LockfileStore {
   async *listLockfiles(bucket: string): AsyncIterable<LockfilePage> {
     const filter = new LockfileFilter();
     // The next page is requested before this one is handed over, so listing overlaps reading bodies.
-    let sent: string | undefined;
-    let next = this.listPage(bucket, sent);
+    const keys = new PageKeys<string>(`ListObjectsV2 of ${bucket}`);
+    let next = this.listPage(bucket, undefined);
     while (true) {
       const page = await next;
       if (page.IsTruncated && !page.NextContinuationToken)
         throw new JanitorError(
           `ListObjectsV2 of ${bucket} said there is more but gave no continuation token`,
         );
-      const token = page.IsTruncated
-        ? nextToken(sent, page.NextContinuationToken, 'ListObjectsV2')
-        : undefined;
+      const token = page.IsTruncated ? keys.next(page.NextContinuationToken) : undefined;
       if (token) next = this.listPage(bucket, token);
-      sent = token;
       yield filter.page(page.Contents ?? [], page.EncodingType === 'url');
       if (!token) return;
     }
@@ -177,11 +176,4 @@ async function readBounded(out: GetObjectCommandOutput, max: number): Promise<Ui
 function regionOf(location: string | undefined): string {
   if (!location) return 'us-east-1';
   return location === 'EU' ? 'eu-west-1' : location;
-}
-
-/** The continuation token to send next; throws when a server hands back the one just sent (a loop). */
-function nextToken(sent: string | undefined, next: string | undefined, call: string): string | undefined {
-  if (next && next === sent)
-    throw new JanitorError(`${call} returned the same continuation token again; the server is looping`);
-  return next || undefined;
 }

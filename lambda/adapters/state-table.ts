@@ -1,6 +1,7 @@
 // Adapter: shared state-table helpers (errors, conditions, paginated queries).
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../core/errors';
+import { PageKeys } from './pagination';
 import type { StateItem } from './state-keys';
 
 /** Runs a call on the state table, turning a missing table into a `JanitorError` that says what to do. */
@@ -41,6 +42,7 @@ export async function* queryPartition(
   pk: string,
   projection?: string,
 ): AsyncIterable<StateItem[]> {
+  const keys = new PageKeys<StateItem>(`Query of ${tableName}`);
   let start: StateItem | undefined;
   do {
     const page = await onStateTable(
@@ -60,7 +62,7 @@ export async function* queryPartition(
       ),
     );
     yield page.Items ?? [];
-    start = page.LastEvaluatedKey;
+    start = keys.next(page.LastEvaluatedKey);
   } while (start);
 }
 

@@ -1,13 +1,16 @@
 // Run: releases one lock safely on request (ID must match, guarded delete, audit, notify).
 
+import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
 import { classifyItem } from '../core/lock-item';
 import type { RenderOptions } from '../core/message/sns';
-import type { LockStore, Notifier, StateStore } from '../core/ports';
+import type { Policy } from '../core/policy';
+import type { LockStore, Notifier, StateStore, TableDescription } from '../core/ports';
 import { lockReportOf } from '../core/records';
 import { buildReport, type LockReport, type RunReport } from '../core/report';
-import { deleteAndAudit } from './act';
+import { deleteAndAudit, GONE } from './act';
+import { isLockTableSchema, isOptedOut, isSelected } from './discovery';
 import { publishNews } from './notify';
 import type { JanitorLogger } from './options';
 
@@ -19,7 +22,20 @@ export type ReleaseTarget = {
   readonly id: string;
 };
 
-export type ReleaseOutcome = 'released' | 'not-found' | 'id-mismatch' | 'changed' | 'not-a-lock' | 'failed';
+/**
+ * `no-lock-table`: the table is missing or not a lock table (bad usage); `not-allowed`: the policy keeps the
+ * janitor out of that place (region, globs, opt-out tag, or a tag that cannot be read: fail closed).
+ */
+export type ReleaseOutcome =
+  | 'released'
+  | 'gone'
+  | 'not-found'
+  | 'id-mismatch'
+  | 'changed'
+  | 'not-a-lock'
+  | 'no-lock-table'
+  | 'not-allowed'
+  | 'failed';
 
 export type ReleaseResult = {
   readonly outcome: ReleaseOutcome;
@@ -31,12 +47,15 @@ export type ReleaseResult = {
 
 export type ReleaseDeps = {
   readonly store: LockStore;
+  /** The janitor's policy and regions: a release stays inside them, as a sweep does. */
+  readonly policy: Policy;
+  readonly regions: readonly string[];
   readonly state?: StateStore;
   readonly notifier?: Notifier;
   readonly render?: RenderOptions;
   readonly now: Date;
   readonly runId: string;
-  /** Who asked, for the audit record (an IAM principal, a user name). */
+  /** Who asked, as the shell can tell it (`OS user "alice"`, or a caller's claim marked as such). */
   readonly requestedBy?: string;
   readonly logger?: JanitorLogger;
 };
@@ -48,6 +67,8 @@ export type ReleaseDeps = {
 export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const place = { region: target.region, table: target.table };
   const where = `${target.table} (${target.region}) ${target.lockId}`;
+  const refusal = await placeRefusal(target, deps);
+  if (refusal) return refusal;
   const raw = await deps.store.getItem(target.table, target.lockId);
   if (!raw) return refuse('not-found', `no lock item ${where}: it may already be released; nothing deleted`);
   const item = classifyItem(raw);
@@ -62,7 +83,7 @@ export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise
       `lock ID "${target.id}" does not match the held lock ("${item.info.ID}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
     );
   }
-  const reason = `released on request${deps.requestedBy ? ` by ${deps.requestedBy}` : ''}; lock ID matched`;
+  const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched`;
   const done = await deleteAndAudit({ ...deps, place, item, action: 'released', rule: 'release', reason });
   if (done.outcome === 'changed')
     return refuse(
@@ -70,6 +91,8 @@ export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise
       `the lock ${where} changed between the read and the delete (released or re-taken); nothing deleted`,
     );
   if (done.outcome === 'failed') return refuse('failed', `${where} was not released: ${done.reason}`);
+  if (done.outcome === 'gone')
+    return { outcome: 'gone', message: `${where} is gone: ${GONE}`, failures: done.failures };
 
   const nowMs = deps.now.getTime();
   const lock = lockReportOf(place, item, {
@@ -86,6 +109,47 @@ export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise
     : { failures: [] };
   const failures = [...done.failures, ...told.failures];
   return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock, failures };
+}
+
+/** Why the policy keeps a release out of this place, or undefined when the place is the janitor's to touch. */
+async function placeRefusal(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult | undefined> {
+  const { policy, regions } = deps;
+  const { region, table } = target;
+  if (!regions.includes(region))
+    return refuse(
+      'not-allowed',
+      `region ${region} is outside the janitor's regions (${regions.join(', ')}); nothing deleted`,
+    );
+  if (!isSelected(table, policy.tables))
+    return refuse(
+      'not-allowed',
+      `table ${table} is outside the policy's tables (include/exclude globs); nothing deleted`,
+    );
+  let description: TableDescription;
+  try {
+    description = await deps.store.describeTable(table);
+  } catch (e) {
+    if ((e as Error).name === 'ResourceNotFoundException')
+      return refuse('no-lock-table', `there is no table ${table} in ${region}; check --table and --region`);
+    throw e;
+  }
+  if (!isLockTableSchema(description))
+    return refuse(
+      'no-lock-table',
+      `${table} is not a Terraform lock table (its key must be exactly LockID, type S); nothing deleted`,
+    );
+  const tag = policy.tables.optOutTag;
+  if (tag === false) return undefined;
+  try {
+    if (isOptedOut(await deps.store.listTags(description.arn), tag))
+      return refuse('not-allowed', `table ${table} carries the opt-out tag "${tag}"; nothing deleted`);
+  } catch (e) {
+    return refuse(
+      'not-allowed',
+      `the tags of ${table} could not be read, so its opt-out tag could not be checked (fail closed): ${describeError(e)}; nothing deleted`,
+    );
+  }
+  return undefined;
 }
 
 function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
