@@ -656,6 +656,7 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           forgetGone: (s, seen, now) => (p.forgetGone ? fail('forgetGone') : memory.forgetGone(s, seen, now)),
           audit: (r: AuditRecord) => (calls.audit++ === p.auditCall ? fail('audit') : memory.audit(r)),
           recordIntent: (r) => memory.recordIntent(r),
+          forgetLock: (k) => memory.forgetLock(k),
           clearIntent: (k) => memory.clearIntent(k),
           intents: () => memory.intents(),
           noteTableFailures: (f, r, now) => memory.noteTableFailures(f, r, now),

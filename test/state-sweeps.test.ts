@@ -92,6 +92,25 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     expect(notifier.sent).toHaveLength(2);
   });
 
+  it('never reports a lock it deleted itself as resolved: no second message after a deletion', async () => {
+    const { prefix, table, state } = await setup();
+    await putItems(client, table, [lockAged('plan.tfstate', 3 * HOUR)]);
+    const notifier = recorder();
+    const runs = [];
+    for (const minutes of [0, 15, 30, 45])
+      runs.push(await sweepTables(client, prefix, POLICY, { state, notifier, now: at(minutes) }));
+    // Alerted on the first run, deleted on the third (minSightings 3), then nothing more to say.
+    expect(runs.map((r) => r.locks.map((l) => l.outcome).join())).toEqual([
+      'alerted',
+      'alerted',
+      'deleted',
+      '',
+    ]);
+    expect(runs[3].resolved).toEqual([]);
+    expect(runs[3].notification).toEqual({ sent: false });
+    expect(notifier.sent).toHaveLength(2);
+  });
+
   it('reports a lock that disappears after an alert as resolved, once', async () => {
     const { prefix, table, state } = await setup();
     await putItems(client, table, [

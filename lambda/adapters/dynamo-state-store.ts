@@ -157,6 +157,11 @@ export class DynamoStateStore implements StateStore {
     return resolved;
   }
 
+  async forgetLock(key: LockKey): Promise<void> {
+    const command = new DeleteItemCommand({ TableName: this.tableName, Key: sightingKey(key) });
+    await this.send(this.client.send(command));
+  }
+
   /** Remembers failing tables (pk `TABLEFAIL#<region>`, sk the table) and forgets recovered ones. */
   noteTableFailures(failed: readonly TableRef[], recovered: readonly TableRef[], nowMs: number) {
     return this.tableFailures.note(failed, recovered, nowMs);

@@ -63,6 +63,10 @@ export class MemoryStateStore implements StateStore {
     return resolved;
   }
 
+  async forgetLock(key: LockKey): Promise<void> {
+    this.entries.delete(keyOf(key));
+  }
+
   async audit(record: AuditRecord): Promise<void> {
     this.audits.push(record);
   }

@@ -81,6 +81,11 @@ export interface StateStore {
     seen: readonly LockKey[],
     nowMs: number,
   ): Promise<LockKey[]>;
+  /**
+   * Forgets one lock instance that the janitor itself deleted or released, so a later run never reports it as
+   * "resolved" (resolved means: gone since the alert, and not by the janitor).
+   */
+  forgetLock(key: LockKey): Promise<void>;
   /** Appends an audit record; never overwrites one; must not lose it. */
   audit(record: AuditRecord): Promise<void>;
   /**

@@ -62,6 +62,7 @@ export async function deleteAndAudit(order: DeleteOrder): Promise<DeleteDone> {
     result === 'gone' ? { ...intent, action: 'gone', reason: `${order.reason}; ${GONE}` } : intent;
   const failures = await audit(order, record);
   if (failures.length === 0) failures.push(...(await clear(order)));
+  failures.push(...(await forgetDeleted(order)));
   return { outcome: result === 'gone' ? 'gone' : 'deleted', reason: record.reason, failures };
 }
 
@@ -84,6 +85,26 @@ export async function audit(
     // The record must not live only in a clipped e-mail: the log line keeps the full Info.
     order.logger?.error({ ...failure, record }, 'audit record not written');
     return [failure];
+  }
+}
+
+/** The janitor's own deletion is never news again as "resolved": its sighting goes with it. */
+async function forgetDeleted(order: DeleteOrder): Promise<RunFailure[]> {
+  const key = lockKeyOf(order.place, order.item);
+  try {
+    await order.state?.forgetLock(key);
+    return [];
+  } catch (e) {
+    const message = `the sighting of ${key.table} ${key.lockId} (ID ${key.id}) could not be forgotten after its delete: ${describeError(e)}; a later run may report it as resolved`;
+    return [
+      {
+        kind: 'forget',
+        region: key.region,
+        table: key.table,
+        lock: { lockId: key.lockId, id: key.id },
+        message,
+      },
+    ];
   }
 }
 
