@@ -30,6 +30,7 @@ function lock(overrides: Partial<LockReport> = {}): LockReport {
 function report(locks: LockReport[], parts: Partial<RunReport> = {}): RunReport {
   return {
     runId: 'run-1',
+    buckets: [],
     startedAt: '2025-03-14T14:32:00.000Z',
     finishedAt: '2025-03-14T14:32:01.000Z',
     mode: 'delete',

@@ -42,7 +42,7 @@ function intentFor(
   atMs: number,
 ): AuditRecord {
   const lock = classifyItem(item) as LockItem;
-  return auditRecordOf({ region: 'us-east-1', table }, lock, {
+  return auditRecordOf({ store: 'dynamodb', region: 'us-east-1', table, item: lock }, {
     action: 'deleted',
     rule: 'cleanup',
     reason: 'rule "cleanup": age 3h >= deleteAfter 1h',

@@ -49,6 +49,7 @@ function table(overrides: Partial<TableReport> = {}): TableReport {
 function report(parts: Partial<RunReport> = {}): RunReport {
   return {
     runId: 'run-2025-03-14T14-32-00Z-7f3a',
+    buckets: [],
     startedAt: '2025-03-14T14:32:00.000Z',
     finishedAt: '2025-03-14T14:32:02.415Z',
     mode: 'delete',

@@ -33,6 +33,7 @@ function lock(i: number, overrides: Partial<LockReport> = {}): LockReport {
 function report(locks: LockReport[]): RunReport {
   return {
     runId: 'run-7f3a',
+    buckets: [],
     startedAt: '2025-03-14T14:32:00.000Z',
     finishedAt: '2025-03-14T14:32:02.415Z',
     mode: 'alert',

@@ -56,12 +56,16 @@ const AUDIT_FIELDS = [
   'at',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
+/** Fields only a lockfile's record has (absent on a lock item's, so older records keep their keys). */
+const LOCKFILE_FIELDS = ['store', 'bucket', 'key', 'etag'] as const satisfies readonly (keyof AuditRecord)[];
+
 /**
  * The audit item's key: sk is `<at>#<sha256 of the whole record>`, so records sort by time, two different
  * records never share a key, and writing the same record twice lands on the same item.
  */
 export function auditKey(record: AuditRecord): StateItem {
-  const content = JSON.stringify(AUDIT_FIELDS.map((f) => record[f]));
+  const lockfile = LOCKFILE_FIELDS.map((f) => record[f]).filter((v) => v !== undefined);
+  const content = JSON.stringify([...AUDIT_FIELDS.map((f) => record[f]), ...lockfile]);
   return { pk: { S: auditPk(record.region, record.table) }, sk: { S: `${record.at}#${sha256(content)}` } };
 }
 
@@ -76,6 +80,10 @@ const MAX_PLAIN_INFO_BYTES = 300 * 1024;
 export function toAuditItem(record: AuditRecord): StateItem {
   const item = auditKey(record);
   for (const f of AUDIT_FIELDS) item[f] = { S: record[f] };
+  for (const f of LOCKFILE_FIELDS) {
+    const value = record[f];
+    if (value !== undefined) item[f] = { S: value };
+  }
   if (Buffer.byteLength(record.info, 'utf8') > MAX_PLAIN_INFO_BYTES) {
     delete item.info;
     item.infoGz = { B: gzipSync(record.info) };
@@ -93,6 +101,10 @@ export function fromAuditItem(item: StateItem): AuditRecord | undefined {
     values[f] = value;
   }
   if (!['deleted', 'released', 'gone'].includes(values.action)) return undefined;
+  for (const f of LOCKFILE_FIELDS) {
+    const value = item[f]?.S;
+    if (value !== undefined) values[f] = value;
+  }
   return values as AuditRecord;
 }
 

@@ -14,6 +14,8 @@ export interface PolicyInput {
   readonly regions?: string[];
   /** Which lock tables to sweep. @default every lock table, none opted out */
   readonly tables?: TablesInput;
+  /** Which state buckets' lockfiles to audit. @default none */
+  readonly buckets?: BucketsInput;
   /**
    * Ordered rules, first match wins; the last must be a catch-all (`"match": {}`), and no rule may be
    * unreachable (after a catch-all, or matching exactly what an earlier rule matches).
@@ -44,8 +46,22 @@ export interface TablesInput {
   readonly include?: string[];
   /** Table name globs never to sweep, even when included. @default [] */
   readonly exclude?: string[];
-  /** A table with this tag (any value) is never swept. @default "tf-lock-janitor:ignore" */
-  readonly optOutTag?: string;
+  /**
+   * A table with this tag (any value but "false") is never swept; a table whose tags cannot be read is skipped
+   * (fail closed). `false` turns the check off, for servers without tagging (DynamoDB Local).
+   * @default "tf-lock-janitor:ignore"
+   */
+  readonly optOutTag?: string | false;
+}
+
+/** Which state buckets' `.tflock` lockfiles a run audits (S3 native locking, `use_lockfile`). */
+export interface BucketsInput {
+  /** Bucket name globs to audit. @default [] (no buckets: S3 is not touched) */
+  readonly include?: string[];
+  /** Bucket name globs never to audit, even when included. @default [] */
+  readonly exclude?: string[];
+  /** A bucket with this tag is never audited; one whose tags cannot be read is skipped. @default "tf-lock-janitor:ignore" */
+  readonly optOutTag?: string | false;
 }
 
 /** One rule: which locks it matches, and when they are alerted on or deleted. */

@@ -84,6 +84,12 @@ const tablesSchema = strictObject({
   optOutTag: z.union([z.string().min(1).max(128), z.literal(false)]).default('tf-lock-janitor:ignore'),
 });
 
+const bucketsSchema = strictObject({
+  include: z.array(globSchema).prefault([]).transform(asGlobs),
+  exclude: z.array(globSchema).prefault([]).transform(asGlobs),
+  optOutTag: z.union([z.string().min(1).max(128), z.literal(false)]).default('tf-lock-janitor:ignore'),
+});
+
 const DEFAULT_RULES = [{ name: 'default', match: {}, alertAfter: '4h' }];
 
 /** The policy schema (README "The policy"): used at `cdk synth` and again at Lambda cold start. */
@@ -94,6 +100,7 @@ export const policySchema = strictObject({
     .min(1)
     .optional(),
   tables: tablesSchema.prefault({}),
+  buckets: bucketsSchema.prefault({}),
   rules: z.array(ruleSchema).min(1).prefault(DEFAULT_RULES),
   minSightings: wholeNumber(1, 1000).default(2),
   sightingGap: durationSchema.prefault('5m'),

@@ -55,6 +55,11 @@ export type LockKey = {
  * deleted by the janitor or released by its holder: never recorded as a certain deletion.
  */
 export type AuditRecord = LockKey & {
+  /** A lockfile's store, bucket, `.tflock` key and the ETag its delete was conditional on (absent: a lock item). */
+  readonly store?: 's3';
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly etag?: string;
   readonly action: 'deleted' | 'released' | 'gone';
   readonly info: string;
   readonly rule: string;

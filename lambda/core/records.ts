@@ -1,14 +1,12 @@
-// Core: builds the lock report and the audit record of a lock, the same way for a sweep and a release.
-import type { LockItem } from './lock-item';
+// Core: builds the lock report and the audit record of a lock half, the same way for a sweep and a release.
+import { type LockHalf, lockOf, placeOf } from './lock-half';
 import type { AuditRecord, LockKey } from './ports';
 import type { Decision, LockReport, Outcome } from './report';
 
-/** Where a lock lives. */
-export type LockPlace = { readonly region: string; readonly table: string };
-
-/** The lock instance's identity in the janitor's memory. */
-export function lockKeyOf(place: LockPlace, item: LockItem): LockKey {
-  return { region: place.region, table: place.table, lockId: item.lockId, id: item.info.ID };
+/** The lock instance's identity in the janitor's memory: region, place (table or `s3://bucket`), LockID, ID. */
+export function lockKeyOf(half: LockHalf): LockKey {
+  const { lockId, info } = lockOf(half);
+  return { ...placeOf(half), lockId, id: info.ID };
 }
 
 /** What the run decided and did, to go with the lock's own fields in its report. */
@@ -22,13 +20,25 @@ export type LockVerdict = {
   readonly notify: boolean;
 };
 
-/** One lock's line in the run report. */
-export function lockReportOf(place: LockPlace, item: LockItem, verdict: LockVerdict): LockReport {
-  const { info } = item;
+/** One half's line in the run report (a double lock has two, each `double: true`). */
+export function lockReportOf(half: LockHalf, verdict: LockVerdict, double = false): LockReport {
+  const { lockId, info } = lockOf(half);
+  const lockfile =
+    half.store === 's3'
+      ? {
+          bucket: half.lockfile.bucket,
+          key: half.lockfile.key,
+          ...(half.lockfile.lastModifiedMs === undefined
+            ? {}
+            : { lastModified: new Date(half.lockfile.lastModifiedMs).toISOString() }),
+        }
+      : {};
   return {
-    region: place.region,
-    table: place.table,
-    lockId: item.lockId,
+    store: half.store,
+    ...placeOf(half),
+    ...lockfile,
+    ...(double ? { double: true } : {}),
+    lockId,
     id: info.ID,
     operation: info.Operation,
     who: info.Who,
@@ -38,16 +48,23 @@ export function lockReportOf(place: LockPlace, item: LockItem, verdict: LockVerd
   };
 }
 
-/** The audit record of a deletion (by a rule) or a release (on request): the lock's full `Info`, and why. */
+/**
+ * The audit record of a deletion (by a rule) or a release (on request): the lock's full `Info` (a lockfile's
+ * body), where it was (with a lockfile's bucket, key and the ETag its delete was conditional on), and why.
+ */
 export function auditRecordOf(
-  place: LockPlace,
-  item: LockItem,
+  half: LockHalf,
   how: { action: AuditRecord['action']; rule: string; reason: string; runId: string; at: Date },
 ): AuditRecord {
+  const where =
+    half.store === 's3'
+      ? { store: 's3' as const, bucket: half.lockfile.bucket, key: half.lockfile.key, etag: half.lockfile.etag }
+      : {};
   return {
-    ...lockKeyOf(place, item),
+    ...lockKeyOf(half),
+    ...where,
     action: how.action,
-    info: item.rawInfo,
+    info: lockOf(half).rawInfo,
     rule: how.rule,
     reason: how.reason,
     runId: how.runId,

@@ -24,8 +24,18 @@ export type TableReport = {
 
 /** One lock and what the run decided and did about it. */
 export type LockReport = {
+  /** Where the lock is held: a DynamoDB lock table, or an S3 lockfile. @default "dynamodb" */
+  store?: 'dynamodb' | 's3';
   region: string;
+  /** The lock table; for a lockfile, its bucket as `s3://<bucket>` (the place name messages group by). */
   table: string;
+  /** A lockfile's bucket and `.tflock` key. */
+  bucket?: string;
+  key?: string;
+  /** True on both halves of a double lock (the same lock in a table and in a lockfile, judged as one). */
+  double?: boolean;
+  /** A lockfile's S3 LastModified (ISO 8601): when the lock was taken, by the server's clock; its age counts from it. */
+  lastModified?: string;
   lockId: string;
   id: string;
   operation: string;
@@ -44,8 +54,30 @@ export type LockReport = {
   notify: boolean;
 };
 
-/** An item that is neither a lock nor a digest; reported, never touched. */
-export type UnparseableReport = { region: string; table: string; lockId?: string; problem: string };
+/** An item or lockfile that is neither a lock nor a digest; reported, never touched. */
+export type UnparseableReport = {
+  region: string;
+  /** The table, or `s3://<bucket>` for a lockfile. */
+  table: string;
+  lockId?: string;
+  /** A lockfile's key and age. */
+  key?: string;
+  lastModified?: string;
+  problem: string;
+};
+
+/** One state bucket as the run saw it. `error` is set when it could not be (fully) read. */
+export type BucketReport = {
+  region: string;
+  name: string;
+  /** Objects listed, and the `.tflock` lockfiles among them. */
+  objects: number;
+  lockfiles: number;
+  unparseable: number;
+  error?: string;
+  /** On a failed bucket: true when its failure is news. */
+  notify?: boolean;
+};
 
 /** A lock an earlier run had alerted on that is gone now. */
 export type ResolvedReport = { region: string; table: string; lockId: string; id: string };
@@ -68,6 +100,8 @@ export type RunReport = {
   mode: Mode;
   regions: string[];
   tables: TableReport[];
+  /** The state buckets whose lockfiles were audited (policy `buckets`); empty when none are configured. */
+  buckets: BucketReport[];
   locks: LockReport[];
   unparseable: UnparseableReport[];
   resolved: ResolvedReport[];
@@ -80,9 +114,9 @@ export type RunReport = {
   counts: RunCounts;
 };
 
-/** Counts derived from a report; `errors` = failed tables + failed deletes + run-level failures. */
+/** Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. */
 export function countRun(
-  tables: readonly TableReport[],
+  tables: readonly Pick<TableReport, 'error'>[],
   locks: readonly LockReport[],
   failures: readonly RunFailure[] = [],
 ): RunCounts {
@@ -123,5 +157,6 @@ export type RunResults = Omit<RunReport, 'counts'>;
 
 /** The run report, counts derived from the results. */
 export function buildReport(results: RunResults): RunReport {
-  return { ...results, counts: countRun(results.tables, results.locks, results.failures) };
+  const places = [...results.tables, ...results.buckets];
+  return { ...results, counts: countRun(places, results.locks, results.failures) };
 }

@@ -1,9 +1,10 @@
 // Run: carries out a delete plan for one lock: the intent record, the guarded delete, then the audit record.
-import { describeError } from '../core/errors';
+import { describeError, JanitorError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import type { LockItem } from '../core/lock-item';
-import type { AuditRecord, LockStore, StateStore } from '../core/ports';
-import { auditRecordOf, type LockPlace, lockKeyOf } from '../core/records';
+import type { LockHalf } from '../core/lock-half';
+import type { LockfileStore } from '../core/lockfile-port';
+import type { AuditRecord, DeleteResult, LockStore, StateStore } from '../core/ports';
+import { auditRecordOf, lockKeyOf } from '../core/records';
 import type { Outcome } from '../core/report';
 import type { JanitorLogger } from './options';
 
@@ -11,12 +12,14 @@ import type { JanitorLogger } from './options';
 export const GONE =
   "the lock was gone when the delete was retried (the first attempt's response was lost): deleted by this run or released by its holder meanwhile";
 
-/** What a guarded delete needs: the place and the lock exactly as judged, and what to record. */
+/** What a guarded delete needs: the half exactly as judged, the stores of its region, and what to record. */
 export type DeleteOrder = {
-  readonly store: LockStore;
+  /** The lock tables of the half's region (for a lock item). */
+  readonly tables?: LockStore;
+  /** The state buckets of the half's region (for a lockfile). */
+  readonly lockfiles?: LockfileStore;
   readonly state?: StateStore;
-  readonly place: LockPlace;
-  readonly item: LockItem;
+  readonly half: LockHalf;
   readonly action: 'deleted' | 'released';
   readonly rule: string;
   readonly reason: string;
@@ -38,17 +41,17 @@ export type DeleteDone = {
  * whose result is unknown (the call failed) keeps its intent for the next run to resolve. Never throws.
  */
 export async function deleteAndAudit(order: DeleteOrder): Promise<DeleteDone> {
-  const { store, state, place, item } = order;
-  const intent = auditRecordOf(place, item, { ...order, at: order.now });
+  const { state, half } = order;
+  const intent = auditRecordOf(half, { ...order, at: order.now });
   try {
     await state?.recordIntent(intent);
   } catch (e) {
     const why = `the intent record could not be written, so nothing was deleted: ${describeError(e)}`;
     return { outcome: 'failed', reason: `${order.reason}; ${why}`, failures: [] };
   }
-  let result: Awaited<ReturnType<LockStore['deleteIfUnchanged']>>;
+  let result: DeleteResult;
   try {
-    result = await store.deleteIfUnchanged(place.table, item.lockId, item.rawInfo);
+    result = await remove(order);
   } catch (e) {
     const why = `delete failed: ${describeError(e)} (the intent record stays; the next run checks whether the lock is gone)`;
     return { outcome: 'failed', reason: `${order.reason}; ${why}`, failures: [] };
@@ -90,7 +93,7 @@ export async function audit(
 
 /** The janitor's own deletion is never news again as "resolved": its sighting goes with it. */
 async function forgetDeleted(order: DeleteOrder): Promise<RunFailure[]> {
-  const key = lockKeyOf(order.place, order.item);
+  const key = lockKeyOf(order.half);
   try {
     await order.state?.forgetLock(key);
     return [];
@@ -108,8 +111,22 @@ async function forgetDeleted(order: DeleteOrder): Promise<RunFailure[]> {
   }
 }
 
+/**
+ * The guarded delete of one half, each kind under its own condition: a lock item only if `Info` is byte-identical
+ * to what was judged; a lockfile only if its ETag is the one read with its body (If-Match).
+ */
+function remove({ half, tables, lockfiles }: DeleteOrder): Promise<DeleteResult> {
+  if (half.store === 'dynamodb') {
+    if (!tables) throw new JanitorError(`no lock store for ${half.region}`);
+    return tables.deleteIfUnchanged(half.table, half.item.lockId, half.item.rawInfo);
+  }
+  if (!lockfiles) throw new JanitorError(`no lockfile store for ${half.region}`);
+  const { bucket, key, etag } = half.lockfile;
+  return lockfiles.deleteLockfileIfUnchanged(bucket, key, etag);
+}
+
 async function clear(order: DeleteOrder): Promise<RunFailure[]> {
-  const key = lockKeyOf(order.place, order.item);
+  const key = lockKeyOf(order.half);
   try {
     await order.state?.clearIntent(key);
     return [];

@@ -51,17 +51,35 @@ async function resolveOne(
   intent: AuditRecord,
   failures: RunFailure[],
 ): Promise<string | undefined> {
-  const raw = await opts.lockStores(intent.region).getItem(intent.table, intent.lockId);
-  const now = raw && classifyItem(raw);
+  const state = await stillThere(opts, intent);
+  if (state === undefined) return undefined; // a lockfile intent on a run without S3 access: left for one that has it
   const where = `${intent.table} ${intent.lockId} (ID ${intent.id})`;
-  if (now?.kind === 'lock' && now.rawInfo === intent.info) {
+  if (state === 'unchanged') {
     await opts.state.clearIntent(intent);
     return `run ${intent.runId} meant to delete ${where} and ended before it could; the lock is still there, untouched`;
   }
-  const reason = `${intent.reason}; recovered by run ${opts.runId}: run ${intent.runId} recorded its intent to delete and ended before recording the outcome, and the lock was ${raw ? 'holding other content' : 'gone'} when checked, so it was deleted by that run or released by its holder`;
+  const reason = `${intent.reason}; recovered by run ${opts.runId}: run ${intent.runId} recorded its intent to delete and ended before recording the outcome, and the lock was ${state === 'changed' ? 'holding other content' : 'gone'} when checked, so it was deleted by that run or released by its holder`;
   const auditFailures = await audit(opts, { ...intent, action: 'gone', reason });
   failures.push(...auditFailures);
   if (auditFailures.length) return undefined;
   await opts.state.clearIntent(intent);
   return `recovered the record of ${where}: run ${intent.runId} ended mid-delete; audited as gone`;
+}
+
+/** Whether the intent's lock is still exactly as judged (`Info` bytes; a lockfile's ETag), changed, or gone. */
+async function stillThere(
+  opts: SweepOptions,
+  intent: AuditRecord,
+): Promise<'unchanged' | 'changed' | 'gone' | undefined> {
+  if (intent.bucket !== undefined && intent.key !== undefined) {
+    const lockfiles = opts.lockfileStores?.(intent.region);
+    if (!lockfiles) return undefined;
+    const read = await lockfiles.readLockfile(intent.bucket, intent.key);
+    if (read.kind === 'missing') return 'gone';
+    return 'etag' in read && read.etag === intent.etag ? 'unchanged' : 'changed';
+  }
+  const raw = await opts.lockStores(intent.region).getItem(intent.table, intent.lockId);
+  if (!raw) return 'gone';
+  const now = classifyItem(raw);
+  return now.kind === 'lock' && now.rawInfo === intent.info ? 'unchanged' : 'changed';
 }

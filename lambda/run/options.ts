@@ -1,4 +1,6 @@
 // Run: what one sweep needs from its shell (policy, stores, clock, logger).
+
+import type { LockfileStore } from '../core/lockfile-port';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
 
@@ -15,6 +17,8 @@ export type SweepOptions = {
   readonly regions: readonly string[];
   /** The lock store of a region (one DynamoDB client each). */
   readonly lockStores: (region: string) => LockStore;
+  /** The lockfile store of a region (one S3 client each); needed only when the policy names buckets. */
+  readonly lockfileStores?: (region: string) => LockfileStore;
   /** The janitor's memory; `MemoryStateStore` when no state table is configured. */
   readonly state: StateStore;
   /** Told once at the end of the run when there is news; omitted = nobody is told. */

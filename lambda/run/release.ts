@@ -1,15 +1,17 @@
-// Run: releases one lock safely on request (ID must match, guarded delete, audit, notify).
-
+// Run: releases one lock safely on request — its lock item, its lockfile, or both (ID must match, guarded delete, audit, notify).
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
+import { type LockHalf, takenMs } from '../core/lock-half';
 import { classifyItem } from '../core/lock-item';
+import { classifyLockfile, isLockfileKey } from '../core/lockfile';
+import type { LockfileStore } from '../core/lockfile-port';
 import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore, TableDescription } from '../core/ports';
 import { lockReportOf } from '../core/records';
 import { buildReport, type LockReport, type RunReport } from '../core/report';
-import { deleteAndAudit, GONE } from './act';
+import { type DeleteDone, deleteAndAudit, GONE } from './act';
 import { isLockTableSchema, isOptedOut, isSelected } from './discovery';
 import { publishNews } from './notify';
 import type { JanitorLogger } from './options';
@@ -17,9 +19,13 @@ import type { JanitorLogger } from './options';
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
 export type ReleaseTarget = {
   readonly region: string;
-  readonly table: string;
-  readonly lockId: string;
   readonly id: string;
+  /** A lock item: its table and LockID. */
+  readonly table?: string;
+  readonly lockId?: string;
+  /** A lockfile: its bucket and `.tflock` key. Both places named: both halves of a double lock are released. */
+  readonly bucket?: string;
+  readonly key?: string;
 };
 
 /**
@@ -46,7 +52,10 @@ export type ReleaseResult = {
 };
 
 export type ReleaseDeps = {
+  /** The lock tables of the target's region. */
   readonly store: LockStore;
+  /** The state buckets of the target's region (for a lockfile). */
+  readonly lockfiles?: LockfileStore;
   /** The janitor's policy and regions: a release stays inside them, as a sweep does. */
   readonly policy: Policy;
   readonly regions: readonly string[];
@@ -61,13 +70,101 @@ export type ReleaseDeps = {
 };
 
 /**
- * Releases one lock safely: a consistent read, the lock ID must equal `target.id`, then the same guarded delete
- * and audit record a sweep uses, and a notification. Nothing is deleted on any mismatch.
+ * Releases one lock safely, held in a lock table, a lockfile, or both (a double lock): for each place named, the
+ * policy must allow it, a fresh read must hold a lock whose `ID` equals `target.id`, then the same guarded delete
+ * and audit record a sweep uses (lockfile first), and a notification. Nothing is deleted on any mismatch.
  */
 export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
-  const place = { region: target.region, table: target.table };
+  const found: LockHalf[] = [];
+  if (target.bucket !== undefined && target.key !== undefined) {
+    const half = await lockfileHalf({ ...target, bucket: target.bucket, key: target.key }, deps);
+    if ('outcome' in half) return half;
+    found.push(half);
+  }
+  if (target.table !== undefined && target.lockId !== undefined) {
+    const half = await tableHalf({ ...target, table: target.table, lockId: target.lockId }, deps);
+    if ('outcome' in half) return half;
+    found.push(half);
+  }
+  if (found.length === 0)
+    return refuse(
+      'no-lock-table',
+      'name the lock: a table and its LockID, a bucket and its .tflock key, or both',
+    );
+  const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched`;
+  const done: DeleteDone[] = [];
+  for (const half of found) {
+    const stores = { tables: deps.store, lockfiles: deps.lockfiles };
+    done.push(
+      await deleteAndAudit({ ...deps, ...stores, half, action: 'released', rule: 'release', reason }),
+    );
+  }
+  return answer(target, deps, found, done);
+}
+
+/** The release's answer from what each half's delete did; only a full release is announced as one. */
+async function answer(
+  target: ReleaseTarget,
+  deps: ReleaseDeps,
+  halves: readonly LockHalf[],
+  done: readonly DeleteDone[],
+): Promise<ReleaseResult> {
+  const where = halves.map(describeHalf).join(' and ');
+  const failures = done.flatMap((d) => d.failures);
+  const outcomes = done.map((d) => d.outcome);
+  if (outcomes.every((o) => o === 'changed'))
+    return refuse(
+      'changed',
+      `the lock ${where} changed between the read and the delete (released or re-taken); nothing deleted`,
+    );
+  if (outcomes.every((o) => o === 'gone'))
+    return { outcome: 'gone', message: `${where} is gone: ${GONE}`, failures };
+  if (outcomes.some((o) => o !== 'deleted')) {
+    const each = halves
+      .map((h, i) => `${describeHalf(h)}: ${done[i].outcome} (${done[i].reason})`)
+      .join('; ');
+    return { outcome: 'failed', message: `the lock was not released everywhere: ${each}`, failures };
+  }
+  const nowMs = deps.now.getTime();
+  const locks = halves.map((half) =>
+    lockReportOf(
+      half,
+      {
+        ageSeconds: lockAge({ createdMs: takenMs(half) }, nowMs, nowMs).seconds,
+        rule: 'release',
+        decision: 'delete',
+        outcome: 'deleted',
+        reason: done[0].reason,
+        sightings: 0,
+        notify: true,
+      },
+      halves.length > 1,
+    ),
+  );
+  const told = deps.notifier
+    ? await publishNews(deps.notifier, releaseReport(deps, locks), deps)
+    : { failures: [] };
+  return {
+    outcome: 'released',
+    message: `released ${where} (ID ${target.id})`,
+    lock: locks[0],
+    failures: [...failures, ...told.failures],
+  };
+}
+
+function describeHalf(half: LockHalf): string {
+  return half.store === 'dynamodb'
+    ? `${half.table} (${half.region}) ${half.item.lockId}`
+    : `s3://${half.lockfile.bucket}/${half.lockfile.key} (${half.region})`;
+}
+
+/** The lock item half, read fresh, or the refusal: outside the policy, missing, not a lock, another ID. */
+async function tableHalf(
+  target: ReleaseTarget & { table: string; lockId: string },
+  deps: ReleaseDeps,
+): Promise<LockHalf | ReleaseResult> {
   const where = `${target.table} (${target.region}) ${target.lockId}`;
-  const refusal = await placeRefusal(target, deps);
+  const refusal = await placeRefusal({ ...target }, deps);
   if (refusal) return refusal;
   const raw = await deps.store.getItem(target.table, target.lockId);
   if (!raw) return refuse('not-found', `no lock item ${where}: it may already be released; nothing deleted`);
@@ -77,42 +174,69 @@ export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise
       item.kind === 'digest' ? 'a state digest item, not a lock' : `not a parseable lock (${item.problem})`;
     return refuse('not-a-lock', `${where} is ${what}; nothing deleted`);
   }
-  if (item.info.ID !== target.id) {
-    return refuse(
-      'id-mismatch',
-      `lock ID "${target.id}" does not match the held lock ("${item.info.ID}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
-    );
-  }
-  const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched`;
-  const done = await deleteAndAudit({ ...deps, place, item, action: 'released', rule: 'release', reason });
-  if (done.outcome === 'changed')
-    return refuse(
-      'changed',
-      `the lock ${where} changed between the read and the delete (released or re-taken); nothing deleted`,
-    );
-  if (done.outcome === 'failed') return refuse('failed', `${where} was not released: ${done.reason}`);
-  if (done.outcome === 'gone')
-    return { outcome: 'gone', message: `${where} is gone: ${GONE}`, failures: done.failures };
+  if (item.info.ID !== target.id) return mismatch(target.id, item.info.ID, where);
+  return { store: 'dynamodb', region: target.region, table: target.table, item };
+}
 
-  const nowMs = deps.now.getTime();
-  const lock = lockReportOf(place, item, {
-    ageSeconds: lockAge(item, nowMs, nowMs).seconds,
-    rule: 'release',
-    decision: 'delete',
-    outcome: 'deleted',
-    reason: done.reason,
-    sightings: 0,
-    notify: true,
-  });
-  const told = deps.notifier
-    ? await publishNews(deps.notifier, releaseReport(deps, lock), deps)
-    : { failures: [] };
-  const failures = [...done.failures, ...told.failures];
-  return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock, failures };
+/** The lockfile half, read fresh (body and ETag), or the refusal. */
+async function lockfileHalf(
+  target: ReleaseTarget & { bucket: string; key: string },
+  deps: ReleaseDeps,
+): Promise<LockHalf | ReleaseResult> {
+  const { region, bucket, key } = target;
+  const where = `s3://${bucket}/${key} (${region})`;
+  if (!isLockfileKey(key))
+    return refuse(
+      'no-lock-table',
+      `"${key}" is not a lockfile key (a state path followed by .tflock); nothing deleted`,
+    );
+  if (!deps.lockfiles)
+    return refuse('no-lock-table', 'this janitor has no S3 access (the policy names no buckets)');
+  if (!deps.regions.includes(region))
+    return refuse(
+      'not-allowed',
+      `region ${region} is outside the janitor's regions (${deps.regions.join(', ')}); nothing deleted`,
+    );
+  if (!isSelected(bucket, deps.policy.buckets))
+    return refuse(
+      'not-allowed',
+      `bucket ${bucket} is outside the policy's buckets (include/exclude globs); nothing deleted`,
+    );
+  const tag = deps.policy.buckets.optOutTag;
+  if (tag !== false) {
+    try {
+      if (isOptedOut(await deps.lockfiles.bucketTags(bucket), tag))
+        return refuse('not-allowed', `bucket ${bucket} carries the opt-out tag "${tag}"; nothing deleted`);
+    } catch (e) {
+      return refuse(
+        'not-allowed',
+        `the tags of bucket ${bucket} could not be read (fail closed): ${describeError(e)}; nothing deleted`,
+      );
+    }
+  }
+  const read = await deps.lockfiles.readLockfile(bucket, key);
+  const listed = { key, etag: '', lastModifiedMs: undefined, size: undefined };
+  const lockfile = classifyLockfile(bucket, listed, read);
+  if (lockfile.kind === 'gone')
+    return refuse('not-found', `no lockfile ${where}: it may already be released; nothing deleted`);
+  if (lockfile.kind === 'unparseable')
+    return refuse('not-a-lock', `${where} is not a readable lock (${lockfile.problem}); nothing deleted`);
+  if (lockfile.info.ID !== target.id) return mismatch(target.id, lockfile.info.ID, where);
+  return { store: 's3', region, lockfile };
+}
+
+function mismatch(wanted: string, held: string, where: string): ReleaseResult {
+  return refuse(
+    'id-mismatch',
+    `lock ID "${wanted}" does not match the held lock ("${held}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
+  );
 }
 
 /** Why the policy keeps a release out of this place, or undefined when the place is the janitor's to touch. */
-async function placeRefusal(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult | undefined> {
+async function placeRefusal(
+  target: { region: string; table: string },
+  deps: ReleaseDeps,
+): Promise<ReleaseResult | undefined> {
   const { policy, regions } = deps;
   const { region, table } = target;
   if (!regions.includes(region))
@@ -157,16 +281,17 @@ function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
 }
 
 /** A one-lock run report, so a release is told the same way a sweep is. */
-function releaseReport(deps: ReleaseDeps, lock: LockReport): RunReport {
+function releaseReport(deps: ReleaseDeps, locks: LockReport[]): RunReport {
   const at = deps.now.toISOString();
   return buildReport({
     runId: deps.runId,
     startedAt: at,
     finishedAt: at,
     mode: 'delete',
-    regions: [lock.region],
+    regions: [locks[0].region],
     tables: [],
-    locks: [lock],
+    buckets: [],
+    locks,
     unparseable: [],
     resolved: [],
     warnings: [],

@@ -1,17 +1,16 @@
 // Run: reads one lock table page by page and carries out each lock's plan.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { judge, type Sighting } from '../core/judge';
+import type { LockHalf } from '../core/lock-half';
 import { classifyItem, type LockItem } from '../core/lock-item';
-import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
-import { lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
-import { type DeleteDone, type DeleteOrder, deleteAndAudit } from './act';
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
 import type { LockTable } from './discovery';
+import { handleLock } from './handle-lock';
+import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
 
 /** What one table's sweep found and did. `complete` is false when the table was not read to its end. */
@@ -32,7 +31,7 @@ const LOCKS_AT_ONCE = 8;
 export const PLACE_BUDGET_MS = 120_000;
 
 /** Milliseconds one place may be read: its budget, or less when the run has less time left. */
-function timeFor(opts: SweepOptions): number {
+export function placeTime(opts: SweepOptions): number {
   return Math.min(opts.placeBudgetMs ?? PLACE_BUDGET_MS, opts.remainingMs?.() ?? Number.POSITIVE_INFINITY);
 }
 
@@ -41,11 +40,15 @@ export function outOfTime(opts: SweepOptions): boolean {
   return opts.signal?.aborted === true || (opts.remainingMs !== undefined && opts.remainingMs() <= 0);
 }
 
-/** Reads one table page by page and handles each lock; a failure ends this table only. */
+/**
+ * Reads one table page by page and handles each lock (with its lockfile half, when `lockfiles` holds one);
+ * a failure ends this table only.
+ */
 export async function sweepTable(
   opts: SweepOptions,
   table: LockTable,
   budget: DeletionBudget,
+  lockfiles?: LockfileIndex,
 ): Promise<TableSweep> {
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
   const found: Omit<TableSweep, 'table' | 'complete'> = {
@@ -60,7 +63,7 @@ export async function sweepTable(
     complete,
   });
   try {
-    const deadline = { untilMs: Date.now() + timeFor(opts), signal: opts.signal };
+    const deadline = { untilMs: Date.now() + placeTime(opts), signal: opts.signal };
     for await (const page of within(opts.lockStores(table.region).scan(table.name), deadline)) {
       const locks: LockItem[] = [];
       counts.items += page.skippedDigests;
@@ -84,10 +87,15 @@ export async function sweepTable(
       }
       counts.locks += locks.length;
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
-      const handled = await mapBounded(locks, LOCKS_AT_ONCE, (item) => handleLock(opts, table, item, budget));
+      const handled = await mapBounded(locks, LOCKS_AT_ONCE, (item) => {
+        const half: LockHalf = { store: 'dynamodb', region: table.region, table: table.name, item };
+        // The lockfile holding the same lock (LockID and ID) is its other half: a double lock, judged as one.
+        const other = lockfiles?.take(item.lockId, item.info.ID);
+        return handleLock(opts, other ? [half, other] : [half], budget);
+      });
       for (const h of handled) {
-        found.locks.push(h.lock);
-        found.seen.push(h.key);
+        found.locks.push(...h.locks);
+        found.seen.push(...h.keys);
         found.failures.push(...h.failures);
       }
       if (outOfTime(opts) || Date.now() >= deadline.untilMs)
@@ -107,62 +115,4 @@ export async function sweepTable(
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
     return end(false, error);
   }
-}
-
-/** A delete under the run's budget: reserved before the call (no await in between), refunded if nothing was deleted. */
-async function deleteWithin(budget: DeletionBudget, order: DeleteOrder): Promise<DeleteDone> {
-  budget.reserve();
-  const done = await deleteAndAudit(order);
-  if (done.outcome !== 'deleted') budget.refund();
-  return done;
-}
-
-type Handled = { lock: LockReport; key: LockKey; failures: RunFailure[] };
-
-/** One lock: sighting, judgement, plan, and the plan carried out. */
-async function handleLock(
-  opts: SweepOptions,
-  table: LockTable,
-  item: LockItem,
-  budget: DeletionBudget,
-): Promise<Handled> {
-  const nowMs = opts.now.getTime();
-  const place = { region: table.region, table: table.name };
-  const key = lockKeyOf(place, item);
-  const failures: RunFailure[] = [];
-  let sighting: Sighting;
-  try {
-    sighting = await opts.state.observe(key, item.rawInfo, nowMs, opts.policy.sightingGap.seconds * 1000);
-  } catch (e) {
-    // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
-    sighting = { count: 0, firstSeenMs: nowMs };
-    const message = `could not record the sighting of ${table.name} ${item.lockId}: ${describeError(e)}`;
-    failures.push({ kind: 'sighting', ...place, lock: { lockId: item.lockId, id: item.info.ID }, message });
-  }
-  const judgement = judge(opts.policy, { table: table.name, item }, nowMs, sighting);
-  const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
-  const done =
-    plan.action === 'delete'
-      ? await deleteWithin(budget, {
-          ...opts,
-          store: opts.lockStores(table.region),
-          place,
-          item,
-          action: 'deleted',
-          rule: judgement.rule,
-          reason: plan.reason,
-        })
-      : { outcome: OUTCOME_OF[plan.action], reason: plan.reason, failures: [] };
-  failures.push(...done.failures);
-  const lock = lockReportOf(place, item, {
-    ageSeconds: judgement.ageSeconds,
-    rule: judgement.rule,
-    decision: judgement.decision,
-    outcome: done.outcome,
-    reason: done.reason,
-    sightings: sighting.count,
-    notify: plan.news,
-  });
-  opts.logger?.info(lock, 'lock judged');
-  return { lock, key, failures };
 }

@@ -1,9 +1,11 @@
-// Run: one janitor run over every region and table, ending in one report built from what it found and did.
+// Run: one janitor run over every region's tables and the policy's buckets, ending in one report built from what it found and did.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
+import { bucketPlace } from '../core/lock-half';
 import { isAlertDue } from '../core/plan';
-import type { TableRef } from '../core/ports';
+import type { LockKey, TableRef } from '../core/ports';
 import {
+  type BucketReport,
   buildReport,
   emptyTable,
   type ResolvedReport,
@@ -12,10 +14,13 @@ import {
 } from '../core/report';
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
-import { type Discovery, discoverTables } from './discovery';
+import { discoverTables } from './discovery';
+import { handleLock } from './handle-lock';
 import { resolveIntents } from './intents';
+import { LockfileIndex } from './lockfile-index';
 import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
+import { type BucketSweep, discoverBuckets, emptyBucket, readBucket } from './sweep-bucket';
 import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
 
 export type { SweepOptions } from './options';
@@ -30,22 +35,51 @@ const NOT_REACHED = 'not reached: the time limit came first; it will be read nex
 export async function sweep(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
   const startMs = Date.now();
-  const discoveries: Discovery[] = await Promise.all(
-    opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
-  );
+  const [discoveries, bucketsFound] = await Promise.all([
+    Promise.all(
+      opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
+    ),
+    discoverBuckets(opts),
+  ]);
   const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
+  const concurrency = opts.concurrency ?? 4;
+  // Lockfiles first (few, small): each lock item then finds its lockfile half, so a double lock is judged once.
+  const read = await mapBounded(bucketsFound.buckets, concurrency, (bucket) =>
+    outOfTime(opts)
+      ? Promise.resolve(bucketNotReached(bucket.region, bucket.name))
+      : readBucket(opts, bucket),
+  );
+  const lockfiles = new LockfileIndex(read.flatMap((r) => r.halves));
   const swept = await mapBounded(
     discoveries.flatMap((d) => d.tables),
-    opts.concurrency ?? 4,
-    (table) => (outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget)),
+    concurrency,
+    (table) =>
+      outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
   );
-  const failures = [...recovered.failures, ...swept.flatMap((s) => s.failures)];
-  const resolved = await forgetGone(opts, swept, failures);
-  const tables = await tablesWithNews(
+  // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
+  const singles = await mapBounded(lockfiles.rest(), 8, (half) => handleLock(opts, [half], budget));
+
+  const failures = [
+    ...recovered.failures,
+    ...swept.flatMap((s) => s.failures),
+    ...singles.flatMap((h) => h.failures),
+  ];
+  const places: Place[] = [
+    ...swept.map((s) => ({ region: s.table.region, table: s.table.name, complete: s.complete })),
+    ...read.map((r) => ({
+      region: r.bucket.region,
+      table: bucketPlace(r.bucket.name),
+      complete: r.complete,
+    })),
+  ];
+  const seen = [...swept.flatMap((s) => s.seen), ...singles.flatMap((h) => h.keys)];
+  const resolved = await forgetGone(opts, places, seen, failures);
+  const [tables, buckets] = await placesWithNews(
     opts,
     [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
-    swept,
+    [...bucketsFound.failures, ...read.map((r) => r.bucket)],
+    places,
     failures,
   );
 
@@ -57,8 +91,9 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     mode: opts.policy.mode,
     regions: [...opts.regions],
     tables,
-    locks: swept.flatMap((s) => s.locks),
-    unparseable: swept.flatMap((s) => s.unparseable),
+    buckets,
+    locks: [...swept.flatMap((s) => s.locks), ...singles.flatMap((h) => h.locks)],
+    unparseable: [...swept.flatMap((s) => s.unparseable), ...read.flatMap((r) => r.unparseable)],
     resolved,
     warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings)],
     failures,
@@ -75,26 +110,28 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   });
 }
 
+/** A place read this run, by the name the janitor's memory uses (a table, or `s3://<bucket>`). */
+type Place = TableRef & { readonly complete: boolean };
+
+function bucketNotReached(region: string, name: string): BucketSweep {
+  return { bucket: emptyBucket(region, name, NOT_REACHED), complete: false, halves: [], unparseable: [] };
+}
+
 function notReached(region: string, name: string): Promise<TableSweep> {
   const table = emptyTable(region, name, NOT_REACHED);
   return Promise.resolve({ table, complete: false, locks: [], unparseable: [], seen: [], failures: [] });
 }
 
-/** Forgets the locks of fully read tables that this run did not see; those that had been alerted are resolved. */
+/** Forgets the locks of fully read places that this run did not see; those that had been alerted are resolved. */
 async function forgetGone(
   opts: SweepOptions,
-  swept: readonly TableSweep[],
+  places: readonly Place[],
+  seen: readonly LockKey[],
   failures: RunFailure[],
 ): Promise<ResolvedReport[]> {
-  const scanned = swept
-    .filter((s) => s.complete)
-    .map((s) => ({ region: s.table.region, table: s.table.name }));
+  const scanned = places.filter((p) => p.complete).map(({ region, table }) => ({ region, table }));
   try {
-    return await opts.state.forgetGone(
-      scanned,
-      swept.flatMap((s) => s.seen),
-      opts.now.getTime(),
-    );
+    return await opts.state.forgetGone(scanned, seen, opts.now.getTime());
   } catch (e) {
     failures.push({
       kind: 'forget',
@@ -105,25 +142,33 @@ async function forgetGone(
 }
 
 /**
- * The table reports, each failed one marked `notify` when its failure is new or due again (`realertAfter`);
- * remembers the failed tables and forgets recovered ones (read in full, or a region listed again: `*`).
+ * The table and bucket reports, each failed one marked `notify` when its failure is new or due again
+ * (`realertAfter`); remembers the failed places and forgets recovered ones (read in full, or a region listed
+ * again: `*`).
  */
-async function tablesWithNews(
+async function placesWithNews(
   opts: SweepOptions,
   tables: readonly TableReport[],
-  swept: readonly TableSweep[],
+  buckets: readonly BucketReport[],
+  places: readonly Place[],
   failures: RunFailure[],
-): Promise<TableReport[]> {
+): Promise<[TableReport[], BucketReport[]]> {
   const nowMs = opts.now.getTime();
-  const failed = tables.filter((t) => t.error !== undefined);
-  const listed = opts.regions.filter((region) => !failed.some((t) => t.region === region && t.name === '*'));
+  const named = [
+    ...tables.map((t) => ({ report: t, table: t.name })),
+    ...buckets.map((b) => ({ report: b, table: bucketPlace(b.name) })),
+  ];
+  const failed = named.filter((p) => p.report.error !== undefined);
+  const listed = opts.regions.filter(
+    (region) => !failed.some((f) => f.report.region === region && f.table === '*'),
+  );
   const recovered: TableRef[] = [
-    ...swept.filter((s) => s.complete).map((s) => ({ region: s.table.region, table: s.table.name })),
+    ...places.filter((p) => p.complete).map(({ region, table }) => ({ region, table })),
     ...listed.map((region) => ({ region, table: '*' })),
   ];
   let lastAlerted: (number | undefined)[] = [];
   try {
-    const refs = failed.map((t) => ({ region: t.region, table: t.name }));
+    const refs = failed.map((f) => ({ region: f.report.region, table: f.table }));
     lastAlerted = await opts.state.noteTableFailures(refs, recovered, nowMs);
   } catch (e) {
     failures.push({
@@ -131,8 +176,9 @@ async function tablesWithNews(
       message: `could not remember the failing tables: ${describeError(e)}`,
     });
   }
-  return tables.map((t) => {
-    const i = failed.indexOf(t);
-    return i < 0 ? t : { ...t, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) };
-  });
+  const withNews = <R extends TableReport | BucketReport>(report: R): R => {
+    const i = failed.findIndex((f) => f.report === report);
+    return i < 0 ? report : { ...report, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) };
+  };
+  return [tables.map(withNews), buckets.map(withNews)];
 }

@@ -1,0 +1,139 @@
+// Run: one lock — a single half, or both halves of a double lock — sighted, judged and planned once, carried out.
+import { describeError } from '../core/errors';
+import type { RunFailure } from '../core/failure';
+import { judge, type Sighting } from '../core/judge';
+import { judgedItem, type LockHalf, lockOf, placeOf } from '../core/lock-half';
+import { OUTCOME_OF, planLock } from '../core/plan';
+import type { LockKey } from '../core/ports';
+import { lockKeyOf, lockReportOf } from '../core/records';
+import type { LockReport, Outcome } from '../core/report';
+import { type DeleteDone, deleteAndAudit } from './act';
+import type { DeletionBudget } from './budget';
+import type { SweepOptions } from './options';
+
+/** What handling one lock produced: a report line per half, the keys seen, and any failures. */
+export type Handled = {
+  readonly locks: LockReport[];
+  readonly keys: LockKey[];
+  readonly failures: RunFailure[];
+};
+
+const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
+
+/**
+ * Handles one lock held in one place or two (a double lock): each half is sighted, the lock is judged once (its
+ * age from the younger half) and planned once; a delete removes every half, each under its own condition, and
+ * takes one deletion from the budget. A double lock's two report lines say what happened to the other half.
+ */
+export async function handleLock(
+  opts: SweepOptions,
+  halves: readonly LockHalf[],
+  budget: DeletionBudget,
+): Promise<Handled> {
+  const nowMs = opts.now.getTime();
+  const failures: RunFailure[] = [];
+  const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures)));
+  const sighting = together(sightings);
+  const item = judgedItem(halves);
+  const judgement = judge(opts.policy, { table: placeOf(halves[0]).table, item }, nowMs, sighting);
+  const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
+  const { action } = plan;
+  const done: readonly {
+    readonly outcome: Outcome;
+    readonly reason: string;
+    readonly failures: RunFailure[];
+  }[] =
+    action === 'delete'
+      ? await deleteWithin(budget, halves, (half) =>
+          deleteAndAudit({
+            ...opts,
+            tables: opts.lockStores(half.region),
+            lockfiles: opts.lockfileStores?.(half.region),
+            half,
+            action: 'deleted',
+            rule: judgement.rule,
+            reason: plan.reason,
+          }),
+        )
+      : halves.map(() => ({ outcome: OUTCOME_OF[action], reason: plan.reason, failures: [] }));
+  const double = halves.length > 1;
+  const locks = halves.map((half, i) => {
+    failures.push(...done[i].failures);
+    const lock = lockReportOf(
+      half,
+      {
+        ageSeconds: judgement.ageSeconds,
+        rule: judgement.rule,
+        decision: judgement.decision,
+        outcome: done[i].outcome,
+        reason: double ? `${done[i].reason}${partner(halves, done, i)}` : done[i].reason,
+        sightings: sighting.count,
+        // A double lock is news once: on its first line.
+        notify: plan.news && i === 0,
+      },
+      double,
+    );
+    opts.logger?.info(lock, 'lock judged');
+    return lock;
+  });
+  return { locks, keys: halves.map(lockKeyOf), failures };
+}
+
+async function sight(
+  opts: SweepOptions,
+  half: LockHalf,
+  nowMs: number,
+  failures: RunFailure[],
+): Promise<Sighting> {
+  const key = lockKeyOf(half);
+  try {
+    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, opts.policy.sightingGap.seconds * 1000);
+  } catch (e) {
+    // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
+    const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;
+    failures.push({
+      kind: 'sighting',
+      region: key.region,
+      table: key.table,
+      lock: { lockId: key.lockId, id: key.id },
+      message,
+    });
+    return { count: 0, firstSeenMs: nowMs };
+  }
+}
+
+/** The sighting of a lock held in several places: seen as often as its least-seen half, alerted when any was. */
+function together(sightings: readonly Sighting[]): Sighting {
+  const alerted = sightings.map((s) => s.lastAlertedMs).filter((t): t is number => t !== undefined);
+  return {
+    count: Math.min(...sightings.map((s) => s.count)),
+    firstSeenMs: Math.max(...sightings.map((s) => s.firstSeenMs)),
+    ...(alerted.length ? { lastAlertedMs: Math.max(...alerted) } : {}),
+  };
+}
+
+/**
+ * Deletes every half under the run's budget: one reservation for the lock (taken before the first call, with no
+ * await in between), refunded when no half was deleted. Halves are deleted one after the other, lockfile first
+ * as Terraform takes them, so a failed half never leaves the user guessing which one is left.
+ */
+async function deleteWithin(
+  budget: DeletionBudget,
+  halves: readonly LockHalf[],
+  del: (half: LockHalf) => Promise<DeleteDone>,
+): Promise<DeleteDone[]> {
+  budget.reserve();
+  const order = halves
+    .map((h, i) => [h, i] as const)
+    .sort(([a], [b]) => (a.store === 's3' ? -1 : b.store === 's3' ? 1 : 0));
+  const done = new Array<DeleteDone>(halves.length);
+  for (const [half, i] of order) done[i] = await del(half);
+  if (!done.some((d) => d.outcome === 'deleted')) budget.refund();
+  return done;
+}
+
+/** For one line of a double lock: what happened to its other half. */
+function partner(halves: readonly LockHalf[], done: readonly { outcome: Outcome }[], i: number): string {
+  const j = i === 0 ? 1 : 0;
+  return `; double lock: its ${WHERE[halves[j].store]} was ${done[j].outcome}`;
+}
