@@ -1,9 +1,12 @@
 // CLI wiring: regions and per-region DynamoDB clients and lock stores from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { S3LockfileStore, s3ClientConfig } from '../lambda/adapters/s3-lockfile-store';
 import { UsageError } from '../lambda/core/errors';
+import type { LockfileStore } from '../lambda/core/lockfile-port';
 import type { LockStore } from '../lambda/core/ports';
 
 /** Flags that say where DynamoDB is. */
@@ -52,6 +55,29 @@ export function dynamoClientFactory(flags: AwsFlags): (region: string) => Dynamo
       clients.set(region, client);
     }
     return client;
+  };
+}
+
+/**
+ * Lockfile stores per region (one S3 client each), sent to `--endpoint` with path-style addressing when given.
+ * Each client is made on first use, so a policy without buckets never builds one.
+ */
+export function lockfileStoreFactory(flags: AwsFlags): (region: string) => LockfileStore {
+  const stores = new Map<string, LockfileStore>();
+  const localCreds = flags.endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  return (region) => {
+    let store = stores.get(region);
+    if (!store) {
+      const config = s3ClientConfig({
+        region,
+        endpoint: flags.endpoint,
+        credentials: localCreds ? LOCAL_CREDENTIALS : undefined,
+        timeouts: flags.timeouts,
+      });
+      store = new S3LockfileStore(new S3Client(config));
+      stores.set(region, store);
+    }
+    return store;
   };
 }
 

@@ -10,7 +10,7 @@ import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy
 import { hasErrors } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
-import { dynamoClientFactory, lockStoreFactory, resolveRegions } from './cli-context';
+import { dynamoClientFactory, lockfileStoreFactory, lockStoreFactory, resolveRegions } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
@@ -27,6 +27,8 @@ const OPTIONS = {
   'topic-arn': { type: 'string' },
   table: { type: 'string' },
   'lock-id': { type: 'string' },
+  bucket: { type: 'string' },
+  key: { type: 'string' },
   id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -131,6 +133,7 @@ async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<num
     policy,
     regions,
     lockStores: lockStoreFactory(clients),
+    lockfileStores: lockfileStoreFactory(flags),
     state: flags['state-table']
       ? stateStoreFor(clients(regions[0]), flags['state-table'])
       : new MemoryStateStore(),
@@ -145,22 +148,25 @@ async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<num
 }
 
 async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
-  const policy: Policy = { ...parsePolicy({}), mode: 'report' };
+  // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
+  const policy: Policy = { ...loadPolicy(flags.policy, true), mode: 'report' };
   const report = await sweep({
     policy,
-    regions: resolveRegions(flags),
+    regions: resolveRegions(flags, policy.regions),
     lockStores: lockStoreFactory(dynamoClientFactory(flags)),
+    lockfileStores: lockfileStoreFactory(flags),
     state: new MemoryStateStore(),
     now: new Date(),
     runId: randomUUID(),
     signal,
   });
   if (flags.json) {
-    const { tables, locks, unparseable, warnings, counts } = report;
+    const { tables, buckets, locks, unparseable, warnings, counts } = report;
     io.out(
       JSON.stringify(
         {
           tables,
+          buckets,
           locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
           unparseable,
           warnings,
@@ -173,25 +179,33 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
   } else {
     for (const line of lockListLines(report.locks)) io.out(line);
     for (const t of report.tables.filter((t) => t.error)) io.err(renderTableError(t));
+    for (const b of report.buckets.filter((b) => b.error))
+      io.err(renderTableError({ ...b, name: `s3://${b.name}` }));
     io.out(renderSummary(report));
   }
   return hasErrors(report) ? 1 : 0;
 }
 
 async function runRelease(flags: Flags, io: Io): Promise<number> {
-  const { table, id } = flags;
+  const { table, id, bucket, key } = flags;
   const lockId = flags['lock-id'];
-  if (!table || !lockId || !id) throw new UsageError(`release needs --table, --lock-id and --id\n\n${USAGE}`);
+  const item = table !== undefined || lockId !== undefined;
+  const lockfile = bucket !== undefined || key !== undefined;
+  if (!id || (!item && !lockfile) || (item && (!table || !lockId)) || (lockfile && (!bucket || !key)))
+    throw new UsageError(
+      `release needs --id and the lock: --table and --lock-id, --bucket and --key (a .tflock key), or both\n\n${USAGE}`,
+    );
   const policy = loadPolicy(flags.policy, false);
   const [region, ...more] = resolveRegions(flags);
   if (more.length) throw new UsageError('release works on one region: pass --region once');
   const clients = dynamoClientFactory(flags);
   const result = await release(
-    { region, table, lockId, id },
+    { region, id, table, lockId, bucket, key },
     {
       policy,
       regions: policy.regions ?? [region],
       store: lockStoreFactory(clients)(region),
+      lockfiles: lockfile ? lockfileStoreFactory(flags)(region) : undefined,
       state: flags['state-table'] ? stateStoreFor(clients(region), flags['state-table']) : undefined,
       notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
       now: new Date(),

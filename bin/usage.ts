@@ -22,19 +22,22 @@ type PackageJson = { name?: string; version?: string };
 export const USAGE = `Usage: tf-lock-janitor <command> [flags]
 
 Commands:
-  list     list every lock in every lock table
+  list     list every lock in every lock table (and in the policy's state buckets, with --policy)
   sweep    judge every lock with a policy and act on it (report, alert or delete)
   release  release one lock safely (its lock ID must match)
   demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
 
 Flags:
   --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)
-  --endpoint URL      send every DynamoDB call to this DynamoDB-compatible server
+  --endpoint URL      send every DynamoDB and S3 call to this compatible server (S3 path-style)
   --json              print the machine-readable report instead of the table
   --version, --help   print the version or this text
   sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
            --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
-  release: --table T --lock-id LOCKID --id LOCK_ID [--policy FILE] [--state-table NAME] [--topic-arn ARN]
+  list:    --policy FILE (only its tables and buckets are read)
+  release: --id LOCK_ID and --table T --lock-id LOCKID (a lock item) and/or --bucket B --key KEY.tflock
+           (a lockfile; both: the two halves of a double lock) [--policy FILE] [--state-table NAME]
+           [--topic-arn ARN]
            (the release stays inside the policy's regions, tables and opt-out tag, as a sweep does)
 
 Ctrl-C (SIGINT) or SIGTERM: reading stops, calls in flight finish or are abandoned, the partial report is

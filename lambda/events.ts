@@ -13,20 +13,49 @@ export type ScheduledEvent = {
 
 /** The payload that releases one lock the safe way: the lock's `ID` must equal `id`. */
 export type ReleasePayload = {
-  readonly table: string;
-  readonly lockId: string;
+  /** A lock item: its table and LockID. */
+  readonly table?: string;
+  readonly lockId?: string;
+  /** A lockfile: its bucket and `.tflock` key. Name both places to release both halves of a double lock. */
+  readonly bucket?: string;
+  readonly key?: string;
   readonly id: string;
   readonly region?: string;
   readonly requestedBy?: string;
 };
 
-const releaseSchema = z.strictObject({
-  table: z.string().min(1, 'the lock table name is required'),
-  lockId: z.string().min(1, 'the LockID of the lock item is required'),
-  id: z.string().min(1, "the lock's ID (from the Terraform error message) is required"),
-  region: policySchema.shape.regions.unwrap().element.optional(),
-  requestedBy: z.string().max(256).optional(),
-});
+const releaseSchema = z
+  .strictObject({
+    table: z.string().min(1, 'the lock table name must not be empty').optional(),
+    lockId: z.string().min(1, 'the LockID of the lock item must not be empty').optional(),
+    bucket: z.string().min(1, 'the bucket name must not be empty').optional(),
+    key: z.string().min(1, 'the .tflock key must not be empty').optional(),
+    id: z.string().min(1, "the lock's ID (from the Terraform error message) is required"),
+    region: policySchema.shape.regions.unwrap().element.optional(),
+    requestedBy: z.string().max(256).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const table = r.table !== undefined || r.lockId !== undefined;
+    const lockfile = r.bucket !== undefined || r.key !== undefined;
+    if (table && (r.table === undefined || r.lockId === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [r.table === undefined ? 'table' : 'lockId'],
+        message: 'a lock item needs both table and lockId',
+      });
+    if (lockfile && (r.bucket === undefined || r.key === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [r.bucket === undefined ? 'bucket' : 'key'],
+        message: 'a lockfile needs both bucket and key',
+      });
+    if (!table && !lockfile)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['table'],
+        message: 'name the lock: table and lockId, bucket and key, or both',
+      });
+  });
 
 /** What an invocation asks for: a sweep (the schedule, or an empty test event) or the release of one lock. */
 export type JanitorEvent =

@@ -1,6 +1,7 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
 import { writeSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -9,10 +10,12 @@ import { awsClientConfig } from './adapters/aws-client-config';
 import { DynamoLockStore } from './adapters/dynamo-lock-store';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
+import { S3LockfileStore, s3ClientConfig } from './adapters/s3-lockfile-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig } from './config';
 import { UsageError } from './core/errors';
 import type { RunFailure } from './core/failure';
+import type { LockfileStore } from './core/lockfile-port';
 import type { LockStore, Notifier, StateStore } from './core/ports';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent } from './events';
@@ -36,6 +39,8 @@ type Shell = {
   readonly config: HandlerConfig;
   readonly logger: Logger;
   readonly lockStore: (region: string) => LockStore;
+  /** Only when the policy names buckets: otherwise the janitor never calls S3. */
+  readonly lockfileStores?: (region: string) => LockfileStore;
   readonly state: StateStore;
   readonly notifier?: Notifier;
 };
@@ -51,10 +56,23 @@ function coldStart(): Shell {
   const state = config.stateTable
     ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
     : new MemoryStateStore();
+  const lockfileStores =
+    config.policy.buckets.include.length > 0
+      ? perRegion((region) => new S3LockfileStore(new S3Client(s3ClientConfig({ region }))))
+      : undefined;
+  // The topic may live in another region or account (an organization's central topic): its client follows its ARN.
   const notifier = config.topicArn
-    ? new SnsNotifier(new SNSClient(awsClientConfig({ region: config.homeRegion })), config.topicArn)
+    ? new SnsNotifier(
+        new SNSClient(awsClientConfig({ region: arnRegion(config.topicArn, config.homeRegion) })),
+        config.topicArn,
+      )
     : undefined;
-  return { config, logger, lockStore, state, notifier };
+  return { config, logger, lockStore, lockfileStores, state, notifier };
+}
+
+/** The region of an ARN (`arn:aws:sns:REGION:ACCOUNT:NAME`), else `fallback`. */
+function arnRegion(arn: string, fallback: string): string {
+  return arn.split(':')[3] || fallback;
 }
 
 /** One value per region, made on first use and kept for the sandbox's life (SDK clients reuse connections). */
@@ -93,6 +111,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     policy: config.policy,
     regions: config.regions,
     lockStores: s.lockStore,
+    lockfileStores: s.lockfileStores,
     state: s.state,
     notifier: s.notifier,
     now: new Date(),
@@ -141,10 +160,12 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
     );
   }
   const region = req.region ?? config.homeRegion;
+  const { requestedBy: _claim, ...target } = req;
   const result = await release(
-    { region, table: req.table, lockId: req.lockId, id: req.id },
+    { ...target, region },
     {
       store: s.lockStore(region),
+      lockfiles: s.lockfileStores?.(region),
       state: s.state,
       notifier: s.notifier,
       now: new Date(),
@@ -157,7 +178,7 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
     },
   );
   const level = result.failures.length > 0 ? 'warn' : 'info';
-  logger[level]({ region, table: req.table, lockId: req.lockId, id: req.id, ...result }, 'release finished');
+  logger[level]({ ...target, region, ...result }, 'release finished');
   return { runId: context.awsRequestId, ...result };
 }
 

@@ -20,6 +20,7 @@ import type {
   LockfileRead,
   LockfileStore,
 } from '../core/lockfile-port';
+import { awsClientConfig } from './aws-client-config';
 import { PageKeys } from './pagination';
 import { LockfileFilter } from './s3-listing';
 
@@ -30,20 +31,12 @@ const CONDITION_FAILED = new Set(['PreconditionFailed', 'ConditionalRequestConfl
 
 type AwsError = Error & { $metadata?: { httpStatusCode?: number; attempts?: number } };
 
-/** A client configuration for S3: path-style addressing when `endpoint` names an S3-compatible server. */
-export function s3ClientConfig(options: {
-  readonly region: string;
-  readonly endpoint?: string;
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** @default 6 */
-  readonly maxAttempts?: number;
-}): S3ClientConfig {
-  return {
-    region: options.region,
-    maxAttempts: options.maxAttempts ?? 6,
-    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
-    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-  };
+/**
+ * A client configuration for S3: the janitor's timeouts and attempts (awsClientConfig), and path-style
+ * addressing when `endpoint` names an S3-compatible server.
+ */
+export function s3ClientConfig(options: Parameters<typeof awsClientConfig>[0]): S3ClientConfig {
+  return { ...awsClientConfig(options), ...(options.endpoint ? { forcePathStyle: true } : {}) };
 }
 
 /** S3 buckets and lockfiles through one S3 client. */

@@ -28,7 +28,10 @@ export const bucketPlace = (bucket: string): string => `s3://${bucket}`;
 
 /** Where the half lives, as the janitor's memory names places: the table, or `s3://<bucket>`. */
 export function placeOf(half: LockHalf): { readonly region: string; readonly table: string } {
-  return { region: half.region, table: half.store === 'dynamodb' ? half.table : bucketPlace(half.lockfile.bucket) };
+  return {
+    region: half.region,
+    table: half.store === 'dynamodb' ? half.table : bucketPlace(half.lockfile.bucket),
+  };
 }
 
 /** The half's lock as parsed: LockID (`bucket/<state path>` for both kinds), the raw bytes and the LockInfo. */
@@ -41,7 +44,9 @@ export function lockOf(half: LockHalf): Pick<LockItem, 'lockId' | 'rawInfo' | 'i
  * lock was really taken); a lock item's `Created` (the client's clock). Undefined when not to be trusted.
  */
 export function takenMs(half: LockHalf): number | undefined {
-  return half.store === 'dynamodb' ? half.item.createdMs : (half.lockfile.lastModifiedMs ?? half.lockfile.createdMs);
+  return half.store === 'dynamodb'
+    ? half.item.createdMs
+    : (half.lockfile.lastModifiedMs ?? half.lockfile.createdMs);
 }
 
 /**

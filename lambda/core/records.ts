@@ -58,7 +58,12 @@ export function auditRecordOf(
 ): AuditRecord {
   const where =
     half.store === 's3'
-      ? { store: 's3' as const, bucket: half.lockfile.bucket, key: half.lockfile.key, etag: half.lockfile.etag }
+      ? {
+          store: 's3' as const,
+          bucket: half.lockfile.bucket,
+          key: half.lockfile.key,
+          etag: half.lockfile.etag,
+        }
       : {};
   return {
     ...lockKeyOf(half),
