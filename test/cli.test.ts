@@ -206,7 +206,12 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     [
       'release without --id',
       ['release', '--table', 't', '--lock-id', 'b/k', '--region', 'us-east-1'],
-      'release needs --table, --lock-id and --id',
+      'release needs --id and the lock: --table and --lock-id, --bucket and --key',
+    ],
+    [
+      'release with a bucket but no key',
+      ['release', '--bucket', 'b', '--id', 'x', '--region', 'us-east-1'],
+      'release needs --id and the lock: --table and --lock-id, --bucket and --key',
     ],
     ['no region', ['list'], 'no region: pass --region'],
   ])('exits 2 on %s, saying what is wrong', async (_, args, message) => {

@@ -42,13 +42,16 @@ function intentFor(
   atMs: number,
 ): AuditRecord {
   const lock = classifyItem(item) as LockItem;
-  return auditRecordOf({ store: 'dynamodb', region: 'us-east-1', table, item: lock }, {
-    action: 'deleted',
-    rule: 'cleanup',
-    reason: 'rule "cleanup": age 3h >= deleteAfter 1h',
-    runId: 'dead-run',
-    at: new Date(atMs),
-  });
+  return auditRecordOf(
+    { store: 'dynamodb', region: 'us-east-1', table, item: lock },
+    {
+      action: 'deleted',
+      rule: 'cleanup',
+      reason: 'rule "cleanup": age 3h >= deleteAfter 1h',
+      runId: 'dead-run',
+      at: new Date(atMs),
+    },
+  );
 }
 
 describe('intent records', () => {

@@ -145,7 +145,15 @@ describe('s3ClientConfig', () => {
       { region: 'us-east-1', endpoint: 'http://127.0.0.1:5000', maxAttempts: 1 },
       { region: 'us-east-1', maxAttempts: 1, endpoint: 'http://127.0.0.1:5000', forcePathStyle: true },
     ],
-  ])('uses path-style addressing only with an endpoint (%j)', (options, expected) => {
-    expect(s3ClientConfig(options)).toEqual(expected);
-  });
+  ])(
+    'uses path-style addressing only with an endpoint, and the janitor timeouts (%j)',
+    (options, expected) => {
+      const config = s3ClientConfig(options);
+      expect(config).toEqual({
+        ...expected,
+        requestHandler: expect.objectContaining({ throwOnRequestTimeout: true }),
+      });
+      if (!options.endpoint) expect(config).not.toHaveProperty('forcePathStyle');
+    },
+  );
 });
