@@ -11,7 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
-import { grantLockTables, grantStateTable } from './janitor-grants';
+import { grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
@@ -120,7 +120,10 @@ export class JanitorFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DiscoverTables', actions: ['dynamodb:ListTables'], resources: ['*'] }),
     );
-    const tableAcks = grantLockTables(this, this.role, policy, props.allowRelease);
+    const tableAcks = [
+      ...grantLockTables(this, this.role, policy, props.allowRelease),
+      ...grantLockfiles(this, this.role, policy, props.allowRelease),
+    ];
     grantStateTable(this.role, stateTable);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [topic.topicArn] }),

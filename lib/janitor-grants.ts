@@ -1,4 +1,4 @@
-// CDK: the janitor role's DynamoDB statements: lock tables from the policy's globs, and its own state table.
+// CDK: the janitor role's data statements: lock tables and state buckets from the policy's globs, its own state table.
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import { type Acknowledgement, wildcardResourceId } from './nag';
 import {
+  globAccess,
   LOCK_ATTRIBUTES,
   LOCK_TABLE_DELETE_ACTION,
   LOCK_TABLE_DESCRIBE_ACTIONS,
@@ -79,6 +80,64 @@ export function grantLockTables(
       reason:
         'Lock tables are found at run time; the name pattern comes from the policy include globs, so the role reaches only tables the policy can sweep',
     }));
+}
+
+/** The synth warning for a bucket glob IAM cannot express exactly. */
+export const WIDER_BUCKET_GLOB_WARNING = 'tf-lock-janitor:bucketGlobWiderInIam';
+
+/**
+ * The role's S3 access, only when the policy names buckets (none by default: then no S3 permission at all):
+ * `s3:ListAllMyBuckets` (it has no resource-level permission); `s3:ListBucket`, `s3:GetBucketLocation` and
+ * `s3:GetBucketTagging` on the buckets; `s3:GetObject` on `<bucket>/*.tflock` only; `s3:DeleteObject` on
+ * `<bucket>/*.tflock` only in mode `delete` (or with `allowRelease`), only on globs IAM expresses exactly,
+ * with a deny on exact exclude globs. Nothing on state objects. Returns the cdk-nag acknowledgements.
+ */
+export function grantLockfiles(
+  scope: IConstruct,
+  role: iam.IRole,
+  policy: Policy,
+  allowRelease: boolean,
+): Acknowledgement[] {
+  if (policy.buckets.include.length === 0) return [];
+  const stack = Stack.of(scope);
+  const access = globAccess(policy.buckets, policy.mode === 'delete' || allowRelease);
+  const buckets = (names: readonly string[]) => names.map((n) => `arn:${stack.partition}:s3:::${n}`);
+  const lockfiles = (names: readonly string[]) =>
+    names.map((n) => `arn:${stack.partition}:s3:::${n}/*.tflock`);
+  const add = (statement: iam.PolicyStatementProps) => {
+    if (statement.resources?.length) role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+  };
+  add({ sid: 'DiscoverBuckets', actions: ['s3:ListAllMyBuckets'], resources: ['*'] });
+  add({
+    sid: 'ReadStateBuckets',
+    actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketTagging'],
+    resources: buckets(access.read),
+  });
+  add({ sid: 'ReadLockfiles', actions: ['s3:GetObject'], resources: lockfiles(access.read) });
+  add({ sid: 'DeleteLockfiles', actions: ['s3:DeleteObject'], resources: lockfiles(access.delete) });
+  add({
+    sid: 'NeverDeleteInExcludedBuckets',
+    effect: iam.Effect.DENY,
+    actions: ['s3:DeleteObject'],
+    resources: lockfiles(access.denyDelete),
+  });
+  for (const { glob, pattern, reason } of access.widened)
+    Annotations.of(scope).addWarningV2(
+      WIDER_BUCKET_GLOB_WARNING,
+      `buckets.include glob "${glob}" cannot be written exactly as IAM bucket names (${reason}), so the role may list and read lockfiles of buckets named "${pattern}" and the janitor keeps to the glob in code; it gets no s3:DeleteObject there.`,
+    );
+  const reason =
+    'State buckets are found at run time; the patterns come from the policy bucket globs, and object access is limited to *.tflock lockfiles';
+  return [
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 's3:ListAllMyBuckets has no resource-level permissions',
+    },
+    ...[...new Set([...buckets(access.read), ...lockfiles([...access.read, ...access.delete])])]
+      .map((arn) => wildcardResourceId(scope, arn))
+      .filter((id) => id.includes('*'))
+      .map((id) => ({ id, reason })),
+  ];
 }
 
 /**

@@ -84,13 +84,24 @@ export type LockTableAccess = {
  * `allowRelease`, and never on a wider pattern; an explicit deny of DeleteItem on exact exclude globs.
  */
 export function lockTableAccess(policy: Policy, allowRelease = false): LockTableAccess {
-  const includes = policy.tables.include.map(({ pattern }) => ({ glob: pattern, names: iamNames(pattern) }));
+  return globAccess(policy.tables, policy.mode === 'delete' || allowRelease);
+}
+
+/**
+ * The same for any place named by include/exclude globs (lock tables, state buckets): reads on every include
+ * glob (exact, or wider), deletes only where exact and only when `canDelete`, denies on exact excludes.
+ */
+export function globAccess(
+  places: Pick<Policy['tables'], 'include' | 'exclude'>,
+  canDelete: boolean,
+): LockTableAccess {
+  const includes = places.include.map(({ pattern }) => ({ glob: pattern, names: iamNames(pattern) }));
   const exact = includes.flatMap(({ names }) => (names.exact ? names.patterns : []));
   const widened = includes.flatMap(({ glob, names }) =>
     names.exact ? [] : [{ glob, pattern: names.pattern, reason: names.reason }],
   );
-  const deletes = policy.mode === 'delete' || allowRelease ? collapse(exact) : [];
-  const excluded = policy.tables.exclude.flatMap(({ pattern }) => {
+  const deletes = canDelete ? collapse(exact) : [];
+  const excluded = places.exclude.flatMap(({ pattern }) => {
     const names = iamNames(pattern);
     return names.exact ? names.patterns : [];
   });

@@ -216,3 +216,57 @@ describe('least privilege overall', () => {
     expect(onStar.flatMap((s) => list(s.Action))).toEqual(['dynamodb:ListTables']);
   });
 });
+
+describe('S3 permissions for state buckets', () => {
+  const s3Statements = (policy: PolicyInput, allowRelease = false) =>
+    statements(synthJanitor({ policy, allowRelease })).filter((s) =>
+      list(s.Action).some((a: string) => a.startsWith('s3:')),
+    );
+  const bySid = (all: ReturnType<typeof s3Statements>, sid: string) => all.find((s) => s.Sid === sid);
+  const resources = (s: { Resource: unknown } | undefined) => JSON.stringify(s?.Resource ?? null);
+
+  it('grants no S3 permission at all when the policy names no buckets', () => {
+    expect(s3Statements({ mode: 'delete' })).toEqual([]);
+  });
+
+  it('lists buckets, reads bucket facts on the globs, and reads only *.tflock objects (mode alert: no delete)', () => {
+    const all = s3Statements({ mode: 'alert', buckets: { include: ['acme-tfstate-*'] } });
+    expect(bySid(all, 'DiscoverBuckets')).toMatchObject({ Action: 's3:ListAllMyBuckets', Resource: '*' });
+    expect(list(bySid(all, 'ReadStateBuckets')?.Action).sort()).toEqual([
+      's3:GetBucketLocation',
+      's3:GetBucketTagging',
+      's3:ListBucket',
+    ]);
+    expect(resources(bySid(all, 'ReadStateBuckets'))).toContain(':s3:::acme-tfstate-*');
+    expect(bySid(all, 'ReadLockfiles')).toMatchObject({ Action: 's3:GetObject' });
+    expect(resources(bySid(all, 'ReadLockfiles'))).toContain(':s3:::acme-tfstate-*/*.tflock');
+    expect(bySid(all, 'DeleteLockfiles')).toBeUndefined();
+    // Nothing ever reaches state objects: every object ARN ends in /*.tflock.
+    for (const s of all)
+      for (const r of list(s.Resource).map((x: unknown) => JSON.stringify(x)))
+        if (r.includes('/')) expect(r).toMatch(/\/\*\.tflock/);
+  });
+
+  it.each([
+    ['mode delete', { mode: 'delete' as const }, false],
+    ['allowRelease in mode alert', { mode: 'alert' as const }, true],
+  ])(
+    'deletes only *.tflock objects of exact globs in %s, and denies the excluded buckets',
+    (_n, mode, allowRelease) => {
+      const all = s3Statements(
+        { ...mode, buckets: { include: ['acme-[ab]', '[!x]state'], exclude: ['acme-b'] } },
+        allowRelease,
+      );
+      const del = bySid(all, 'DeleteLockfiles');
+      expect(del).toMatchObject({ Action: 's3:DeleteObject' });
+      expect(resources(del)).toContain(':s3:::acme-a/*.tflock');
+      expect(resources(del)).not.toContain('?state');
+      expect(resources(bySid(all, 'ReadLockfiles'))).toContain('?state/*.tflock');
+      expect(bySid(all, 'NeverDeleteInExcludedBuckets')).toMatchObject({
+        Effect: 'Deny',
+        Action: 's3:DeleteObject',
+      });
+      expect(resources(bySid(all, 'NeverDeleteInExcludedBuckets'))).toContain(':s3:::acme-b/*.tflock');
+    },
+  );
+});

@@ -49,6 +49,7 @@ const full: JanitorStackProps = {
     mode: 'delete',
     regions: ['eu-west-1', 'eu-central-1'],
     tables: { include: ['tf-locks-*', 'ops-lock', '[!x]-locks'], exclude: ['tf-locks-prod*'] },
+    buckets: { include: ['acme-tfstate-*', '[!x]-state'], exclude: ['acme-tfstate-prod'] },
   },
   schedule: ScheduleExpression.expression('cron(0/10 * * * ? *)', TimeZone.EUROPE_BERLIN),
   alertEmails: ['ops@example.com'],
@@ -90,6 +91,11 @@ describe('cdk-nag AwsSolutions', () => {
         /^AwsSolutions::AwsSolutions-IAM5\[Resource::<JanitorFunction[0-9A-F]+\.Arn>:\*\]$/,
       ),
       'AwsSolutions::AwsSolutions-SQS3',
+      // State buckets: ListAllMyBuckets (no resource-level permission), the bucket globs, their *.tflock objects.
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-tfstate-*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-tfstate-*/*.tflock]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::?-state/*.tflock]',
     ];
     expect(acks.map((a) => a.id)).toEqual(expect.arrayContaining(expected));
     expect(acks).toHaveLength(expected.length);

@@ -153,7 +153,7 @@ describe('s3ClientConfig', () => {
         ...expected,
         requestHandler: expect.objectContaining({ throwOnRequestTimeout: true }),
       });
-      if (!options.endpoint) expect(config).not.toHaveProperty('forcePathStyle');
+      if (!('endpoint' in options)) expect(config).not.toHaveProperty('forcePathStyle');
     },
   );
 });
