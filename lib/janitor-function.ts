@@ -11,7 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
-import { grantLockTables, grantStateTable } from './janitor-grants';
+import { grantHostCheck, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
@@ -122,6 +122,7 @@ export class JanitorFunction extends Construct {
     );
     const tableAcks = grantLockTables(this, this.role, policy, props.allowRelease);
     grantStateTable(this.role, stateTable);
+    const hostCheck = grantHostCheck(this.role, policy);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [topic.topicArn] }),
     );
@@ -138,8 +139,9 @@ export class JanitorFunction extends Construct {
     acknowledge(this.role, [
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
+        reason: hostCheck
+          ? "dynamodb:ListTables and ec2:DescribeInstances have no resource-level permissions; the janitor discovers lock tables with the first and, as the policy asks (evidence.ec2Hosts), checks whether lock holders' EC2 hosts still exist with the second (read-only)"
+          : 'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
       },
       ...tableAcks,
     ]);

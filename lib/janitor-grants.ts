@@ -1,4 +1,4 @@
-// CDK: the janitor role's DynamoDB statements: lock tables from the policy's globs, and its own state table.
+// CDK: the janitor role's statements: lock tables from the policy's globs, its own state table, the EC2 host check.
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -98,4 +98,22 @@ export function grantStateTable(role: iam.IRole, table: ITable): void {
       conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_KEY_PREFIX}*`] } },
     }),
   );
+}
+
+/**
+ * `ec2:DescribeInstances` for the EC2 holder host check, only when the policy turns it on
+ * (`evidence.ec2Hosts`). The action has no resource-level permissions and no condition keys that narrow what it
+ * returns (Service Authorization Reference, Amazon EC2: DescribeInstances lists no resource types), so the
+ * statement must name `*`; it reads instance metadata only, never changes anything. Returns whether it granted.
+ */
+export function grantHostCheck(role: iam.IRole, policy: Policy): boolean {
+  if (!policy.evidence.ec2Hosts) return false;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'CheckLockHolderHosts',
+      actions: ['ec2:DescribeInstances'],
+      resources: ['*'],
+    }),
+  );
+  return true;
 }
