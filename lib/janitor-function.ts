@@ -140,7 +140,7 @@ export class JanitorFunction extends Construct {
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: hostCheck
-          ? "dynamodb:ListTables and ec2:DescribeInstances have no resource-level permissions; the janitor discovers lock tables with the first and, as the policy asks (evidence.ec2Hosts), checks whether lock holders' EC2 hosts still exist with the second (read-only)"
+          ? "dynamodb:ListTables, ec2:DescribeInstances and ec2:DescribeNetworkInterfaces have no resource-level permissions; the janitor discovers lock tables with the first and, as the policy asks (evidence.ec2Hosts), checks whether lock holders' EC2 hosts still exist with the others (read-only)"
           : 'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
       },
       ...tableAcks,

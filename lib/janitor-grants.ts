@@ -101,17 +101,18 @@ export function grantStateTable(role: iam.IRole, table: ITable): void {
 }
 
 /**
- * `ec2:DescribeInstances` for the EC2 holder host check, only when the policy turns it on
- * (`evidence.ec2Hosts`). The action has no resource-level permissions and no condition keys that narrow what it
- * returns (Service Authorization Reference, Amazon EC2: DescribeInstances lists no resource types), so the
- * statement must name `*`; it reads instance metadata only, never changes anything. Returns whether it granted.
+ * `ec2:DescribeInstances` and `ec2:DescribeNetworkInterfaces` for the EC2 holder host check, only when the policy
+ * turns it on (`evidence.ec2Hosts`); the second tells an IP on an ECS task's or a Lambda function's interface
+ * from one nothing holds. Neither action has resource-level permissions or condition keys that narrow what it
+ * returns (Service Authorization Reference, Amazon EC2: no resource types listed for either), so the statement
+ * must name `*`; both only read metadata, never change anything. Returns whether it granted.
  */
 export function grantHostCheck(role: iam.IRole, policy: Policy): boolean {
   if (!policy.evidence.ec2Hosts) return false;
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'CheckLockHolderHosts',
-      actions: ['ec2:DescribeInstances'],
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces'],
       resources: ['*'],
     }),
   );

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  CreateNetworkInterfaceCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   EC2Client,
@@ -159,6 +160,21 @@ suite('Ec2HostDirectory against moto', () => {
     ]);
   });
 
+  it('never calls an IP on a network interface gone (an ECS task, a Lambda function): unknown', async () => {
+    const eni = await setup().send(
+      new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: '10.0.12.60' }),
+    );
+    const id = eni.NetworkInterface?.NetworkInterfaceId;
+    const [holder] = await directory().holders([
+      { region: REGION, who: 'atlantis@ip-10-0-12-60.eu-west-1.compute.internal' },
+    ]);
+    expect(holder).toEqual({
+      outcome: 'unknown',
+      host: 'ip-10-0-12-60.eu-west-1.compute.internal',
+      reason: `host ip-10-0-12-60.eu-west-1.compute.internal: its IP is on network interface ${id} (interface), not an instance: its holder may still run`,
+    });
+  });
+
   it('looks a host up in the region its name says, else in the lock region', async () => {
     await launch('10.0.12.34');
     const [named, bare] = await directory().holders([
@@ -168,7 +184,11 @@ suite('Ec2HostDirectory against moto', () => {
     ]);
     expect(named.outcome).toBe('running');
     expect(bare).toMatchObject({ outcome: 'gone', reason: expect.stringContaining('in us-east-1') });
-    expect(sent.sort()).toEqual(['eu-west-1 DescribeInstancesCommand', 'us-east-1 DescribeInstancesCommand']);
+    expect(sent.sort()).toEqual([
+      'eu-west-1 DescribeInstancesCommand',
+      'us-east-1 DescribeInstancesCommand',
+      'us-east-1 DescribeNetworkInterfacesCommand',
+    ]);
   });
 
   it('leaves a non-EC2 holder unknown without any call', async () => {
@@ -186,13 +206,14 @@ suite('Ec2HostDirectory against moto', () => {
     const dir = directory();
     const hosts = [...ips.map(host), host('runner@ip-10-0-12-7'), host(`runner@${id}`)];
     const first = await dir.lookup(REGION, hosts);
-    // 451 IPs: 3 calls; 1 instance id: 1 call.
-    expect(sent).toHaveLength(4);
+    // 451 IPs: 3 calls, and 3 for the 450 no instance has; 1 instance id: 1 call.
+    expect(sent.filter((c) => c.endsWith('DescribeInstancesCommand'))).toHaveLength(4);
+    expect(sent.filter((c) => c.endsWith('DescribeNetworkInterfacesCommand'))).toHaveLength(3);
     expect([...first.values()].filter((h) => h.outcome === 'gone')).toHaveLength(450);
     expect(first.get('ip-10-0-12-7')).toMatchObject({ outcome: 'running', instanceId: id });
     expect(first.get(id)).toMatchObject({ outcome: 'running', instanceId: id });
     const again = await dir.lookup(REGION, hosts);
-    expect(sent).toHaveLength(4);
+    expect(sent).toHaveLength(7);
     expect(again).toEqual(first);
   });
 

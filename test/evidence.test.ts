@@ -1,6 +1,7 @@
 // Tests: evidence of a holder's life: EC2 host names in Who, the last sign of life, and their words.
 import {
   describeHostAbsent,
+  describeHostInterface,
   describeHostState,
   describeHostUnknown,
   describeStateWrite,
@@ -159,6 +160,9 @@ describe('evidence in words', () => {
       'host ip-10-0-12-34: no instance has the private IP 10.0.12.34 in eu-west-1',
     );
     expect(describeHostAbsent(instance, 'eu-west-1')).toBe(`host ${ID}: no instance ${ID} in eu-west-1`);
+    expect(describeHostInterface('ip-10-0-1-2', 'eni-0abc', 'lambda')).toBe(
+      'host ip-10-0-1-2: its IP is on network interface eni-0abc (lambda), not an instance: its holder may still run',
+    );
     expect(describeHostUnknown('ip-10-0-12-34', 'AccessDenied')).toBe(
       'host ip-10-0-12-34: not checked (AccessDenied)',
     );

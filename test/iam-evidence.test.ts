@@ -35,9 +35,14 @@ describe('the EC2 host check in IAM', () => {
     expect(actions).not.toContain('ec2:');
   });
 
-  it('grants ec2:DescribeInstances on * (it has no resource-level permissions) when evidence.ec2Hosts is on', () => {
+  it('grants ec2:DescribeInstances and DescribeNetworkInterfaces on * (no resource-level permissions) when evidence.ec2Hosts is on', () => {
     expect(grantsOf(synthJanitor({ policy: withHostCheck }), 'ec2:DescribeInstances')).toEqual([
-      { Sid: 'CheckLockHolderHosts', Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' },
+      {
+        Sid: 'CheckLockHolderHosts',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces'],
+        Resource: '*',
+      },
     ]);
   });
 
@@ -61,7 +66,9 @@ describe('the EC2 host check in IAM', () => {
       .map((m) => (m.data as Record<string, string>)['AwsSolutions::AwsSolutions-IAM5[Resource::*]'])
       .filter((reason) => reason !== undefined);
     expect(reasons).toEqual([
-      expect.stringContaining('ec2:DescribeInstances have no resource-level permissions'),
+      expect.stringContaining(
+        'ec2:DescribeInstances and ec2:DescribeNetworkInterfaces have no resource-level permissions',
+      ),
     ]);
   });
 });

@@ -1,5 +1,10 @@
-// Adapter: DescribeInstances for the host check: every instance with given private IPs or ids, and what each state means.
-import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+// Adapter: EC2 reads for the host check: instances by private IP or id (and what each state means), network interfaces by IP.
+import {
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  type EC2Client,
+  type Instance,
+} from '@aws-sdk/client-ec2';
 import { PageKeys } from './pagination';
 
 /** What one instance-state says about the process that held a lock on it. */
@@ -66,4 +71,40 @@ function privateIps(instance: Instance): Set<string | undefined> {
       (eni.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress),
     ),
   ]);
+}
+
+/** A network interface that holds a private IP: its id and type (`interface`, `lambda`, `vpc_endpoint`...). */
+export type Interface = { readonly id: string; readonly type: string };
+
+/**
+ * The network interface holding each of these private IPs, if any. Not only instances have private IPs named
+ * `ip-10-0-12-34`: an ECS task in awsvpc mode (Fargate, where Atlantis and CI runners often live) has its own
+ * interface and takes that hostname, and no instance has its IP. Such a holder is alive as long as its
+ * interface exists, and the janitor cannot tell more, so an IP on an interface is never read as gone.
+ */
+export async function describeInterfaces(
+  client: EC2Client,
+  ips: readonly string[],
+  pageSize: number,
+): Promise<Map<string, Interface>> {
+  const wanted = new Set(ips);
+  const found = new Map<string, Interface>();
+  const pages = new PageKeys<string>('DescribeNetworkInterfaces');
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'addresses.private-ip-address', Values: [...ips] }],
+        MaxResults: pageSize,
+        NextToken: token,
+      }),
+    );
+    for (const eni of page.NetworkInterfaces ?? []) {
+      const id = eni.NetworkInterfaceId ?? '?';
+      for (const { PrivateIpAddress: ip } of eni.PrivateIpAddresses ?? [])
+        if (ip && wanted.has(ip)) found.set(ip, { id, type: eni.InterfaceType ?? 'interface' });
+    }
+    token = pages.next(page.NextToken);
+  } while (token);
+  return found;
 }

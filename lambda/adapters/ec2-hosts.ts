@@ -2,6 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
   describeHostAbsent,
+  describeHostInterface,
   describeHostState,
   describeHostUnknown,
   type Ec2Host,
@@ -10,7 +11,13 @@ import {
   nonEc2Holder,
   parseEc2Host,
 } from '../core/evidence';
-import { describeInstances, type Found, stateWords } from './ec2-describe';
+import {
+  describeInstances,
+  describeInterfaces,
+  type Found,
+  type Interface,
+  stateWords,
+} from './ec2-describe';
 
 /** EC2 accepts up to 200 values in one filter. */
 export const MAX_FILTER_VALUES = 200;
@@ -18,16 +25,23 @@ export const MAX_FILTER_VALUES = 200;
 /** A lock as far as the host check needs it: its region and its LockInfo `Who`. */
 export type HolderQuery = { readonly region: string; readonly who: string };
 
-/** What EC2 said about one IP or instance id: the instances that have it, or why it could not say. */
-type Answer = { readonly found: readonly Found[] } | { readonly problem: string };
+/**
+ * What EC2 said about one IP or instance id: the instances that have it, else the network interface that holds
+ * the IP, or why it could not say.
+ */
+type Answer =
+  | { readonly found: readonly Found[] }
+  | { readonly iface: Interface }
+  | { readonly problem: string };
 
 /**
  * Looks up lock holders' EC2 hosts: per region, all private IPs in one batched series of DescribeInstances
  * (filter `private-ip-address`, up to 200 values a call, paginated) and all instance ids in another (filter
  * `instance-id`), each answer remembered for the life of the directory (one run): a host is asked about once.
  * A host is `gone` when its instance is terminated, shutting down or stopped (not hibernated), or EC2 knows no
- * such instance; `running` when any instance with that IP or id may still run the holder; `unknown` when the
- * call failed (never read as gone).
+ * such instance (and, for an IP, no network interface holds it: see describeInterfaces); `running` when any
+ * instance with that IP or id may still run the holder; `unknown` when the IP is on a network interface that is
+ * not an instance's, or a call failed (never read as gone).
  */
 export class Ec2HostDirectory {
   private readonly answers = new Map<string, Answer>();
@@ -74,8 +88,16 @@ export class Ec2HostDirectory {
       const batch = values.slice(i, i + MAX_FILTER_VALUES);
       let answer: (value: string) => Answer;
       try {
-        const found = await describeInstances(this.clientFor(region), kind, batch, this.pageSize);
-        answer = (value) => ({ found: found.get(value) ?? [] });
+        const client = this.clientFor(region);
+        const found = await describeInstances(client, kind, batch, this.pageSize);
+        const missing = kind === 'ip' ? batch.filter((value) => !found.has(value)) : [];
+        const ifaces = missing.length
+          ? await describeInterfaces(client, missing, this.pageSize)
+          : new Map<string, Interface>();
+        answer = (value) => {
+          const iface = ifaces.get(value);
+          return iface ? { iface } : { found: found.get(value) ?? [] };
+        };
       } catch (e) {
         const problem = `DescribeInstances in ${region} failed: ${errorText(e)}`;
         answer = () => ({ problem });
@@ -90,6 +112,12 @@ export class Ec2HostDirectory {
     if (!answer) return notAsked(host);
     if ('problem' in answer)
       return { outcome: 'unknown', host: name, reason: describeHostUnknown(name, answer.problem) };
+    if ('iface' in answer)
+      return {
+        outcome: 'unknown',
+        host: name,
+        reason: describeHostInterface(name, answer.iface.id, answer.iface.type),
+      };
     // Any instance that may still run the holder wins: an IP reused by a new instance is never read as gone.
     const best = answer.found.find((f) => !f.gone) ?? answer.found[0];
     if (!best) return { outcome: 'gone', host: name, reason: describeHostAbsent(host, region) };

@@ -123,6 +123,14 @@ export function describeHostAbsent(host: Ec2Host, region: string): string {
   return `host ${host.hostname}: ${what} in ${region}`;
 }
 
+/**
+ * "host ip-10-0-12-34: its IP is on network interface eni-0abc (interface), not an instance: ...": an ECS task,
+ * a Lambda function or an endpoint, alive as long as the interface exists.
+ */
+export function describeHostInterface(host: string, interfaceId: string, type: string): string {
+  return `host ${host}: its IP is on network interface ${interfaceId} (${type}), not an instance: its holder may still run`;
+}
+
 /** "host ip-10-0-12-34: not checked (...)": the check could not say; never read as gone. */
 export function describeHostUnknown(host: string, problem: string): string {
   return `host ${host}: not checked (${problem})`;
