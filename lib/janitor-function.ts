@@ -11,7 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
-import { grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
+import { grantHostCheck, grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
@@ -125,6 +125,7 @@ export class JanitorFunction extends Construct {
       ...grantLockfiles(this, this.role, policy, props.allowRelease),
     ];
     grantStateTable(this.role, stateTable);
+    const hostCheck = grantHostCheck(this.role, policy);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [topic.topicArn] }),
     );
@@ -141,8 +142,9 @@ export class JanitorFunction extends Construct {
     acknowledge(this.role, [
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
+        reason: hostCheck
+          ? "dynamodb:ListTables, ec2:DescribeInstances and ec2:DescribeNetworkInterfaces have no resource-level permissions; the janitor discovers lock tables with the first and, as the policy asks (evidence.ec2Hosts), checks whether lock holders' EC2 hosts still exist with the others (read-only)"
+          : 'dynamodb:ListTables has no resource-level permissions; the janitor discovers lock tables with it',
       },
       ...tableAcks,
     ]);

@@ -1,4 +1,4 @@
-// CDK: the janitor role's data statements: lock tables and state buckets from the policy's globs, its own state table.
+// CDK: the janitor role's statements: lock tables and state buckets from the policy's globs, its own state table, the EC2 host check.
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -157,4 +157,23 @@ export function grantStateTable(role: iam.IRole, table: ITable): void {
       conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_KEY_PREFIX}*`] } },
     }),
   );
+}
+
+/**
+ * `ec2:DescribeInstances` and `ec2:DescribeNetworkInterfaces` for the EC2 holder host check, only when the policy
+ * turns it on (`evidence.ec2Hosts`); the second tells an IP on an ECS task's or a Lambda function's interface
+ * from one nothing holds. Neither action has resource-level permissions or condition keys that narrow what it
+ * returns (Service Authorization Reference, Amazon EC2: no resource types listed for either), so the statement
+ * must name `*`; both only read metadata, never change anything. Returns whether it granted.
+ */
+export function grantHostCheck(role: iam.IRole, policy: Policy): boolean {
+  if (!policy.evidence.ec2Hosts) return false;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'CheckLockHolderHosts',
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces'],
+      resources: ['*'],
+    }),
+  );
+  return true;
 }

@@ -13,6 +13,8 @@ const judged = (decision: Decision): Judgement => ({
   rule: 'r',
   decision,
   ageSeconds: 7200,
+  idleSeconds: 7200,
+  lastSignOfLife: { atMs: NOW - 2 * HOUR, from: 'created' },
   reason: `rule "r": ${decision}`,
 });
 const seen = (count: number, lastAlertedMs?: number): Sighting => ({

@@ -1,5 +1,13 @@
 // Core: judges one lock against the policy (rule, age, decision, reason).
 import { formatAge } from './duration';
+import {
+  describeStateWrite,
+  type Evidence,
+  type Holder,
+  lastSignOfLife,
+  type SignOfLife,
+  type StateWrite,
+} from './evidence';
 import type { Glob } from './glob';
 import type { LockItem } from './lock-item';
 import type { Policy, Rule } from './policy';
@@ -22,7 +30,12 @@ export type Judgement = {
   readonly rule: string;
   readonly decision: Decision;
   readonly reason: string;
+  /** The lock's age: from its trusted `Created`, else from the first sighting. */
   readonly ageSeconds: number;
+  /** Seconds since the last sign of life: what the rule's durations were compared with. */
+  readonly idleSeconds: number;
+  /** When the holder was last known alive: the age's start, or a later state write counted as evidence. */
+  readonly lastSignOfLife: SignOfLife;
 };
 
 /** The first rule whose every given match field matches (globs within a field are ORed). */
@@ -40,58 +53,99 @@ export function findRule(policy: Policy, lock: JudgedLock): Rule {
 }
 
 /**
- * Judges one lock: keep, alert or delete, and why. Pure: `nowMs` and the sighting are inputs.
- * A lock is only ever `delete` when its rule has `deleteAfter`, its age is past it and the janitor has seen
- * the same lock on at least `minSightings` runs. The age comes from `Created` unless that is missing or in
- * the future (client clock ahead), when it comes from the janitor's first sighting instead.
+ * Judges one lock: keep, alert or delete, and why. Pure: `nowMs`, the sighting and the evidence are inputs.
+ * A lock is only ever `delete` when the janitor has seen the same lock on at least `minSightings` runs and
+ * either its rule has `deleteAfter` and it is idle past it, or the rule has `deleteWhenHolderGone`, its
+ * holder's host is `gone` (never `unknown`) and it is idle past that. Idle time counts from the last sign of
+ * life: the age's start (`Created`, or the first sighting when `Created` is missing or in the future), or a
+ * later state write when `evidence.stateWrites` is on. A `running` host never shortens anything.
  */
-export function judge(policy: Policy, lock: JudgedLock, nowMs: number, sighting: Sighting): Judgement {
+export function judge(
+  policy: Policy,
+  lock: JudgedLock,
+  nowMs: number,
+  sighting: Sighting,
+  evidence: Evidence = {},
+): Judgement {
   const rule = findRule(policy, lock);
-  const { seconds: ageSeconds, text: age } = lockAge(lock.item, nowMs, sighting.firstSeenMs);
-  const verdict = (decision: Decision, why: string): Judgement => ({
+  const age = lockAge(lock.item, nowMs, sighting.firstSeenMs);
+  const idle = idleTime(policy, age, evidence.stateWrite, nowMs);
+  const holder = policy.evidence.ec2Hosts ? evidence.holder : undefined;
+  const { decision, why } = decide(rule, idle, holder, sighting.count, policy.minSightings);
+  return {
     rule: rule.name,
     decision,
-    ageSeconds,
+    ageSeconds: age.seconds,
+    idleSeconds: idle.seconds,
+    lastSignOfLife: idle.sign,
     reason: `rule "${rule.name}": ${why}`,
-  });
+  };
+}
 
-  const { alertAfter, deleteAfter } = rule;
-  if (deleteAfter && ageSeconds >= deleteAfter.seconds) {
-    if (sighting.count >= policy.minSightings) {
-      return verdict(
-        'delete',
-        `age ${age} >= deleteAfter ${deleteAfter.text}, seen on ${sighting.count} runs`,
-      );
-    }
-    return verdict(
-      'alert',
-      `age ${age} >= deleteAfter ${deleteAfter.text}, but seen on ${sighting.count} of the ${policy.minSightings} runs needed before a delete`,
-    );
+/** The rule's decision for a lock idle this long, with this holder, seen on `runs` of the `needed` runs. */
+function decide(
+  rule: Rule,
+  idle: IdleTime,
+  holder: Holder | undefined,
+  runs: number,
+  needed: number,
+): { readonly decision: Decision; readonly why: string } {
+  const seenEnough = runs >= needed;
+  const seen = seenEnough
+    ? `seen on ${runs} runs`
+    : `but seen on ${runs} of the ${needed} runs needed before a delete`;
+  const { alertAfter, deleteAfter, deleteWhenHolderGone: whenGone } = rule;
+  let host = holder ? `; ${holder.reason}` : '';
+  if (deleteAfter && idle.seconds >= deleteAfter.seconds)
+    return {
+      decision: seenEnough ? 'delete' : 'alert',
+      why: `${idle.text} >= deleteAfter ${deleteAfter.text}, ${seen}${host}`,
+    };
+  if (holder?.outcome === 'gone' && whenGone && idle.seconds >= whenGone.seconds) {
+    const gone = `${idle.text} >= deleteWhenHolderGone ${whenGone.text}, ${seen}`;
+    if (seenEnough) return { decision: 'delete', why: `${holder.reason}, and ${gone}` };
+    host = `; ${holder.reason}: ${gone}`;
   }
   const alertAt = alertAfter ?? deleteAfter;
-  if (alertAt && ageSeconds >= alertAt.seconds) {
-    return verdict('alert', `age ${age} >= ${alertAfter ? 'alertAfter' : 'deleteAfter'} ${alertAt.text}`);
-  }
-  return verdict(
-    'keep',
-    alertAt
-      ? `age ${age} < ${alertAfter ? 'alertAfter' : 'deleteAfter'} ${alertAt.text}`
-      : 'the rule never alerts',
-  );
+  const which = alertAfter ? 'alertAfter' : 'deleteAfter';
+  if (alertAt && idle.seconds >= alertAt.seconds)
+    return { decision: 'alert', why: `${idle.text} >= ${which} ${alertAt.text}${host}` };
+  const below = alertAt ? `${idle.text} < ${which} ${alertAt.text}` : 'the rule never alerts';
+  return { decision: 'keep', why: `${below}${host}` };
 }
+
+type IdleTime = { readonly seconds: number; readonly text: string; readonly sign: SignOfLife };
+
+/**
+ * Idle time: seconds since the last sign of life, with the words that say it: `age 3h` (no later write), or
+ * `last state write 10m ago (digest moved), lock age 3h`.
+ */
+function idleTime(policy: Policy, age: LockAge, write: StateWrite | undefined, nowMs: number): IdleTime {
+  const sign = lastSignOfLife(age.startMs, policy.evidence.stateWrites ? write : undefined) ?? {
+    atMs: age.startMs,
+    from: 'created',
+  };
+  if (sign.from === 'created') return { seconds: age.seconds, text: `age ${age.text}`, sign };
+  const seconds = Math.max(0, Math.floor((nowMs - sign.atMs) / 1000));
+  return { seconds, text: `${describeStateWrite(sign, nowMs)}, lock age ${age.text}`, sign };
+}
+
+/** A lock's age: when it counts from (epoch ms), its seconds, and the words that say how it was counted. */
+export type LockAge = { readonly startMs: number; readonly seconds: number; readonly text: string };
 
 /** A lock's age and how it was counted: from `Created`, or from the first sighting when `Created` cannot be trusted. */
 export function lockAge(
   item: Pick<LockItem, 'createdMs' | 'createdProblem'>,
   nowMs: number,
   firstSeenMs: number,
-): { readonly seconds: number; readonly text: string } {
+): LockAge {
   const { createdMs } = item;
   const trusted = createdMs !== undefined && createdMs <= nowMs;
-  const seconds = Math.max(0, Math.floor((nowMs - (trusted ? createdMs : firstSeenMs)) / 1000));
+  const startMs = trusted ? createdMs : firstSeenMs;
+  const seconds = Math.max(0, Math.floor((nowMs - startMs) / 1000));
   const why =
     item.createdProblem ?? (createdMs === undefined ? 'Created unreadable' : 'Created is in the future');
-  return { seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
+  return { startMs, seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
 }
 
 function anyMatch(globs: readonly Glob[] | undefined, value: string): boolean {

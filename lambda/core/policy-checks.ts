@@ -10,6 +10,7 @@ type CheckedRule = {
   readonly name: string;
   readonly match: Readonly<Record<string, readonly Glob[] | undefined>>;
   readonly deleteAfter?: Duration;
+  readonly deleteWhenHolderGone?: Duration;
 };
 
 /** Durations below this delete or count sightings too soon for a real run (five minutes). */
@@ -56,7 +57,7 @@ export function ruleIssues(rules: readonly CheckedRule[]): PolicyIssue[] {
   return issues;
 }
 
-/** `deleteAfter` and `sightingGap` of at least 5 minutes, unless the policy allows shorter ones. */
+/** `deleteAfter`, `deleteWhenHolderGone` and `sightingGap` of at least 5 minutes, unless the policy allows shorter ones. */
 export function shortDurationIssues(policy: {
   readonly rules: readonly CheckedRule[];
   readonly sightingGap: Duration;
@@ -77,9 +78,32 @@ export function shortDurationIssues(policy: {
       rule.deleteAfter,
       'a lock that young may belong to a run still working',
     );
+    check(
+      ['rules', i, 'deleteWhenHolderGone'],
+      rule.deleteWhenHolderGone,
+      "EC2's answers are eventually consistent, so a just-launched host can look gone",
+    );
   });
   check(['sightingGap'], policy.sightingGap, 'runs that close together are not separate sightings');
   return issues;
+}
+
+/** A rule's `deleteWhenHolderGone` needs the EC2 host check, or it would silently never act. */
+export function evidenceIssues(policy: {
+  readonly rules: readonly CheckedRule[];
+  readonly evidence: { readonly ec2Hosts: boolean };
+}): PolicyIssue[] {
+  if (policy.evidence.ec2Hosts) return [];
+  return policy.rules.flatMap((rule, i) =>
+    rule.deleteWhenHolderGone
+      ? [
+          {
+            path: ['rules', i, 'deleteWhenHolderGone'],
+            message: `needs the EC2 host check to act; set "evidence": {"ec2Hosts": true}, or remove deleteWhenHolderGone`,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Same fields with the same globs (order and repeats aside). */

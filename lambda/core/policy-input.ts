@@ -22,6 +22,8 @@ export interface PolicyInput {
    * @default [{ "name": "default", "match": {}, "alertAfter": "4h" }]
    */
   readonly rules?: RuleInput[];
+  /** Which signs of life count besides a lock's age. @default { "stateWrites": true, "ec2Hosts": false } */
+  readonly evidence?: EvidenceInput;
   /** A lock is deleted only after this many runs saw the same lock (1 to 1000). @default 2 */
   readonly minSightings?: number;
   /**
@@ -34,7 +36,7 @@ export interface PolicyInput {
   /** A stale lock already alerted on is not alerted on again before this. @default "24h" */
   readonly realertAfter?: string;
   /**
-   * Allows `deleteAfter` and `sightingGap` shorter than 5 minutes: for tests and demos only, since a lock
+   * Allows `deleteAfter`, `deleteWhenHolderGone` and `sightingGap` shorter than 5 minutes: for tests and demos only, since a lock
    * that young may belong to a run still working. @default false
    */
   readonly allowShortDurations?: boolean;
@@ -74,6 +76,28 @@ export interface RuleInput {
   readonly alertAfter?: string;
   /** Delete a lock this old (at least alertAfter, and at least `5m` unless `allowShortDurations`). @default never */
   readonly deleteAfter?: string;
+  /**
+   * Delete a lock this old whose holder's EC2 host is gone (terminated, stopped, or no such instance), even
+   * before `deleteAfter`; needs `evidence.ec2Hosts`. At most `deleteAfter` when both are set, and at least `5m`
+   * unless `allowShortDurations`. @default never
+   */
+  readonly deleteWhenHolderGone?: string;
+}
+
+/** Signs of life that make a lock younger (state writes) or let a rule delete it sooner (a gone EC2 host). */
+export interface EvidenceInput {
+  /**
+   * A state write after the lock was taken (the state's `-md5` digest item changed between sightings, or the
+   * state object's S3 `LastModified`) proves the holder was alive then: ages count from the last such write.
+   * @default true
+   */
+  readonly stateWrites?: boolean;
+  /**
+   * Look up EC2-style holder hosts (`Who` = `user@ip-10-0-12-34`) with `ec2:DescribeInstances`: a host that is
+   * gone lets a rule with `deleteWhenHolderGone` delete early. Only for runners in this account and the
+   * policy's regions (or whose hostname names its region): a host elsewhere looks gone. @default false
+   */
+  readonly ec2Hosts?: boolean;
 }
 
 /** What a rule matches; every field is optional, and a rule with none matches every lock. */

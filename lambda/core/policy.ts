@@ -4,10 +4,17 @@ import { type Duration, parseDuration } from './duration';
 import { PolicyError } from './errors';
 import { compileGlob, type Glob, globProblem } from './glob';
 import { duplicateKeyPath } from './json-keys';
-import { ruleIssues, shortDurationIssues } from './policy-checks';
+import { evidenceIssues, ruleIssues, shortDurationIssues } from './policy-checks';
 import { MODES, type PolicyInput } from './policy-input';
 
-export type { Mode, PolicyInput, RuleInput, RuleMatchInput, TablesInput } from './policy-input';
+export type {
+  EvidenceInput,
+  Mode,
+  PolicyInput,
+  RuleInput,
+  RuleMatchInput,
+  TablesInput,
+} from './policy-input';
 export { MODES } from './policy-input';
 
 /** A strict object whose unknown-key message lists the keys that would be valid. */
@@ -67,14 +74,29 @@ const ruleSchema = strictObject({
   match: matchSchema.prefault({}),
   alertAfter: durationSchema.optional(),
   deleteAfter: durationSchema.optional(),
+  deleteWhenHolderGone: durationSchema.optional(),
 }).superRefine((rule, ctx) => {
-  if (rule.alertAfter && rule.deleteAfter && rule.deleteAfter.seconds < rule.alertAfter.seconds) {
+  const { alertAfter, deleteAfter, deleteWhenHolderGone: whenGone } = rule;
+  if (alertAfter && deleteAfter && deleteAfter.seconds < alertAfter.seconds) {
     ctx.addIssue({
       code: 'custom',
       path: ['deleteAfter'],
-      message: `"${rule.deleteAfter.text}" is shorter than alertAfter "${rule.alertAfter.text}"; deleteAfter must be at least alertAfter`,
+      message: `"${deleteAfter.text}" is shorter than alertAfter "${alertAfter.text}"; deleteAfter must be at least alertAfter`,
     });
   }
+  // Past deleteAfter a lock is deleted whatever its host, so a longer deleteWhenHolderGone would never act.
+  if (whenGone && deleteAfter && whenGone.seconds > deleteAfter.seconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deleteWhenHolderGone'],
+      message: `"${whenGone.text}" is longer than deleteAfter "${deleteAfter.text}", so it would never act; deleteWhenHolderGone must be at most deleteAfter`,
+    });
+  }
+});
+
+const evidenceSchema = strictObject({
+  stateWrites: z.boolean({ message: 'must be true or false' }).default(true),
+  ec2Hosts: z.boolean({ message: 'must be true or false' }).default(false),
 });
 
 const tablesSchema = strictObject({
@@ -102,13 +124,18 @@ export const policySchema = strictObject({
   tables: tablesSchema.prefault({}),
   buckets: bucketsSchema.prefault({}),
   rules: z.array(ruleSchema).min(1).prefault(DEFAULT_RULES),
+  evidence: evidenceSchema.prefault({}),
   minSightings: wholeNumber(1, 1000).default(2),
   sightingGap: durationSchema.prefault('5m'),
   maxDeletionsPerRun: wholeNumber(0, 10000).default(10),
   realertAfter: durationSchema.prefault('24h'),
   allowShortDurations: z.boolean({ message: 'must be true or false' }).default(false),
 }).superRefine((policy, ctx) => {
-  for (const issue of [...ruleIssues(policy.rules), ...shortDurationIssues(policy)])
+  for (const issue of [
+    ...ruleIssues(policy.rules),
+    ...shortDurationIssues(policy),
+    ...evidenceIssues(policy),
+  ])
     ctx.addIssue({ code: 'custom', ...issue });
 });
 
