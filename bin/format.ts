@@ -44,8 +44,8 @@ export function shortOperation(operation: string): string {
     : operation;
 }
 
-const LOCK_HEADER = ['TABLE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
-const LIST_HEADER = ['TABLE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'];
+const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
+const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'];
 
 /** The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. */
 export function* lockLines(locks: readonly LockReport[]): Generator<string> {
@@ -56,7 +56,7 @@ export function* lockLines(locks: readonly LockReport[]): Generator<string> {
   yield* tableLines(
     LOCK_HEADER,
     locks.map((l) => [
-      l.table,
+      whereCell(l),
       l.lockId,
       shortOperation(l.operation),
       l.who,
@@ -80,7 +80,14 @@ export function* lockListLines(locks: readonly LockReport[]): Generator<string> 
   }
   yield* tableLines(
     LIST_HEADER,
-    locks.map((l) => [l.table, l.lockId, l.id, shortOperation(l.operation), l.who, formatAge(l.ageSeconds)]),
+    locks.map((l) => [
+      whereCell(l),
+      l.lockId,
+      l.id,
+      shortOperation(l.operation),
+      l.who,
+      formatAge(l.ageSeconds),
+    ]),
   );
 }
 
@@ -99,11 +106,21 @@ export function renderSummary(report: RunReport): string {
   const c = report.counts;
   const items = report.tables.reduce((n, t) => n + t.items, 0);
   const tables = report.tables.filter((t) => t.name !== '*').length;
+  const buckets = (report.buckets ?? []).filter((b) => b.name !== '*');
+  const lockfiles = buckets.reduce((n, b) => n + b.lockfiles, 0);
+  const s3 = buckets.length
+    ? `, ${plural(buckets.length, 'state bucket')} (${plural(lockfiles, 'lockfile')})`
+    : '';
   return (
-    `${plural(tables, 'lock table')}, ${items} items: ${c.locks} locks, ${c.stale} stale; ` +
+    `${plural(tables, 'lock table')}, ${items} items${s3}: ${c.locks} locks, ${c.stale} stale; ` +
     `${c.deleted} deleted, ${c.alerted} alerted, ${c.changed} changed, ${c.skipped} skipped, ${c.errors} errors ` +
     `(mode ${report.mode}, run ${printable(report.runId)})`
   );
+}
+
+/** Where a lock is held, for a table cell: the table, or `s3://bucket`; `+` marks a half of a double lock. */
+function whereCell(l: LockReport): string {
+  return l.double ? `${l.table} +double` : l.table;
 }
 
 /** The human report, line by line: the lock table, why each stale lock was judged so, problems, the summary. */

@@ -8,8 +8,21 @@ describe('the embedded demo (npm start)', () => {
     const output = lines.join('\n');
     expect(code).toBe(0);
     const [, first, second] = output.split(/=== Run \d[^=]*===/);
-    expect(first).toContain('4 locks, 3 stale; 0 deleted, 3 alerted');
-    expect(second).toContain('4 locks, 3 stale; 2 deleted, 1 alerted');
+    expect(first).toContain('1 state bucket (3 lockfiles): 8 locks, 6 stale; 0 deleted, 6 alerted');
+    expect(second).toContain('8 locks, 6 stale; 5 deleted, 1 alerted');
+    // A stale lockfile alone (S3 locking), and both halves of a stale double lock, deleted on the second run.
+    expect(second).toMatch(
+      /s3:\/\/acme-tfstate\s+acme-tfstate\/ci\/lockfile-only\/terraform.tfstate .*delete\s+deleted/,
+    );
+    expect(second).toMatch(
+      /acme-terraform-locks \+double\s+acme-tfstate\/services\/web\/terraform.tfstate .*delete\s+deleted/,
+    );
+    expect(second).toMatch(
+      /s3:\/\/acme-tfstate \+double\s+acme-tfstate\/services\/web\/terraform.tfstate .*delete\s+deleted/,
+    );
+    expect(second).toMatch(
+      /s3:\/\/acme-tfstate\s+acme-tfstate\/network\/vpc\/terraform.tfstate .*keep\s+kept/,
+    );
     expect(second).toMatch(
       /acme-tfstate\/services\/api\/terraform.tfstate\s+plan\s+runner@ip-10-0-12-34\s+3h 15m\s+delete\s+deleted/,
     );
@@ -20,10 +33,10 @@ describe('the embedded demo (npm start)', () => {
       'unparseable item in acme-terraform-locks: acme-tfstate/broken/terraform.tfstate: Info is not JSON',
     );
     expect(output).not.toContain('sandbox-terraform-locks');
-    expect(first).toContain('Subject: tf-lock-janitor us-east-1/acme-terraform-locks: 3 newly stale');
+    expect(first).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 5 newly stale');
     expect(first).toContain('terraform force-unlock');
     expect(first).toContain('Notification: published');
-    expect(first).toContain('"threadId": "tf-lock-janitor/us-east-1/acme-terraform-locks"');
-    expect(output).toContain('Audit trail (2 deletions)');
+    expect(first).toContain('"threadId": "tf-lock-janitor/us-east-1"');
+    expect(output).toContain('Audit trail (5 deletions)');
   });
 });

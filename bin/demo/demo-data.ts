@@ -4,13 +4,15 @@ import { digestItem, lockItem } from './terraform-lock';
 
 export const LOCK_TABLE = 'acme-terraform-locks';
 export const OTHER_TABLE = 'orders';
-const BUCKET = 'acme-tfstate';
+export const BUCKET = 'acme-tfstate';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** The policy the demo runs: CI plans are cleaned up, production is only ever alerted on. */
 export const DEMO_POLICY: PolicyInput = {
   mode: 'delete',
+  // The state bucket's .tflock lockfiles (S3 native locking) are audited too.
+  buckets: { include: [BUCKET] },
   rules: [
     { name: 'prod', match: { lockId: '*/prod/*' }, alertAfter: '1h' },
     {
@@ -74,4 +76,43 @@ export function demoItems(nowMs: number): Record<string, { S: string }>[] {
     // A lock whose Info was cut off ("unexpected end of JSON input" in Terraform): reported, never deleted.
     { LockID: { S: `${BUCKET}/broken/terraform.tfstate` }, Info: { S: '{"ID":"9f1c0b7e-2a' } },
   ];
+}
+
+/** A lock held in the demo's state bucket: its `.tflock` key, its body, and when it was written. */
+export type DemoLockfile = { readonly key: string; readonly body: string; readonly atMs: number };
+
+/**
+ * The demo's lockfiles (`use_lockfile = true`) at `nowMs`, and the DynamoDB half of a double lock (a team
+ * mid-migration sets both `dynamodb_table` and `use_lockfile`, so one run holds the same lock in both places).
+ */
+export function demoLockfiles(nowMs: number): {
+  lockfiles: DemoLockfile[];
+  doubleItem: Record<string, { S: string }>;
+} {
+  const file = (path: string, lock: Omit<Parameters<typeof lockItem>[0], 'bucket' | 'path'>) => {
+    const item = lockItem({ bucket: BUCKET, path, ...lock });
+    return { item, lockfile: { key: `${path}.tflock`, body: item.Info.S, atMs: lock.createdMs } };
+  };
+  // A CI plan on S3 locking alone, cancelled 3 hours ago: deleted once seen twice.
+  const ci = file('ci/lockfile-only/terraform.tfstate', {
+    operation: 'OperationTypePlan',
+    who: 'runner@ip-10-0-7-9',
+    createdMs: nowMs - 3 * HOUR,
+    subMillis: '184467',
+  });
+  // A fresh apply on S3 locking: kept.
+  const fresh = file('network/vpc/terraform.tfstate', {
+    operation: 'OperationTypeApply',
+    who: 'alice@alice-mbp.local',
+    createdMs: nowMs - 10 * MINUTE,
+    subMillis: '5',
+  });
+  // A double lock from a killed CI plan, 3 hours old: both halves deleted together once seen twice.
+  const double = file('services/web/terraform.tfstate', {
+    operation: 'OperationTypePlan',
+    who: 'runner@ip-10-0-12-99',
+    createdMs: nowMs - 3 * HOUR,
+    subMillis: '77',
+  });
+  return { lockfiles: [ci.lockfile, fresh.lockfile, double.lockfile], doubleItem: double.item };
 }

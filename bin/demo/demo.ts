@@ -1,15 +1,26 @@
 // The embedded demo: two janitor runs against an in-process DynamoDB, printed with their messages.
 import { randomUUID } from 'node:crypto';
 import { BatchWriteItemCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
+import { S3LockfileStore, s3ClientConfig } from '../../lambda/adapters/s3-lockfile-store';
 import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
 import { sweep } from '../../lambda/run/sweep';
 import { renderReport } from '../format';
-import { DEMO_POLICY, demoItems, LOCK_TABLE, OTHER_TABLE } from './demo-data';
+import {
+  BUCKET,
+  DEMO_POLICY,
+  type DemoLockfile,
+  demoItems,
+  demoLockfiles,
+  LOCK_TABLE,
+  OTHER_TABLE,
+} from './demo-data';
 import { startDynalite } from './local-dynamo';
+import { startLocalS3 } from './local-s3';
 import { createTableReady, LOCK_TABLE_SCHEMA } from './tables';
 
 const REGION = 'us-east-1';
@@ -21,21 +32,37 @@ const SCHEDULE_MS = 15 * 60_000;
  */
 export async function runDemo(out: (text: string) => void): Promise<number> {
   const engine = await startDynalite();
+  let s3Clock = Date.now();
+  const s3 = await startLocalS3({ now: () => s3Clock });
   const client = new DynamoDBClient({
     endpoint: engine.endpoint,
     region: REGION,
     credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
   });
+  const s3Client = new S3Client(
+    s3ClientConfig({
+      region: REGION,
+      endpoint: s3.endpoint,
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+    }),
+  );
   try {
     const start = Date.now();
-    await seed(client, start);
+    const bucket = demoLockfiles(start);
+    await seed(client, start, bucket.doubleItem);
+    await seedBucket(s3Client, bucket.lockfiles, (ms) => {
+      s3Clock = ms;
+    });
+    s3Clock = start;
     out(
-      `tf-lock-janitor demo: dynalite on ${engine.endpoint}, lock table "${LOCK_TABLE}" seeded, "${OTHER_TABLE}" is not a lock table.`,
+      `tf-lock-janitor demo: dynalite on ${engine.endpoint}, lock table "${LOCK_TABLE}" seeded, "${OTHER_TABLE}" is not a lock table;\n` +
+        `an in-process S3 on ${s3.endpoint} holds the state bucket "${BUCKET}" with its .tflock lockfiles.`,
     );
     out(`Policy: ${JSON.stringify(DEMO_POLICY, null, 2)}`);
     const policy = parsePolicy(DEMO_POLICY);
     const state = new MemoryStateStore();
     const store = new DynamoLockStore(client, REGION);
+    const lockfiles = new S3LockfileStore(s3Client);
     let code = 0;
     for (const [i, label] of ['Run 1 (now)', 'Run 2 (15 minutes later)'].entries()) {
       const notifier = new CapturingNotifier();
@@ -43,6 +70,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
         policy,
         regions: [REGION],
         lockStores: () => store,
+        lockfileStores: () => lockfiles,
         state,
         notifier,
         now: new Date(start + i * SCHEDULE_MS),
@@ -57,6 +85,8 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
     return code;
   } finally {
     client.destroy();
+    s3Client.destroy();
+    await s3.close();
     await engine.close();
   }
 }
@@ -79,7 +109,35 @@ class CapturingNotifier implements Notifier {
   }
 }
 
-async function seed(client: DynamoDBClient, nowMs: number): Promise<void> {
+/** The state bucket: a state object, and each lockfile written (If-None-Match: *, as Terraform does) at its time. */
+async function seedBucket(
+  client: S3Client,
+  lockfiles: readonly DemoLockfile[],
+  setClock: (ms: number) => void,
+): Promise<void> {
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await client.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: 'network/vpc/terraform.tfstate', Body: '{"version":4}' }),
+  );
+  for (const { key, body, atMs } of lockfiles) {
+    setClock(atMs);
+    await client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
+    );
+  }
+}
+
+async function seed(
+  client: DynamoDBClient,
+  nowMs: number,
+  doubleItem: Record<string, { S: string }>,
+): Promise<void> {
   await createTableReady(client, { TableName: LOCK_TABLE, ...LOCK_TABLE_SCHEMA });
   const ignored = await createTableReady(client, {
     TableName: 'sandbox-terraform-locks',
@@ -96,6 +154,7 @@ async function seed(client: DynamoDBClient, nowMs: number): Promise<void> {
     AttributeDefinitions: [{ AttributeName: 'orderId', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
   });
-  const requests = demoItems(nowMs).map((Item) => ({ PutRequest: { Item } }));
+  const items = [...demoItems(nowMs), doubleItem];
+  const requests = items.map((Item) => ({ PutRequest: { Item } }));
   await client.send(new BatchWriteItemCommand({ RequestItems: { [LOCK_TABLE]: requests } }));
 }
