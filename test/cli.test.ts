@@ -168,7 +168,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     const { code, stdout } = await cli('list', '--endpoint', endpoint());
     expect(code).toBe(0);
     const id = JSON.parse((await infoOf(client, table, 'acme/fresh.tfstate'))!).ID;
-    expect(stdout).toMatch(/TABLE\s+STATE PATH\s+LOCK ID\s+OPERATION\s+WHO\s+AGE/);
+    expect(stdout).toMatch(/WHERE\s+STATE PATH\s+LOCK ID\s+OPERATION\s+WHO\s+AGE/);
     expect(stdout).toMatch(
       new RegExp(`${table}\\s+acme/fresh.tfstate\\s+${id}\\s+plan\\s+runner@ip-10-0-1-2\\s+\\d+m`),
     );

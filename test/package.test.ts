@@ -141,7 +141,7 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       const help = await run(bin, ['--help'], { cwd: app, env });
       expect(help.stdout).toMatch(/^Usage: tf-lock-janitor <command>/);
       const demo = await run(bin, ['demo'], { cwd: app, env });
-      expect(demo.stdout).toContain('Audit trail (2 deletions)');
+      expect(demo.stdout).toContain('Audit trail (5 deletions)');
       expect(demo.stderr).toBe('');
     },
     SLOW,
