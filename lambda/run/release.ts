@@ -4,14 +4,14 @@ import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
 import { classifyItem } from '../core/lock-item';
-import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore, TableDescription } from '../core/ports';
 import { lockReportOf } from '../core/records';
-import { buildReport, type LockReport, type RunReport } from '../core/report';
+import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
+import type { LockReport } from '../core/report';
 import { deleteAndAudit, GONE } from './act';
 import { isLockTableSchema, isOptedOut, isSelected } from './discovery';
-import { publishNews } from './notify';
+import { announceRelease } from './notify';
 import type { JanitorLogger } from './options';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
@@ -22,20 +22,7 @@ export type ReleaseTarget = {
   readonly id: string;
 };
 
-/**
- * `no-lock-table`: the table is missing or not a lock table (bad usage); `not-allowed`: the policy keeps the
- * janitor out of that place (region, globs, opt-out tag, or a tag that cannot be read: fail closed).
- */
-export type ReleaseOutcome =
-  | 'released'
-  | 'gone'
-  | 'not-found'
-  | 'id-mismatch'
-  | 'changed'
-  | 'not-a-lock'
-  | 'no-lock-table'
-  | 'not-allowed'
-  | 'failed';
+export type { ReleaseOutcome } from '../core/release';
 
 export type ReleaseResult = {
   readonly outcome: ReleaseOutcome;
@@ -52,19 +39,38 @@ export type ReleaseDeps = {
   readonly regions: readonly string[];
   readonly state?: StateStore;
   readonly notifier?: Notifier;
-  readonly render?: RenderOptions;
   readonly now: Date;
   readonly runId: string;
   /** Who asked, as the shell can tell it (`OS user "alice"`, or a caller's claim marked as such). */
   readonly requestedBy?: string;
+  /** How the request came (announced with the result). @default 'cli' */
+  readonly via?: ReleaseVia;
   readonly logger?: JanitorLogger;
 };
 
 /**
  * Releases one lock safely: a consistent read, the lock ID must equal `target.id`, then the same guarded delete
- * and audit record a sweep uses, and a notification. Nothing is deleted on any mismatch.
+ * and audit record a sweep uses. Nothing is deleted on any mismatch. The result, released or not and why, is
+ * announced as a release (never as a deletion by a rule), in the chat thread of the lock's table.
  */
 export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+  const result = await releaseLock(target, deps);
+  if (!deps.notifier) return result;
+  const told = await announceRelease(
+    deps.notifier,
+    {
+      answer: releaseAnswer(target, result, deps.runId),
+      requestedBy: deps.requestedBy ?? 'an unnamed caller',
+      via: deps.via ?? 'cli',
+      at: deps.now.toISOString(),
+      lock: result.lock,
+    },
+    deps.logger,
+  );
+  return told.length ? { ...result, failures: [...result.failures, ...told] } : result;
+}
+
+async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const place = { region: target.region, table: target.table };
   const where = `${target.table} (${target.region}) ${target.lockId}`;
   const refusal = await placeRefusal(target, deps);
@@ -104,11 +110,12 @@ export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise
     sightings: 0,
     notify: true,
   });
-  const told = deps.notifier
-    ? await publishNews(deps.notifier, releaseReport(deps, lock), deps)
-    : { failures: [] };
-  const failures = [...done.failures, ...told.failures];
-  return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock, failures };
+  return {
+    outcome: 'released',
+    message: `released ${where} (ID ${target.id})`,
+    lock,
+    failures: done.failures,
+  };
 }
 
 /** Why the policy keeps a release out of this place, or undefined when the place is the janitor's to touch. */
@@ -154,22 +161,4 @@ async function placeRefusal(target: ReleaseTarget, deps: ReleaseDeps): Promise<R
 
 function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
   return { outcome, message, failures: [] };
-}
-
-/** A one-lock run report, so a release is told the same way a sweep is. */
-function releaseReport(deps: ReleaseDeps, lock: LockReport): RunReport {
-  const at = deps.now.toISOString();
-  return buildReport({
-    runId: deps.runId,
-    startedAt: at,
-    finishedAt: at,
-    mode: 'delete',
-    regions: [lock.region],
-    tables: [],
-    locks: [lock],
-    unparseable: [],
-    resolved: [],
-    warnings: [],
-    failures: [],
-  });
 }
