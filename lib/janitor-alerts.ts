@@ -52,6 +52,15 @@ export interface JanitorAlertsProps {
 }
 
 /**
+ * The filter policy of each e-mail subscription: e-mail gets every message but the chat-only ones. The janitor
+ * publishes its run messages and release results with the message attribute `audience` = `all`, and each
+ * stale-lock chat notification (one per lock, with the Release button) with `audience` = `chat`
+ * (lambda/core/message/sns.ts); CloudWatch alarms carry no attribute. Values of one key are OR'ed, and `exists:
+ * false` matches a message without the attribute (SNS developer guide, "Key matching", "Anything-but matching").
+ */
+export const EMAIL_FILTER_POLICY = { audience: [{ 'anything-but': ['chat'] }, { exists: false }] } as const;
+
+/**
  * The guardrail of the chat channels: they show notifications, so read-only CloudWatch at most; the Release button
  * (JanitorReleaseButton) adds a second guardrail that allows only invoking the janitor.
  */
@@ -104,7 +113,11 @@ export class JanitorAlerts extends Construct {
         enforceSSL: true,
       });
     }
-    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    const filterPolicy = {
+      audience: new sns.SubscriptionFilter([...EMAIL_FILTER_POLICY.audience]),
+    };
+    for (const email of props.emails)
+      this.topic.addSubscription(new EmailSubscription(email, { filterPolicy }));
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName(CHAT_GUARDRAIL);
     if (props.slack) {
       const slack = new chatbot.SlackChannelConfiguration(this, 'Slack', {
