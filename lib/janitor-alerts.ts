@@ -56,9 +56,11 @@ export interface JanitorAlertsProps {
  * publishes its run messages and release results with the message attribute `audience` = `all`, and each
  * stale-lock chat notification (one per lock, with the Release button) with `audience` = `chat`
  * (lambda/core/message/sns.ts); CloudWatch alarms carry no attribute. Values of one key are OR'ed, and `exists:
- * false` matches a message without the attribute (SNS developer guide, "Key matching", "Anything-but matching").
+ * false` matches a message without the attribute (SNS developer guide, "AND/OR logic", "Key matching",
+ * "Anything-but matching"). `exists` comes first: moto 5.2 tries the values in order and fails a missing attribute
+ * at `anything-but` before it reaches `exists`, while SNS takes them as a set.
  */
-export const EMAIL_FILTER_POLICY = { audience: [{ 'anything-but': ['chat'] }, { exists: false }] } as const;
+export const EMAIL_FILTER_POLICY = { audience: [{ exists: false }, { 'anything-but': ['chat'] }] } as const;
 
 /**
  * The guardrail of the chat channels: they show notifications, so read-only CloudWatch at most; the Release button

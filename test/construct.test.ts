@@ -154,7 +154,7 @@ describe('each prop', () => {
       'AWS::SNS::Subscription',
       {
         Protocol: 'email',
-        FilterPolicy: { audience: [{ 'anything-but': ['chat'] }, { exists: false }] },
+        FilterPolicy: { audience: [{ exists: false }, { 'anything-but': ['chat'] }] },
       },
       2,
     );
