@@ -1,5 +1,6 @@
 // Lambda shell: the handler's configuration, read and validated from the environment.
 import { PolicyError, UsageError } from './core/errors';
+import type { RenderOptions } from './core/message/sns';
 import { type Policy, parsePolicyJson, policySchema } from './core/policy';
 import { METRICS_LEVELS, type MetricsLevel } from './metrics';
 
@@ -45,6 +46,20 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): H
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     metrics: readMetrics(env.METRICS),
+  };
+}
+
+/**
+ * How the Lambda's messages offer a release: `aws lambda invoke` of this very function (its name and region from
+ * the environment Lambda sets), only when it may delete (mode delete, or RELEASE_ALLOWED).
+ */
+export function renderOptionsOf(config: HandlerConfig): RenderOptions {
+  return {
+    janitor: {
+      functionName: config.functionName,
+      region: config.homeRegion,
+      canRelease: config.policy.mode === 'delete' || config.releaseAllowed,
+    },
   };
 }
 

@@ -12,16 +12,17 @@ import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from './adapters/s3-lockfile-store';
 import { SnsNotifier } from './adapters/sns-notifier';
-import { type HandlerConfig, readConfig } from './config';
+import { type HandlerConfig, readConfig, renderOptionsOf } from './config';
 import { UsageError } from './core/errors';
 import type { RunFailure } from './core/failure';
 import type { LockfileStore } from './core/lockfile-port';
 import type { LockStore, Notifier, StateStore } from './core/ports';
+import { type ReleaseAnswer, releaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
-import { type ReleaseResult, release } from './run/release';
+import { release, whereOf } from './run/release';
 import { sweep } from './run/sweep';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
@@ -29,10 +30,10 @@ export const STOP_MARGIN_MS = 20_000;
 /** Time kept back from the Lambda timeout for the summary line and the metrics, whatever is still running. */
 export const LAST_WORD_MS = 3_000;
 
-/** What an invocation returns: the run's counts, or the outcome of a release. */
+/** What an invocation returns: the run's counts, or the small readable answer to a release. */
 export type HandlerResult =
   | { readonly runId: string; readonly complete: boolean; readonly counts: RunCounts }
-  | ({ readonly runId: string } & ReleaseResult);
+  | ReleaseAnswer;
 
 /** Everything built once per cold start: validated config, logger, SDK clients and the adapters on them. */
 type Shell = {
@@ -114,6 +115,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     lockfileStores: s.lockfileStores,
     state: s.state,
     notifier: s.notifier,
+    render: renderOptionsOf(config),
     now: new Date(),
     runId,
     logger,
@@ -172,6 +174,7 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       runId: context.awsRequestId,
       // The payload's requestedBy is whatever the caller wrote: recorded as its claim, next to what Lambda knows.
       requestedBy: `${req.requestedBy ? `${JSON.stringify(req.requestedBy)} (claimed by the caller)` : 'an unnamed caller'} through Lambda request ${context.awsRequestId} (CloudTrail has the invoking principal)`,
+      via: viaOfRequester(req.requestedBy),
       policy: config.policy,
       regions: config.regions,
       logger,
@@ -179,7 +182,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   );
   const level = result.failures.length > 0 ? 'warn' : 'info';
   logger[level]({ ...target, region, ...result }, 'release finished');
-  return { runId: context.awsRequestId, ...result };
+  // The whole result (the lock, each failure) is in the log line; the caller gets what a person reads.
+  return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);
 }
 
 /** The run summary line: counts and what failed, not every lock (each lock has its own decision line). */

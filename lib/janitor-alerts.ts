@@ -52,6 +52,17 @@ export interface JanitorAlertsProps {
 }
 
 /**
+ * The filter policy of each e-mail subscription: e-mail gets every message but the chat-only ones. The janitor
+ * publishes its run messages and release results with the message attribute `audience` = `all`, and each
+ * stale-lock chat notification (one per lock, with the Release button) with `audience` = `chat`
+ * (lambda/core/message/sns.ts); CloudWatch alarms carry no attribute. Values of one key are OR'ed, and `exists:
+ * false` matches a message without the attribute (SNS developer guide, "AND/OR logic", "Key matching",
+ * "Anything-but matching"). `exists` comes first: moto 5.2 tries the values in order and fails a missing attribute
+ * at `anything-but` before it reaches `exists`, while SNS takes them as a set.
+ */
+export const EMAIL_FILTER_POLICY = { audience: [{ exists: false }, { 'anything-but': ['chat'] }] } as const;
+
+/**
  * The guardrail of the chat channels: they show notifications, so read-only CloudWatch at most; the Release button
  * (JanitorReleaseButton) adds a second guardrail that allows only invoking the janitor.
  */
@@ -104,7 +115,11 @@ export class JanitorAlerts extends Construct {
         enforceSSL: true,
       });
     }
-    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    const filterPolicy = {
+      audience: new sns.SubscriptionFilter([...EMAIL_FILTER_POLICY.audience]),
+    };
+    for (const email of props.emails)
+      this.topic.addSubscription(new EmailSubscription(email, { filterPolicy }));
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName(CHAT_GUARDRAIL);
     if (props.slack) {
       const slack = new chatbot.SlackChannelConfiguration(this, 'Slack', {

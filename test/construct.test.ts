@@ -149,6 +149,15 @@ describe('each prop', () => {
     const t = synthJanitor({ alertEmails: ['ops@example.com', 'sre@example.com'] });
     t.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 2);
     t.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'sre@example.com' });
+    // E-mail never gets the chat-only stale-lock notifications, but gets run messages and alarms (no attribute).
+    t.resourcePropertiesCountIs(
+      'AWS::SNS::Subscription',
+      {
+        Protocol: 'email',
+        FilterPolicy: { audience: [{ exists: false }, { 'anything-but': ['chat'] }] },
+      },
+      2,
+    );
     expect(() => synthJanitor({ alertEmails: ['not-an-address'] })).toThrow(
       /"not-an-address" is not an e-mail/,
     );

@@ -37,6 +37,23 @@ describe('the embedded demo (npm start)', () => {
     expect(first).toContain('terraform force-unlock');
     expect(first).toContain('Notification: published');
     expect(first).toContain('"threadId": "tf-lock-janitor/us-east-1"');
+    // The e-mail offers the deployed janitor's own release; chat gets one notification per stale lock with the
+    // variables its Release button reads.
+    expect(first).toContain(
+      'aws lambda invoke --function-name tf-lock-janitor --region us-east-1 --cli-binary-format raw-in-base64-out --payload \'{"release":',
+    );
+    expect(output).not.toContain('npx');
+    expect(
+      first.match(
+        /--- Slack \/ Teams notification \d \(TfLockJanitorStaleLock, thread tf-lock-janitor\/us-east-1\/acme-terraform-locks\) ---/g,
+      ),
+    ).toHaveLength(4);
+    const [, payload, decoded] =
+      /Button variable payload = event\.metadata\.additionalContext\.releasePayload = (\S+)\n {2}decoded: (.*)/.exec(
+        first,
+      ) ?? [];
+    expect(Buffer.from(payload, 'base64').toString('utf8')).toBe(decoded);
+    expect(JSON.parse(decoded).release).toMatchObject({ table: 'acme-terraform-locks', requestedBy: 'chat' });
     expect(output).toContain('Audit trail (5 deletions)');
   });
 });

@@ -416,7 +416,10 @@ describe('the notifier failing', () => {
     const recording: Notifier = { publish: async (m) => void told.push(m) };
     const retold = await sweepTables(client, prefix, alertOnly, { state, notifier: recording });
     expect(retold.locks.filter((l) => l.notify)).toHaveLength(STALE);
-    expect(told).toHaveLength(1);
+    expect(told.filter((m) => m.audience === 'all')).toHaveLength(1);
+    expect(told.filter((m) => m.audience === 'chat')).toHaveLength(
+      Math.min(STALE, 10) + (STALE > 10 ? 1 : 0),
+    );
     const after = await sweepTables(client, prefix, alertOnly, { state, notifier: recording });
     expect(after.locks.filter((l) => l.notify)).toEqual([]);
   });

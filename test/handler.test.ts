@@ -182,7 +182,7 @@ describe('the handler', () => {
   async function coldInvoke(
     event: unknown,
     remainingMs = 60_000,
-  ): Promise<{ error?: Error; lines: Record<string, unknown>[] }> {
+  ): Promise<{ error?: Error; lines: Record<string, unknown>[]; result?: unknown }> {
     const lines: string[] = [];
     const realWriteSync = fs.writeSync;
     // Only stdout is captured: jest itself writes its transform cache with writeSync on other descriptors.
@@ -196,6 +196,7 @@ describe('the handler', () => {
       return Buffer.byteLength(String(data));
     }) as typeof fs.writeSync);
     let error: Error | undefined;
+    let result: unknown;
     try {
       let mod: typeof import('../lambda/handler') | undefined;
       jest.isolateModules(() => {
@@ -205,7 +206,7 @@ describe('the handler', () => {
         awsRequestId: 'req-9',
         getRemainingTimeInMillis: () => remainingMs,
       } as unknown as Context;
-      await mod!.handler(event, context);
+      result = await mod!.handler(event, context);
     } catch (e) {
       error = e as Error;
     } finally {
@@ -213,6 +214,7 @@ describe('the handler', () => {
     }
     return {
       error,
+      result,
       lines: lines
         .join('')
         .split('\n')
@@ -249,12 +251,23 @@ describe('the handler', () => {
       AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
     });
     const id = JSON.parse(lock.Info.S).ID as string;
-    const { error, lines } = await coldInvoke({ release: { table, lockId: 'b/k', id } });
+    const { error, lines, result } = await coldInvoke({ release: { table, lockId: 'b/k', id } });
     expect(error).toBeUndefined();
     expect(lines).toContainEqual(
       expect.objectContaining({ message: 'release finished', outcome: 'released' }),
     );
     expect(await lockIds(client, table)).toEqual([]);
+    // What `aws lambda invoke` prints: small and readable, no internal fields (the log line has those).
+    expect(result).toEqual({
+      released: true,
+      outcome: 'released',
+      reason: `released ${table} (us-east-1) b/k (ID ${id})`,
+      where: { region: 'us-east-1', table, lockId: 'b/k' },
+      id,
+      runId: 'req-9',
+    });
+    const again = await coldInvoke({ release: { table, lockId: 'b/k', id } });
+    expect(again.result).toMatchObject({ released: false, outcome: 'not-found' });
     client.destroy();
   });
 

@@ -55,8 +55,22 @@ describe('release against a real DynamoDB engine', () => {
       }),
     ]);
     expect(result.lock).toMatchObject({ outcome: 'deleted', rule: 'release', ageSeconds: 3 * 3600 });
+    // Announced as a release on request (who asked, how), in the table's chat thread: not as a rule's deletion.
     expect(sent).toHaveLength(1);
-    expect(sent[0].text).toContain(`ID:         ${heldId}`);
+    const [told] = sent;
+    expect(told).toMatchObject({ audience: 'all', structure: 'json' });
+    expect(told.subject).toBe(`tf-lock-janitor: Released on request: ${table} acme/app.tfstate`);
+    expect(told.text).toMatch(/^tf-lock-janitor: Released on request\n/);
+    expect(told.text).toContain('Requested by: alice');
+    expect(told.text).toContain('How:          the tf-lock-janitor CLI');
+    expect(told.text).toContain(`ID:           ${heldId}`);
+    expect(told.text).toContain('Result:       released: released ');
+    expect(told.text).not.toMatch(/Deleted by the janitor|Rule:/);
+    expect(told.chat.metadata).toMatchObject({
+      eventType: 'TfLockJanitorRelease',
+      threadId: `tf-lock-janitor/us-east-1/${table}`,
+      additionalContext: { outcome: 'released', released: 'true', lockId: 'acme/app.tfstate', id: heldId },
+    });
   });
 
   it.each([
@@ -69,16 +83,31 @@ describe('release against a real DynamoDB engine', () => {
     ],
     ['a lock that is not there', 'acme/gone.tfstate', heldId, 'not-found', 'no lock item'],
     ['a digest item', 'acme/app.tfstate-md5', heldId, 'not-a-lock', 'a state digest item, not a lock'],
-  ])('refuses %s and deletes nothing', async (_, lockId, id, outcome, message) => {
-    const { table, state, sent, deps } = await setup();
-    const result = await release({ region: 'us-east-1', table, lockId, id }, deps);
-    expect(result.outcome).toBe(outcome);
-    expect(result.message).toContain(message);
-    expect(result.message).toContain('nothing deleted');
-    expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
-    expect(state.audits).toEqual([]);
-    expect(sent).toEqual([]);
-  });
+  ])(
+    "refuses %s, deletes nothing, and says why in the lock's thread",
+    async (_, lockId, id, outcome, message) => {
+      const { table, state, sent, deps } = await setup();
+      const result = await release(
+        { region: 'us-east-1', table, lockId, id },
+        { ...deps, via: 'chat-button' },
+      );
+      expect(result.outcome).toBe(outcome);
+      expect(result.message).toContain(message);
+      expect(result.message).toContain('nothing deleted');
+      expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
+      expect(state.audits).toEqual([]);
+      expect(sent).toHaveLength(1);
+      expect(sent[0].subject).toMatch(new RegExp(`^tf-lock-janitor: Not released \\(${outcome}\\): `));
+      expect(sent[0].text).toMatch(/^tf-lock-janitor: Not released: /);
+      expect(sent[0].text).toContain('How:          the chat Release button');
+      expect(sent[0].text).toContain(`Result:       not released: ${result.message}`);
+      expect(sent[0].chat.metadata).toMatchObject({
+        eventType: 'TfLockJanitorRelease',
+        threadId: `tf-lock-janitor/us-east-1/${table}`,
+        additionalContext: { outcome, released: 'false' },
+      });
+    },
+  );
 
   it('does not delete a lock re-taken between the read and the delete', async () => {
     const { table, deps } = await setup();
@@ -147,11 +176,14 @@ describe('a release stays inside the policy (invariant 3)', () => {
       "outside the policy's tables",
     ],
   ])('refuses %s and deletes nothing', async (_name, override, region, outcome, message) => {
-    const { table, state, deps } = await setup();
+    const { table, state, sent, deps } = await setup();
     const result = await release(target(table, region), { ...deps, ...override });
     expect(result).toMatchObject({ outcome, message: expect.stringContaining(message) });
     expect(await infoOf(client, table, 'acme/app.tfstate')).toBe(stale.Info.S);
     expect(state.audits).toEqual([]);
+    expect(sent.map((m) => m.text.split('\n')[0])).toEqual([
+      'tf-lock-janitor: Not released: refused by the policy',
+    ]);
   });
 
   it('refuses a table carrying the opt-out tag', async () => {

@@ -81,28 +81,45 @@ describe('SnsNotifier', () => {
       '5,000 locks with nasty 2,000-character LockIDs and table names',
       Array.from({ length: 5000 }, (_, i) => nasty(i)),
     ],
-  ])('publishes %s once, within the SNS Publish rules', async (_name, locks) => {
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  ])(
+    'publishes %s: one run message, then one chat notification per lock (capped), within the SNS rules',
+    async (_name, locks) => {
+      sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
-    const notifier = new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC);
-    await expect(publishNews(notifier, report(locks))).resolves.toEqual({
-      notification: { sent: true },
-      failures: [],
-    });
+      const notifier = new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), TOPIC);
+      const render = { janitor: { functionName: 'tf-lock-janitor', region: 'eu-west-1', canRelease: true } };
+      await expect(publishNews(notifier, report(locks), { render })).resolves.toEqual({
+        notification: { sent: true },
+        failures: [],
+      });
 
-    const calls = sns.commandCalls(PublishCommand);
-    expect(calls).toHaveLength(1);
-    const input = calls[0].args[0].input;
-    expect(input.TopicArn).toBe(TOPIC);
-    expect(input.MessageStructure).toBe('json');
-    expect(input.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
-    expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(262_144);
-    const body = JSON.parse(input.Message ?? '');
-    expect(typeof body.default).toBe('string');
-    expect(typeof body.email).toBe('string');
-    expect(JSON.parse(body.https)).toMatchObject({ version: '1.0', source: 'custom' });
-    expect(input.MessageAttributes).toBeUndefined();
-  });
+      const inputs = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+      const perLock = Math.min(locks.length, 10);
+      expect(inputs).toHaveLength(1 + perLock + (locks.length > 10 ? 1 : 0));
+      for (const input of inputs) {
+        expect(input.TopicArn).toBe(TOPIC);
+        expect(input.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+        expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(262_144);
+      }
+      // The run message: e-mail and chat in one JSON-structured publish, for everyone.
+      const [run, ...chats] = inputs;
+      expect(run.MessageStructure).toBe('json');
+      expect(run.MessageAttributes).toEqual({ audience: { DataType: 'String', StringValue: 'all' } });
+      const body = JSON.parse(run.Message ?? '');
+      expect(typeof body.default).toBe('string');
+      expect(typeof body.email).toBe('string');
+      expect(JSON.parse(body.https)).toMatchObject({ version: '1.0', source: 'custom' });
+      // The chat-only notifications: plain messages (so SNS keeps their attribute), the notification itself.
+      for (const input of chats) {
+        expect(input.MessageStructure).toBeUndefined();
+        expect(input.MessageAttributes).toEqual({ audience: { DataType: 'String', StringValue: 'chat' } });
+        expect(JSON.parse(input.Message ?? '')).toMatchObject({ version: '1.0', source: 'custom' });
+      }
+      const events = chats.map((c) => JSON.parse(c.Message ?? '').metadata.eventType);
+      expect(events.slice(0, perLock).every((e) => e === 'TfLockJanitorStaleLock')).toBe(true);
+      if (locks.length > 10) expect(events.at(-1)).toBe('TfLockJanitorNews');
+    },
+  );
 
   it('publishes nothing when the run has no news', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });

@@ -73,6 +73,10 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
         lockfileStores: () => lockfiles,
         state,
         notifier,
+        // As the deployed Lambda would: the e-mail shows `aws lambda invoke` of the function, chat the button.
+        render: {
+          janitor: { functionName: 'tf-lock-janitor', region: REGION, canRelease: policy.mode === 'delete' },
+        },
         now: new Date(start + i * SCHEDULE_MS),
         runId: randomUUID(),
       });
@@ -91,22 +95,41 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
   }
 }
 
-/** Keeps the message the Lambda would publish to SNS, instead of publishing it. */
+/** Keeps the messages the Lambda would publish to SNS, instead of publishing them. */
 class CapturingNotifier implements Notifier {
-  private message?: RenderedMessage;
+  private readonly messages: RenderedMessage[] = [];
 
   async publish(message: RenderedMessage): Promise<void> {
-    this.message = message;
+    this.messages.push(message);
   }
 
   describe(): string {
-    if (!this.message) return '\nNo news this run: nothing would be published.';
-    const { subject, text, chat } = this.message;
+    const [run, ...chats] = this.messages;
+    if (!run) return '\nNo news this run: nothing would be published.';
     return [
-      `\n--- The SNS message (e-mail) ---\nSubject: ${subject}\n\n${text}`,
-      `\n--- The same message for Slack / Teams (Amazon Q Developer custom notification) ---\n${JSON.stringify(chat, null, 2)}`,
+      `\n--- The SNS message (e-mail) ---\nSubject: ${run.subject}\n\n${run.text}`,
+      `\n--- The same run for Slack / Teams (Amazon Q Developer custom notification) ---\n${JSON.stringify(run.chat, null, 2)}`,
+      ...chats.map(describeChat),
     ].join('\n');
   }
+}
+
+/** A chat-only notification: what the channel shows, and the variables the Release button reads. */
+function describeChat(message: RenderedMessage, i: number): string {
+  const { content, metadata } = message.chat;
+  const lines = [
+    `\n--- Slack / Teams notification ${i + 1} (${metadata.eventType}, thread ${metadata.threadId}) ---`,
+    content.title,
+    ...content.description.split('\n').map((l) => `  ${l}`),
+    ...content.nextSteps.map((step) => `  - ${step}`),
+  ];
+  const payload = metadata.additionalContext.releasePayload;
+  if (payload)
+    lines.push(
+      `  Button variable payload = event.metadata.additionalContext.releasePayload = ${payload}`,
+      `  decoded: ${Buffer.from(payload, 'base64').toString('utf8')}`,
+    );
+  return lines.join('\n');
 }
 
 /** The state bucket: a state object, and each lockfile written (If-None-Match: *, as Terraform does) at its time. */

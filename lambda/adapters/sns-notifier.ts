@@ -1,11 +1,13 @@
 // Adapter: the Notifier port over SNS Publish.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { RenderedMessage } from '../core/message/sns';
+import { AUDIENCE_ATTRIBUTE, type RenderedMessage } from '../core/message/sns';
 import type { Notifier } from '../core/ports';
 
 /**
- * Publishes a rendered message with one SNS publish (`MessageStructure: json`): e-mail text for
- * `default`/`email`, an Amazon Q Developer custom notification for `https` (Chatbot). SNS errors propagate: the
+ * Publishes one rendered message with one SNS publish, its audience in the message attribute `audience` (e-mail
+ * subscriptions filter out `chat`). `json` messages use `MessageStructure: json` (e-mail text for
+ * `default`/`email`, an Amazon Q Developer custom notification for `https`); chat-only ones are the notification
+ * itself, as a plain message, since SNS sends attributes only with plain messages. SNS errors propagate: the
  * caller records the failed notification.
  */
 export class SnsNotifier implements Notifier {
@@ -20,7 +22,8 @@ export class SnsNotifier implements Notifier {
         TopicArn: this.topicArn,
         Subject: message.subject,
         Message: message.json,
-        MessageStructure: 'json',
+        ...(message.structure === 'json' ? { MessageStructure: 'json' } : {}),
+        MessageAttributes: { [AUDIENCE_ATTRIBUTE]: { DataType: 'String', StringValue: message.audience } },
       }),
     );
   }

@@ -115,8 +115,11 @@ export interface StateStore {
   markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void>;
 }
 
-/** Publishes a finished message (SNS); deciding whether there is news and rendering it happen in the core. */
+/**
+ * Publishes finished messages (SNS), one call per message; deciding whether there is news, which messages go
+ * to whom and rendering them happen in the core.
+ */
 export interface Notifier {
-  /** Sends the message; errors propagate to the caller, which records the failed notification. */
+  /** Sends one message; errors propagate to the caller, which records the failed notification. */
   publish(message: RenderedMessage): Promise<void>;
 }

@@ -1,8 +1,8 @@
-// Run: tells people about a finished report (news selection and rendering are the core's) and remembers it.
+// Run: tells people about a finished report or a release (selection and rendering are the core's) and remembers it.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { hasNews } from '../core/message/news';
-import { type RenderOptions, renderMessage } from '../core/message/sns';
+import { type ReleaseNews, renderRelease } from '../core/message/release-news';
+import { type RenderedMessage, type RenderOptions, renderMessages } from '../core/message/sns';
 import type { Notifier, StateStore } from '../core/ports';
 import type { RunReport } from '../core/report';
 import type { JanitorLogger } from './options';
@@ -13,23 +13,55 @@ export type Told = {
   readonly failures: RunFailure[];
 };
 
-/** Publishes the report's news, if it has any; a failed publish is reported, never thrown. */
+/**
+ * Publishes the report's news, if it has any: the run message (e-mail and chat), then one chat notification per
+ * lock that needs a person. A failed publish is reported, never thrown; `sent` says whether the run message went
+ * out (what the alert memory relies on).
+ */
 export async function publishNews(
   notifier: Notifier,
   report: RunReport,
   options: { readonly render?: RenderOptions; readonly logger?: JanitorLogger } = {},
 ): Promise<Told> {
-  if (!hasNews(report)) return { notification: { sent: false }, failures: [] };
+  const messages = renderMessages(report, options.render);
+  if (messages.length === 0) return { notification: { sent: false }, failures: [] };
+  const failures: RunFailure[] = [];
+  let error: string | undefined;
+  for (const [i, message] of messages.entries()) {
+    const failed = await tryPublish(notifier, message, options.logger);
+    if (failed === undefined) continue;
+    if (i === 0) error = failed;
+    failures.push({
+      kind: 'notification',
+      message: `${i === 0 ? 'notification' : `chat notification ${i} of ${messages.length - 1}`} failed: ${failed}`,
+    });
+  }
+  return { notification: error === undefined ? { sent: true } : { sent: false, error }, failures };
+}
+
+/** Announces a release request's result (released or not, and why) to e-mail and the lock's chat thread. */
+export async function announceRelease(
+  notifier: Notifier,
+  news: ReleaseNews,
+  logger?: JanitorLogger,
+): Promise<RunFailure[]> {
+  const failed = await tryPublish(notifier, renderRelease(news), logger);
+  return failed === undefined ? [] : [{ kind: 'notification', message: `notification failed: ${failed}` }];
+}
+
+/** Publishes one message; the error described, or undefined when it went out. */
+async function tryPublish(
+  notifier: Notifier,
+  message: RenderedMessage,
+  logger?: JanitorLogger,
+): Promise<string | undefined> {
   try {
-    await notifier.publish(renderMessage(report, options.render));
-    return { notification: { sent: true }, failures: [] };
+    await notifier.publish(message);
+    return undefined;
   } catch (e) {
     const error = describeError(e);
-    options.logger?.error({ error }, 'notification failed');
-    return {
-      notification: { sent: false, error },
-      failures: [{ kind: 'notification', message: `notification failed: ${error}` }],
-    };
+    logger?.error({ error, audience: message.audience, subject: message.subject }, 'notification failed');
+    return error;
   }
 }
 

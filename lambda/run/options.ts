@@ -1,6 +1,6 @@
 // Run: what one sweep needs from its shell (policy, stores, clock, logger).
-
 import type { LockfileStore } from '../core/lockfile-port';
+import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
 
@@ -23,6 +23,8 @@ export type SweepOptions = {
   readonly state: StateStore;
   /** Told once at the end of the run when there is news; omitted = nobody is told. */
   readonly notifier?: Notifier;
+  /** How messages show the release (the Lambda passes its own name and region for `aws lambda invoke`). */
+  readonly render?: RenderOptions;
   /** The run's clock: every lock is judged against this instant. */
   readonly now: Date;
   readonly runId: string;

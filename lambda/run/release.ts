@@ -2,18 +2,18 @@
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
-import { type LockHalf, takenMs } from '../core/lock-half';
+import { bucketPlace, type LockHalf, takenMs } from '../core/lock-half';
 import { classifyItem } from '../core/lock-item';
-import { classifyLockfile, isLockfileKey } from '../core/lockfile';
+import { classifyLockfile, isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
-import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore, TableDescription } from '../core/ports';
 import { lockReportOf } from '../core/records';
-import { buildReport, type LockReport, type RunReport } from '../core/report';
+import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
+import type { LockReport } from '../core/report';
 import { type DeleteDone, deleteAndAudit, GONE } from './act';
 import { isLockTableSchema, isOptedOut, isSelected } from './discovery';
-import { publishNews } from './notify';
+import { announceRelease } from './notify';
 import type { JanitorLogger } from './options';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
@@ -28,20 +28,7 @@ export type ReleaseTarget = {
   readonly key?: string;
 };
 
-/**
- * `no-lock-table`: the table is missing or not a lock table (bad usage); `not-allowed`: the policy keeps the
- * janitor out of that place (region, globs, opt-out tag, or a tag that cannot be read: fail closed).
- */
-export type ReleaseOutcome =
-  | 'released'
-  | 'gone'
-  | 'not-found'
-  | 'id-mismatch'
-  | 'changed'
-  | 'not-a-lock'
-  | 'no-lock-table'
-  | 'not-allowed'
-  | 'failed';
+export type { ReleaseOutcome } from '../core/release';
 
 export type ReleaseResult = {
   readonly outcome: ReleaseOutcome;
@@ -61,11 +48,12 @@ export type ReleaseDeps = {
   readonly regions: readonly string[];
   readonly state?: StateStore;
   readonly notifier?: Notifier;
-  readonly render?: RenderOptions;
   readonly now: Date;
   readonly runId: string;
   /** Who asked, as the shell can tell it (`OS user "alice"`, or a caller's claim marked as such). */
   readonly requestedBy?: string;
+  /** How the request came (announced with the result). @default 'cli' */
+  readonly via?: ReleaseVia;
   readonly logger?: JanitorLogger;
 };
 
@@ -75,6 +63,38 @@ export type ReleaseDeps = {
  * and audit record a sweep uses (lockfile first), and a notification. Nothing is deleted on any mismatch.
  */
 export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+  const result = await releaseLock(target, deps);
+  if (!deps.notifier) return result;
+  const told = await announceRelease(
+    deps.notifier,
+    {
+      answer: releaseAnswer(whereOf(target), result, deps.runId),
+      requestedBy: deps.requestedBy ?? 'an unnamed caller',
+      via: deps.via ?? 'cli',
+      at: deps.now.toISOString(),
+      lock: result.lock,
+    },
+    deps.logger,
+  );
+  return told.length ? { ...result, failures: [...result.failures, ...told] } : result;
+}
+
+/** Which lock the answer names: the table item, else the lockfile (`s3://bucket` and its LockID). */
+export function whereOf(target: ReleaseTarget): {
+  region: string;
+  table: string;
+  lockId: string;
+  id: string;
+} {
+  if (target.table !== undefined && target.lockId !== undefined)
+    return { region: target.region, table: target.table, lockId: target.lockId, id: target.id };
+  const bucket = target.bucket ?? '';
+  const key = target.key ?? '';
+  const lockId = isLockfileKey(key) ? lockIdOfLockfile(bucket, key) : `${bucket}/${key}`;
+  return { region: target.region, table: bucketPlace(bucket), lockId, id: target.id };
+}
+
+async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const found: LockHalf[] = [];
   if (target.bucket !== undefined && target.key !== undefined) {
     const half = await lockfileHalf({ ...target, bucket: target.bucket, key: target.key }, deps);
@@ -141,15 +161,7 @@ async function answer(
       halves.length > 1,
     ),
   );
-  const told = deps.notifier
-    ? await publishNews(deps.notifier, releaseReport(deps, locks), deps)
-    : { failures: [] };
-  return {
-    outcome: 'released',
-    message: `released ${where} (ID ${target.id})`,
-    lock: locks[0],
-    failures: [...failures, ...told.failures],
-  };
+  return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock: locks[0], failures };
 }
 
 function describeHalf(half: LockHalf): string {
@@ -278,23 +290,4 @@ async function placeRefusal(
 
 function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {
   return { outcome, message, failures: [] };
-}
-
-/** A one-lock run report, so a release is told the same way a sweep is. */
-function releaseReport(deps: ReleaseDeps, locks: LockReport[]): RunReport {
-  const at = deps.now.toISOString();
-  return buildReport({
-    runId: deps.runId,
-    startedAt: at,
-    finishedAt: at,
-    mode: 'delete',
-    regions: [locks[0].region],
-    tables: [],
-    buckets: [],
-    locks,
-    unparseable: [],
-    resolved: [],
-    warnings: [],
-    failures: [],
-  });
 }

@@ -23,6 +23,8 @@ export type ChatNotification = {
     readonly threadId: string;
     readonly summary: string;
     readonly eventType: string;
+    /** Lets the channel show custom-action buttons (the Release button) on this notification. */
+    readonly enableCustomActions?: boolean;
     readonly additionalContext: Record<string, string>;
   };
 };
@@ -72,10 +74,14 @@ export function renderChat(
 export function threadId(news: readonly TableNews[]): string {
   const regions = new Set(news.map((t) => t.region));
   const tables = new Set(news.map((t) => JSON.stringify([t.region, t.table])));
-  if (tables.size === 1)
-    return clipEnd(`tf-lock-janitor/${printable(news[0].region)}/${printable(news[0].table)}`, 400);
+  if (tables.size === 1) return tableThreadId(news[0].region, news[0].table);
   if (regions.size === 1) return clipEnd(`tf-lock-janitor/${printable(news[0].region)}`, 400);
   return 'tf-lock-janitor';
+}
+
+/** The chat thread of one lock table: its stale-lock notifications, run news and release results. */
+export function tableThreadId(region: string, table: string): string {
+  return clipEnd(`tf-lock-janitor/${printable(region)}/${printable(table)}`, 400);
 }
 
 /** The title's emoji: the worst thing that happened. */
@@ -147,7 +153,7 @@ export function describeNews(report: RunReport, news: readonly TableNews[]): str
   return lines.join('\n');
 }
 
-function lockLine(lock: LockReport): string {
+export function lockLine(lock: LockReport): string {
   return `${chatCode(lock.lockId, 120)} · ${chatCode(lock.who, 60)} · ${chatCode(lock.operation, 40)} · ${formatAge(lock.ageSeconds)} · rule ${chatCode(lock.rule, 40)}`;
 }
 
@@ -193,7 +199,7 @@ function lockSteps(open: readonly LockReport[], release: ReleaseCommand): string
  * character a code span cannot (a backtick, or `<`, `>`, `&` that chat would show as entities); the reason
  * when no command can be shown at all.
  */
-function commandStep(label: string, command: ShellCommand): string {
+export function commandStep(label: string, command: ShellCommand): string {
   if (!command.ok) return `${label}: ${noCommandText(command.why)}`;
   return command.command.length <= MAX_STEP && !/[`<>&]/.test(command.command)
     ? `${label}: \`${command.command}\``

@@ -3,7 +3,15 @@ import { formatAge } from '../duration';
 import type { LockReport, ResolvedReport, RunReport } from '../report';
 import { fitJsonBytes, jsonBytes, plural, printable } from './format';
 import { NEWS_KINDS, type NewsCounts, type NewsKind, summarize, type TableNews } from './news';
-import { commandOrWhy, forceUnlockCommand, listCommand, type ShellCommand, workspaceHint } from './shell';
+import {
+  commandOrWhy,
+  forceUnlockCommand,
+  listCommand,
+  NO_RELEASE,
+  noCommandText,
+  type ShellCommand,
+  workspaceHint,
+} from './shell';
 
 /**
  * Builds the command that releases one lock through the janitor, or says why none can be shown (build it
@@ -37,12 +45,17 @@ function outcomeText(lock: LockReport, kind: NewsKind): string {
 }
 
 function nextSteps(lock: LockReport, release: ReleaseCommand): string[] {
+  const safe = release(lock);
   return [
     `    Next steps: make sure no Terraform/OpenTofu run still holds it (ask ${printable(lock.who, 300)}), then either`,
     `      run ${workspaceHint(lock.lockId)}:`,
     `        ${commandOrWhy(forceUnlockCommand(lock))}`,
-    '      or let the janitor release it only if it is still exactly this lock:',
-    `        ${commandOrWhy(release(lock))}`,
+    ...(!safe.ok && safe.why === NO_RELEASE
+      ? [`      (${noCommandText(safe.why)})`]
+      : [
+          '      or let the janitor release it only if it is still exactly this lock:',
+          `        ${commandOrWhy(safe)}`,
+        ]),
   ];
 }
 

@@ -60,8 +60,13 @@ export function shellCommand(parts: readonly (string | ShellWord)[]): ShellComma
   return { ok: true, command: words.join(' ') };
 }
 
+/** Why no release through the janitor is offered: the deployed janitor may not delete. */
+export const NO_RELEASE =
+  'this janitor may not delete locks (mode alert without allowRelease); deploy it with -c allowRelease=true to release through it';
+
 /** What people read instead of a command that cannot be shown. */
 export function noCommandText(why: string): string {
+  if (why === NO_RELEASE) return `no release through the janitor: ${why}`;
   return `no shell command is shown: ${why}; run \`tf-lock-janitor list --json\` to see it escaped`;
 }
 

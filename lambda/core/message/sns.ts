@@ -1,29 +1,51 @@
-// Core messages: the SNS envelope of a run (subject, e-mail, chat) within SNS limits.
+// Core messages: the SNS envelopes of a run (subject, e-mail, chat; one chat notification per lock) within SNS limits.
 import type { RunReport } from '../report';
 import { type ChatNotification, renderChat } from './chat';
+import { renderLockChats } from './chat-lock';
 import { type ReleaseCommand, renderText } from './email';
-import { collectNews, countNews, scopeName, summarize } from './news';
-import { releaseCommand } from './shell';
+import { invokeReleaseCommand, type JanitorFunction, NO_RELEASE, REQUESTERS } from './invoke';
+import { collectNews, countNews, hasNews, scopeName, summarize, type TableNews } from './news';
+import { releaseCommand, type ShellCommand } from './shell';
 
 export type { ChatNotification } from './chat';
 export type { ReleaseCommand } from './email';
 export { hasNews } from './news';
 export { forceUnlockCommand, releaseCommand, shellQuote } from './shell';
 
-/** One run's notification, ready for SNS `Publish` with `MessageStructure: 'json'`. */
+/**
+ * Who a message is for, sent as the SNS message attribute `audience`: `all` (e-mail and chat), or `chat` only.
+ * E-mail subscriptions filter out `chat` (lib/janitor-alerts.ts, EMAIL_FILTER_POLICY).
+ */
+export type Audience = 'all' | 'chat';
+
+/** The SNS message attribute that carries the {@link Audience}. */
+export const AUDIENCE_ATTRIBUTE = 'audience';
+
+/** One SNS message, ready for `Publish`. */
 export type RenderedMessage = {
+  readonly audience: Audience;
+  /**
+   * `json`: `json` is `{"default","email","https"}` (MessageStructure json); `string`: `json` is the chat
+   * notification itself, the same for every protocol (chat-only messages: their attribute must reach the filter).
+   */
+  readonly structure: 'json' | 'string';
   /** Printable ASCII, at most 99 characters. */
   readonly subject: string;
   /** The text for people (`default` and `email`). */
   readonly text: string;
   /** The Amazon Q Developer (Chatbot) custom notification (`https`). */
   readonly chat: ChatNotification;
-  /** The whole SNS message: `{"default": text, "email": text, "https": JSON of chat}`. */
+  /** The SNS `Message`: `{"default": text, "email": text, "https": JSON of chat}`, or the chat JSON (`string`). */
   readonly json: string;
 };
 
 export type RenderOptions = {
-  /** How the text shows the janitor's release command. @default `tf-lock-janitor release --table=... --lock-id=...` */
+  /**
+   * The deployed janitor (the Lambda passes its own name and region): the messages show `aws lambda invoke` of
+   * it as the safe release, and the stale-lock chat notifications carry the Release button's payload.
+   */
+  readonly janitor?: JanitorFunction;
+  /** How the text shows the janitor's release command without `janitor`. @default `tf-lock-janitor release --table=... --lock-id=...` (the CLI) */
   readonly releaseCommand?: ReleaseCommand;
 };
 
@@ -36,10 +58,47 @@ export const MESSAGE_BUDGET_BYTES = 240 * 1024;
  * not fit are counted, not shown).
  */
 export function renderMessage(report: RunReport, options: RenderOptions = {}): RenderedMessage {
+  return renderRun(report, collectNews(report), options);
+}
+
+/**
+ * Every message of a run with news: the run message (e-mail and chat), then one chat-only notification per lock
+ * that needs a person (at most MAX_LOCK_NOTIFICATIONS, then one summary). Empty when the run has no news.
+ */
+export function renderMessages(report: RunReport, options: RenderOptions = {}): RenderedMessage[] {
+  if (!hasNews(report)) return [];
   const news = collectNews(report);
+  const chats = renderLockChats(report.runId, news, {
+    janitor: options.janitor,
+    release: releaseFor(options, REQUESTERS.chatText),
+  });
+  return [renderRun(report, news, options), ...chats.map(chatOnly)];
+}
+
+/** The release command people are shown: an invoke of the deployed janitor, else the CLI's. */
+function releaseFor(options: RenderOptions, requestedBy: string): ReleaseCommand {
+  const { janitor } = options;
+  if (!janitor) return options.releaseCommand ?? releaseCommand;
+  if (!janitor.canRelease) return (): ShellCommand => ({ ok: false, why: NO_RELEASE });
+  return (lock) => invokeReleaseCommand(janitor, lock, requestedBy);
+}
+
+/** A chat notification on its own: the same body for every protocol, sent with `audience` = `chat`. */
+function chatOnly(chat: ChatNotification): RenderedMessage {
+  return {
+    audience: 'chat',
+    structure: 'string',
+    subject: sanitizeSubject(chat.content.title),
+    text: `${chat.content.title}\n${chat.content.description}`,
+    chat,
+    json: JSON.stringify(chat),
+  };
+}
+
+function renderRun(report: RunReport, news: readonly TableNews[], options: RenderOptions): RenderedMessage {
   const counts = countNews(report, news);
-  const release = options.releaseCommand ?? releaseCommand;
-  const chat = renderChat(report, news, counts, release);
+  const release = releaseFor(options, REQUESTERS.email);
+  const chat = renderChat(report, news, counts, releaseFor(options, REQUESTERS.chatText));
   const https = JSON.stringify(chat);
   // MessageStructure=json: the Message is a JSON object with a required string `default`; `email` goes to
   // e-mail subscribers, `https` to Chatbot's https subscription (SNS Publish API, MessageStructure; Amazon Q Developer "custom notifications" guide).
@@ -47,6 +106,8 @@ export function renderMessage(report: RunReport, options: RenderOptions = {}): R
   const budgetBytes = Math.floor((MESSAGE_BUDGET_BYTES - frame) / 2);
   const text = renderText(report, news, counts, { budgetBytes, release });
   return {
+    audience: 'all',
+    structure: 'json',
     subject: sanitizeSubject(`tf-lock-janitor ${scopeName(news)}: ${summarize(counts)}`),
     text,
     chat,

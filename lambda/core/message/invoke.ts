@@ -1,0 +1,62 @@
+// Core messages: the release payload of one lock, and the `aws lambda invoke` command that sends it to the janitor.
+import type { LockReport } from '../report';
+import { type ShellCommand, shellCommand, shellQuote, shellWord } from './shell';
+
+export { NO_RELEASE } from './shell';
+
+/** The deployed janitor, as the Lambda knows itself (AWS_LAMBDA_FUNCTION_NAME, AWS_REGION). */
+export type JanitorFunction = {
+  readonly functionName: string;
+  readonly region: string;
+  /** False when the function may not delete (mode alert without allowRelease): then no release is offered. */
+  readonly canRelease: boolean;
+};
+
+/** The lock a release payload names. */
+export type ReleaseTarget = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'>;
+
+/** Who a shown command or the button says asked, by where it was shown (the caller's claim, recorded as such). */
+export const REQUESTERS = { email: 'e-mail', chatText: 'chat message', chatButton: 'chat' } as const;
+
+// Every UTF-16 unit that is not printable ASCII (no `u` flag: a surrogate pair is two units, each escaped).
+const NOT_ASCII = /[^\x20-\x7e]/g;
+
+/**
+ * `{"release":{"table","lockId","id","region","requestedBy"}}` as JSON in printable ASCII: every other character
+ * is a `\uXXXX` escape, so the payload can always be shown and pasted, whatever the LockID holds, and
+ * `JSON.parse` gives back the exact values.
+ */
+export function releasePayloadJson(lock: ReleaseTarget, requestedBy: string): string {
+  const release = { table: lock.table, lockId: lock.lockId, id: lock.id, region: lock.region, requestedBy };
+  return JSON.stringify({ release }).replace(NOT_ASCII, (c) => `\\u${unit(c)}`);
+}
+
+function unit(char: string): string {
+  return char.charCodeAt(0).toString(16).padStart(4, '0');
+}
+
+/** The payload base64-encoded (standard alphabet, padded): what the chat button's `$payload` carries. */
+export function releasePayloadBase64(lock: ReleaseTarget, requestedBy: string): string {
+  return Buffer.from(releasePayloadJson(lock, requestedBy), 'utf8').toString('base64');
+}
+
+/**
+ * `aws lambda invoke --function-name NAME --region REGION --cli-binary-format raw-in-base64-out --payload '<json>'
+ * /dev/stdout`: the janitor's own safe release, which needs only `lambda:InvokeFunction`. Every value goes
+ * through the one quoting function; the JSON is printable ASCII, so the command can always be shown.
+ */
+export function invokeReleaseCommand(
+  janitor: JanitorFunction,
+  lock: ReleaseTarget,
+  requestedBy: string,
+): ShellCommand {
+  return shellCommand([
+    'aws lambda invoke --function-name',
+    shellWord(janitor.functionName, 'the function name'),
+    '--region',
+    shellWord(janitor.region, 'the region'),
+    '--cli-binary-format raw-in-base64-out --payload',
+    shellQuote(releasePayloadJson(lock, requestedBy), 'the payload'),
+    '/dev/stdout',
+  ]);
+}
