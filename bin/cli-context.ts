@@ -1,13 +1,17 @@
-// CLI wiring: regions and per-region DynamoDB clients and lock stores from the flags.
+// CLI wiring: regions, per-region DynamoDB and S3 clients and stores, and the EC2 host check, from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { hostCheck } from '../lambda/adapters/ec2-hosts';
 import { S3LockfileStore, s3ClientConfig } from '../lambda/adapters/s3-lockfile-store';
 import { UsageError } from '../lambda/core/errors';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
+import type { Policy } from '../lambda/core/policy';
 import type { LockStore } from '../lambda/core/ports';
+import type { SweepOptions } from '../lambda/run/options';
 
 /** Flags that say where DynamoDB is. */
 export type AwsFlags = {
@@ -102,4 +106,24 @@ export function snsClientFor(topicArn: string): SNSClient {
       `--topic-arn "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
     );
   return new SNSClient(awsClientConfig({ region }));
+}
+
+/**
+ * The run's holder host check when the policy turns `evidence.ec2Hosts` on (one EC2 client per region, sent to
+ * `--endpoint` when given); undefined otherwise, and then EC2 is never called.
+ */
+export function hostCheckFor(flags: AwsFlags, policy: Policy): SweepOptions['holders'] {
+  if (!policy.evidence.ec2Hosts) return undefined;
+  const clients = new Map<string, EC2Client>();
+  const localCreds = flags.endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  return hostCheck((region) => {
+    let client = clients.get(region);
+    if (!client) {
+      const credentials = localCreds ? LOCAL_CREDENTIALS : undefined;
+      const config = { region, endpoint: flags.endpoint, credentials, timeouts: flags.timeouts };
+      client = new EC2Client(awsClientConfig(config));
+      clients.set(region, client);
+    }
+    return client;
+  });
 }

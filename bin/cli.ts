@@ -10,7 +10,13 @@ import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy
 import { hasErrors } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
-import { dynamoClientFactory, lockfileStoreFactory, lockStoreFactory, resolveRegions } from './cli-context';
+import {
+  dynamoClientFactory,
+  hostCheckFor,
+  lockfileStoreFactory,
+  lockStoreFactory,
+  resolveRegions,
+} from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
@@ -134,6 +140,7 @@ async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<num
     regions,
     lockStores: lockStoreFactory(clients),
     lockfileStores: lockfileStoreFactory(flags),
+    holders: hostCheckFor(flags, policy),
     state: flags['state-table']
       ? stateStoreFor(clients(regions[0]), flags['state-table'])
       : new MemoryStateStore(),
@@ -155,6 +162,7 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
     regions: resolveRegions(flags, policy.regions),
     lockStores: lockStoreFactory(dynamoClientFactory(flags)),
     lockfileStores: lockfileStoreFactory(flags),
+    holders: hostCheckFor(flags, policy),
     state: new MemoryStateStore(),
     now: new Date(),
     runId: randomUUID(),

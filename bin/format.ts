@@ -45,7 +45,7 @@ export function shortOperation(operation: string): string {
 }
 
 const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
-const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'];
+const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE', 'LAST SIGN'];
 
 /** The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. */
 export function* lockLines(locks: readonly LockReport[]): Generator<string> {
@@ -72,7 +72,23 @@ export function renderLocks(locks: readonly LockReport[]): string {
   return [...lockLines(locks)].join('\n');
 }
 
-/** The locks as `list` shows them, line by line: where, the lock ID (what `force-unlock` and `release` need), who and age. */
+/**
+ * The evidence of life in a few words: `write 10m ago` when a state write is the last sign of life, `host gone`
+ * or `host running` from the host check (an unknown host says nothing); `-` when there is none.
+ */
+export function lastSignText(lock: LockReport): string {
+  const parts: string[] = [];
+  const { stateWrite, lastSignOfLife, idleSeconds, holder } = lock;
+  if (stateWrite && stateWrite.at === lastSignOfLife && idleSeconds !== undefined)
+    parts.push(`write ${formatAge(idleSeconds)} ago`);
+  if (holder && holder.outcome !== 'unknown') parts.push(`host ${holder.outcome}`);
+  return parts.length ? parts.join(', ') : '-';
+}
+
+/**
+ * The locks as `list` shows them, line by line: where, the lock ID (what `force-unlock` and `release` need), who,
+ * age and the last sign of life.
+ */
 export function* lockListLines(locks: readonly LockReport[]): Generator<string> {
   if (locks.length === 0) {
     yield 'No locks found.';
@@ -87,6 +103,7 @@ export function* lockListLines(locks: readonly LockReport[]): Generator<string> 
       shortOperation(l.operation),
       l.who,
       formatAge(l.ageSeconds),
+      lastSignText(l),
     ]),
   );
 }

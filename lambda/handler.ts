@@ -1,6 +1,7 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
 import { writeSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
@@ -9,6 +10,7 @@ import type { Logger } from 'pino';
 import { awsClientConfig } from './adapters/aws-client-config';
 import { DynamoLockStore } from './adapters/dynamo-lock-store';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
+import { hostCheck } from './adapters/ec2-hosts';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from './adapters/s3-lockfile-store';
 import { SnsNotifier } from './adapters/sns-notifier';
@@ -44,6 +46,8 @@ type Shell = {
   readonly lockfileStores?: (region: string) => LockfileStore;
   readonly state: StateStore;
   readonly notifier?: Notifier;
+  /** Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. */
+  readonly ec2?: (region: string) => EC2Client;
 };
 
 let shell: Shell | undefined;
@@ -68,7 +72,10 @@ function coldStart(): Shell {
         config.topicArn,
       )
     : undefined;
-  return { config, logger, lockStore, lockfileStores, state, notifier };
+  const ec2 = config.policy.evidence.ec2Hosts
+    ? perRegion((region) => new EC2Client(awsClientConfig({ region })))
+    : undefined;
+  return { config, logger, lockStore, lockfileStores, state, notifier, ec2 };
 }
 
 /** The region of an ARN (`arn:aws:sns:REGION:ACCOUNT:NAME`), else `fallback`. */
@@ -113,6 +120,8 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     regions: config.regions,
     lockStores: s.lockStore,
     lockfileStores: s.lockfileStores,
+    // A host check per run: EC2's answers are remembered for this run only.
+    holders: s.ec2 && hostCheck(s.ec2),
     state: s.state,
     notifier: s.notifier,
     render: renderOptionsOf(config),

@@ -152,6 +152,69 @@ describe('observe', () => {
   });
 });
 
+const STORES = [
+  ['the DynamoDB state store', () => store],
+  ['the in-memory state store', () => new MemoryStateStore()],
+] as const;
+
+describe('observe with the state digest', () => {
+  it.each(STORES)(
+    'remembers when a counted sighting saw the digest move, and keeps it while the digest stays (%s)',
+    async (_n, make) => {
+      const state = make();
+      const key = lockKey(freshTable());
+      const info = infoOf(key);
+      const at = (minutes: number, digest?: string) =>
+        state.observe(key, info, T0 + minutes * MINUTE, 5 * MINUTE, digest);
+      // Steps: [minutes, digest read this run, the write remembered after it]
+      const steps: [number, string | undefined, number | undefined][] = [
+        [0, 'aaa', undefined], // first sighting: nothing to compare with
+        [5, 'aaa', undefined], // same digest: no write
+        [10, 'bbb', T0 + 10 * MINUTE], // moved: written between 5 and 10, noticed at 10
+        [12, 'ccc', T0 + 10 * MINUTE], // within the gap: not counted, nothing remembered
+        [15, undefined, T0 + 10 * MINUTE], // not read this run: the write is kept
+        [20, 'bbb', T0 + 10 * MINUTE], // same as last counted (ccc was never counted): no new write
+        [25, 'ddd', T0 + 25 * MINUTE], // moved again
+        [30, 'ddd', T0 + 25 * MINUTE],
+      ];
+      for (const [minutes, digest, lastWriteMs] of steps) {
+        const sighting = await at(minutes, digest);
+        expect({ minutes, lastWriteMs: sighting.lastWriteMs }).toEqual({ minutes, lastWriteMs });
+      }
+      expect(await at(35)).toMatchObject({ count: 8, firstSeenMs: T0 });
+    },
+  );
+
+  it.each(STORES)('forgets the write when the Info changes (%s)', async (_n, make) => {
+    const state = make();
+    const key = lockKey(freshTable());
+    await state.observe(key, infoOf(key), T0, 0, 'aaa');
+    expect(await state.observe(key, infoOf(key), T0 + MINUTE, 0, 'bbb')).toMatchObject({
+      lastWriteMs: T0 + MINUTE,
+    });
+    const other = infoOf(key, 'bob@laptop');
+    const restarted = await state.observe(key, other, T0 + 2 * MINUTE, 0, 'ccc');
+    expect(restarted).toEqual({ count: 1, firstSeenMs: T0 + 2 * MINUTE });
+    // The digest the restart read is remembered: the next change is a write again.
+    expect(await state.observe(key, other, T0 + 3 * MINUTE, 0, 'ccc')).not.toHaveProperty('lastWriteMs');
+    expect(await state.observe(key, other, T0 + 4 * MINUTE, 0, 'ddd')).toMatchObject({
+      lastWriteMs: T0 + 4 * MINUTE,
+    });
+  });
+
+  it('keeps the digest and the write on the sighting item', async () => {
+    const key = lockKey(freshTable());
+    await store.observe(key, infoOf(key), T0, 0, 'aaa');
+    await store.observe(key, infoOf(key), T0 + MINUTE, 0, 'bbb');
+    const item = await rawItem(sightingKey(key));
+    expect(item).toMatchObject({
+      digest: { S: 'bbb' },
+      lastWrite: { N: String(T0 + MINUTE) },
+      count: { N: '2' },
+    });
+  });
+});
+
 describe('markAlerted', () => {
   it("shows the alert time in the next run's sighting, and keeps it when the Info changes", async () => {
     const table = freshTable();

@@ -1,15 +1,19 @@
-// Tests: evidence of a holder's life: EC2 host names in Who, the last sign of life, and their words.
+// Tests: evidence of a holder's life: EC2 host names in Who, the last sign of life, state writes per lock, their words.
 import {
   describeHostAbsent,
   describeHostInterface,
   describeHostState,
   describeHostUnknown,
   describeStateWrite,
+  type Evidence,
   hostRegion,
   lastSignOfLife,
   nonEc2Holder,
   parseEc2Host,
+  type StateWrite,
 } from '../lambda/core/evidence';
+import { type LockHalf, stateWriteOf } from '../lambda/core/lock-half';
+import { evidenceFields } from '../lambda/core/records';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const MINUTE = 60_000;
@@ -173,5 +177,110 @@ describe('evidence in words', () => {
       outcome: 'unknown',
       reason: 'host "alices-mbp.local" is not an EC2 instance name',
     });
+  });
+});
+
+describe('stateWriteOf', () => {
+  const info = {
+    ID: 'id-1',
+    Operation: 'OperationTypeApply',
+    Info: '',
+    Who: 'runner@ip-10-0-1-2',
+    Version: '1.9.8',
+    Created: '2026-11-26T09:00:00Z',
+    Path: 'acme/app.tfstate',
+  };
+  const table: LockHalf = {
+    store: 'dynamodb',
+    region: 'eu-west-1',
+    table: 'locks',
+    item: { kind: 'lock', lockId: 'acme/app.tfstate', rawInfo: '{}', info, createdMs: NOW - 3 * 60 * MINUTE },
+  };
+  /** A lockfile written `takenAgo` minutes before NOW, its state object `stateAgo` minutes before (if listed). */
+  const lockfile = (takenAgo?: number, stateAgo?: number, createdAgo = 180): LockHalf => ({
+    store: 's3',
+    region: 'eu-west-1',
+    lockfile: {
+      kind: 'lock',
+      bucket: 'acme',
+      key: 'app.tfstate.tflock',
+      lockId: 'acme/app.tfstate',
+      rawInfo: '{}',
+      info,
+      createdMs: NOW - createdAgo * MINUTE,
+      etag: '"e"',
+      lastModifiedMs: takenAgo === undefined ? undefined : NOW - takenAgo * MINUTE,
+      size: 2,
+      ...(stateAgo === undefined ? {} : { stateLastModifiedMs: NOW - stateAgo * MINUTE }),
+    },
+  });
+  const ago = (minutes: number) => NOW - minutes * MINUTE;
+
+  it.each<[string, LockHalf[], (number | undefined)[], StateWrite | undefined]>([
+    ['a lock item never seen written', [table], [undefined], undefined],
+    ['a lock item whose digest moved', [table], [ago(10)], { atMs: ago(10), source: 'digest' }],
+    ['a lockfile without its state in the listing', [lockfile(180)], [undefined], undefined],
+    [
+      'a lockfile whose state was written after it',
+      [lockfile(180, 20)],
+      [undefined],
+      { atMs: ago(20), source: 's3' },
+    ],
+    ['a lockfile whose state is older than it', [lockfile(180, 200)], [undefined], undefined],
+    ['a state written at the lock instant', [lockfile(180, 180)], [undefined], undefined],
+    // Without LastModified, the lock counts from Created.
+    [
+      'a lockfile with no LastModified, state after Created',
+      [lockfile(undefined, 20)],
+      [undefined],
+      { atMs: ago(20), source: 's3' },
+    ],
+    [
+      'a lockfile with no LastModified, state before Created',
+      [lockfile(undefined, 200)],
+      [undefined],
+      undefined,
+    ],
+    [
+      'a double lock: the later write, the digest',
+      [table, lockfile(180, 30)],
+      [ago(10), undefined],
+      { atMs: ago(10), source: 'digest' },
+    ],
+    [
+      'a double lock: the later write, the state object',
+      [table, lockfile(180, 5)],
+      [ago(10), undefined],
+      { atMs: ago(5), source: 's3' },
+    ],
+  ])('%s', (_name, halves, lastWrites, expected) => {
+    expect(stateWriteOf(halves, lastWrites)).toEqual(expected);
+  });
+});
+
+describe('evidenceFields', () => {
+  const judgement = { idleSeconds: 600, lastSignOfLife: { atMs: NOW, from: 'created' as const } };
+  it.each<[string, Evidence, object]>([
+    ['no evidence', {}, { idleSeconds: 600, lastSignOfLife: '2026-11-26T12:00:00.000Z' }],
+    [
+      'a write and a gone host',
+      {
+        stateWrite: { atMs: NOW - MINUTE, source: 'digest' },
+        holder: { outcome: 'gone', host: 'ip-10-0-1-2', instanceId: ID, state: 'terminated', reason: 'r' },
+      },
+      {
+        idleSeconds: 600,
+        lastSignOfLife: '2026-11-26T12:00:00.000Z',
+        stateWrite: { at: '2026-11-26T11:59:00.000Z', source: 'digest' },
+        holder: { outcome: 'gone', instanceId: ID, state: 'terminated' },
+      },
+    ],
+    [
+      'an unknown host',
+      { holder: { outcome: 'unknown', reason: 'r' } },
+      { idleSeconds: 600, lastSignOfLife: '2026-11-26T12:00:00.000Z', holder: { outcome: 'unknown' } },
+    ],
+  ])('reports %s', (_name, evidence, expected) => {
+    expect(evidenceFields(judgement, evidence)).toEqual(expected);
   });
 });

@@ -1,5 +1,12 @@
 // Tests: the CLI's terminal rendering shows hostile values escaped and copes with huge tables.
-import { lockListLines, renderLockList, renderLocks, renderReport, renderTable } from '../bin/format';
+import {
+  lastSignText,
+  lockListLines,
+  renderLockList,
+  renderLocks,
+  renderReport,
+  renderTable,
+} from '../bin/format';
 import type { LockReport, RunReport } from '../lambda/core/report';
 
 /** A control (C0, C1, DEL; newline too), a bidi or other format character, a line or paragraph separator. */
@@ -117,6 +124,45 @@ describe('terminal output never passes control characters through', () => {
 
   it('shows an escape sequence as a visible escape', () => {
     expect(renderLockList([lock({ who: 'a\u001b[2Kb' })])).toContain('a\\u{1b}[2Kb');
+  });
+});
+
+describe('the evidence column of list', () => {
+  const WRITE = { at: '2025-03-14T14:22:00.000Z', source: 'digest' as const };
+  it.each<[string, Partial<LockReport>, string]>([
+    ['no evidence', {}, '-'],
+    ['an age from Created', { lastSignOfLife: '2025-03-14T09:26:53.000Z', idleSeconds: 3600 }, '-'],
+    [
+      'a state write as the last sign',
+      { stateWrite: WRITE, lastSignOfLife: WRITE.at, idleSeconds: 600 },
+      'write 10m ago',
+    ],
+    // A write before the lock's start is evidence of nothing: not shown as the last sign.
+    [
+      'a write that did not count',
+      { stateWrite: WRITE, lastSignOfLife: '2025-03-14T14:30:00.000Z', idleSeconds: 60 },
+      '-',
+    ],
+    ['a gone host', { holder: { outcome: 'gone', instanceId: 'i-0abc', state: 'terminated' } }, 'host gone'],
+    [
+      'a running host',
+      { holder: { outcome: 'running', instanceId: 'i-0abc', state: 'running' } },
+      'host running',
+    ],
+    ['an unknown host', { holder: { outcome: 'unknown' } }, '-'],
+    [
+      'both',
+      { stateWrite: WRITE, lastSignOfLife: WRITE.at, idleSeconds: 7260, holder: { outcome: 'gone' } },
+      'write 2h 1m ago, host gone',
+    ],
+  ])('says %s in words', (_name, evidence, text) => {
+    expect(lastSignText(lock(evidence))).toBe(text);
+  });
+
+  it('shows the column in the list', () => {
+    const lines = renderLockList([lock({ holder: { outcome: 'gone' } })]).split('\n');
+    expect(lines[0]).toMatch(/AGE\s+LAST SIGN$/);
+    expect(lines[1]).toMatch(/1h\s+host gone$/);
   });
 });
 

@@ -1,4 +1,11 @@
 // Tests: the Lambda handler (config, sweep, release, logs, metrics).
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
@@ -16,6 +23,7 @@ import {
   uniqueName,
 } from './support/dynamo';
 import { HANG, startFaultProxy } from './support/fault-proxy';
+import { motoAvailable, startMoto } from './support/moto';
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const env = (extra: Record<string, string | undefined> = {}) => ({
@@ -375,6 +383,66 @@ describe('the handler', () => {
       client.destroy();
     }
   });
+
+  (motoAvailable() ? it : it.skip)(
+    "checks the holders' hosts on EC2 when evidence.ec2Hosts is on: a terminated runner's lock goes before any deleteAfter",
+    async () => {
+      const moto = await startMoto();
+      const client = testClient();
+      const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: moto.endpoint, maxAttempts: 1 });
+      try {
+        const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+        const subnet = await ec2.send(
+          new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.0.12.0/24' }),
+        );
+        const run = await ec2.send(
+          new RunInstancesCommand({
+            ImageId: 'ami-12c6146b',
+            MinCount: 1,
+            MaxCount: 1,
+            SubnetId: subnet.Subnet?.SubnetId,
+            PrivateIpAddress: '10.0.12.40',
+          }),
+        );
+        await ec2.send(
+          new TerminateInstancesCommand({ InstanceIds: [run.Instances?.[0]?.InstanceId ?? ''] }),
+        );
+        const prefix = uniqueName('handler-hosts');
+        await createLockTable(client, `${prefix}-locks`);
+        const lock = (who: string, path: string) =>
+          lockItem({
+            bucket: 'b',
+            path,
+            operation: 'OperationTypeApply',
+            who,
+            createdMs: Date.now() - 20 * 60_000,
+          });
+        await putItems(client, `${prefix}-locks`, [
+          lock('ci@ip-10-0-12-40', 'dead'),
+          lock('ci@laptop', 'alive'),
+        ]);
+        Object.assign(process.env, {
+          POLICY: JSON.stringify({
+            mode: 'delete',
+            minSightings: 1,
+            tables: { include: [`${prefix}-*`] },
+            evidence: { ec2Hosts: true },
+            rules: [{ name: 'runners', match: {}, deleteWhenHolderGone: '15m' }],
+          }),
+          AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
+          AWS_ENDPOINT_URL_EC2: moto.endpoint,
+        });
+        const { error } = await coldInvoke({ source: 'tf-lock-janitor.schedule' });
+        expect(error).toBeUndefined();
+        expect(await lockIds(client, `${prefix}-locks`)).toEqual(['b/alive']);
+      } finally {
+        ec2.destroy();
+        client.destroy();
+        await moto.stop();
+      }
+    },
+    60_000,
+  );
 
   it('refuses a release when the policy mode is not delete (the role has no DeleteItem then)', async () => {
     Object.assign(process.env, { POLICY: '{"mode":"alert"}' });

@@ -34,6 +34,10 @@ import { TableFailureMemory } from './state-table-failures';
 
 export { listAudit } from './state-audit';
 
+/** A restart's digest part: the new digest (or none), and no write (it was seen under another `Info`). */
+const restartDigest = (digest: string | undefined): string =>
+  digest === undefined ? ' REMOVE #digest, #lastWrite' : ', #digest = :digest REMOVE #lastWrite';
+
 const DEFAULT_SIGHTING_TTL_SECONDS = 7 * 24 * 3600;
 const PARALLEL_WRITES = 8;
 const OBSERVE_ATTEMPTS = 3;
@@ -42,9 +46,12 @@ const SET_IDENTITY = 'SET #region = :region, #table = :table, #lockId = :lockId,
 // Same Info (or a new lock), last counted at least the sighting gap away from this run: one more sighting.
 const COUNT_IF =
   'attribute_not_exists(pk) OR (#infoHash = :hash AND NOT #lastSeen = :now AND (#lastSeen <= :early OR #lastSeen >= :late))';
-const COUNT =
-  '#lastSeen = :now, #firstSeen = if_not_exists(#firstSeen, :now), #infoHash = :hash, #expiresAt = :expiresAt ' +
-  'ADD #count :one';
+const COUNT_SET =
+  '#lastSeen = :now, #firstSeen = if_not_exists(#firstSeen, :now), #infoHash = :hash, #expiresAt = :expiresAt';
+const COUNT_ADD = 'ADD #count :one';
+// With the state's digest: the same one as last counted (or none remembered yet), or another one: a state write.
+const SAME_DIGEST_IF = 'attribute_not_exists(#digest) OR #digest = :digest';
+const MOVED_DIGEST_IF = 'attribute_exists(#digest) AND NOT #digest = :digest';
 // Another Info under the same lock ID: "the same Info seen on N runs" starts again (lastAlerted is kept).
 const RESTART_IF = 'attribute_exists(pk) AND NOT #infoHash = :hash';
 const RESTART =
@@ -56,8 +63,9 @@ const FORGET_IF = 'attribute_exists(pk) AND NOT #lastSeen > :now';
  * The janitor's memory in its DynamoDB state table (pk S, sk S, TTL attribute `expiresAt` in epoch seconds).
  * - A sighting per lock instance: pk `SIGHTING#<region>#<table>`, sk `sha256(JSON.stringify([lockId, id]))`
  *   (collision-free for any Unicode, within the 1,024-byte sort key limit); attributes region, table, lockId,
- *   id, infoHash (sha256 of `Info`), count, firstSeen, lastSeen, lastAlerted? (epoch ms) and expiresAt =
- *   lastSeen + `sightingTtlSeconds`, so the memory of a lock expires once nobody sees it.
+ *   id, infoHash (sha256 of `Info`), count, firstSeen, lastSeen, lastAlerted? (epoch ms), digest? (the state's
+ *   digest at the last counted sighting that read one), lastWrite? (epoch ms: when a sighting saw that digest
+ *   change) and expiresAt = lastSeen + `sightingTtlSeconds`, so the memory of a lock expires once nobody sees it.
  * - An audit record per deletion or release: pk `AUDIT#<region>#<table>`, sk `<at>#<sha256 of the record>`,
  *   every `AuditRecord` field, no expiresAt, never overwritten (see `putAudit`).
  *
@@ -85,8 +93,10 @@ export class DynamoStateStore implements StateStore {
   /**
    * Counts this run's sighting of `Info` (one conditional update) when the last counted sighting is at least
    * `gapMs` away (two invocations a second apart are one sighting); another `Info` restarts the count at 1.
+   * With `digest`, a counted sighting remembers it, and sets `lastWrite` to `nowMs` when it differs from the
+   * one remembered (a second update, only then); a restart forgets the write.
    */
-  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0): Promise<Sighting> {
+  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0, digest?: string): Promise<Sighting> {
     const hash = sha256(rawInfo);
     const values = {
       ...strings({
@@ -99,12 +109,13 @@ export class DynamoStateStore implements StateStore {
       ':now': { N: String(nowMs) },
       ':one': { N: '1' },
       ':expiresAt': { N: String(Math.floor(nowMs / 1000) + this.ttlSeconds) },
+      ...(digest === undefined ? {} : { ':digest': { S: digest } }),
     };
     for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
       const gap = { ':early': { N: String(nowMs - gapMs) }, ':late': { N: String(nowMs + gapMs) } };
       const item =
-        (await this.update(key, COUNT_IF, `${SET_IDENTITY}, ${COUNT}`, { ...values, ...gap })) ??
-        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}`, values));
+        (await this.count(key, digest !== undefined, { ...values, ...gap })) ??
+        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values));
       if (item) return toSighting(item);
       // Neither condition held: counted already at this instant or within the gap, or another run changed it.
       const get = new GetItemCommand({
@@ -120,6 +131,21 @@ export class DynamoStateStore implements StateStore {
     throw new JanitorError(
       `The sighting of lock "${key.lockId}" (ID ${key.id}) in ${key.region}/${key.table} kept changing under ` +
         'concurrent janitor runs; the next run will count it.',
+    );
+  }
+
+  /**
+   * One more sighting of the same `Info`: without a digest, one update; with one, the update that keeps the
+   * same digest, else the one that records a write (the digest moved since the last counted sighting).
+   */
+  private async count(key: LockKey, withDigest: boolean, values: StateItem): Promise<StateItem | undefined> {
+    const set = `${SET_IDENTITY}, ${COUNT_SET}`;
+    if (!withDigest) return this.update(key, COUNT_IF, `${set} ${COUNT_ADD}`, values);
+    const same = `(${COUNT_IF}) AND (${SAME_DIGEST_IF})`;
+    const moved = `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`;
+    return (
+      (await this.update(key, same, `${set}, #digest = :digest ${COUNT_ADD}`, values)) ??
+      this.update(key, moved, `${set}, #digest = :digest, #lastWrite = :now ${COUNT_ADD}`, values)
     );
   }
 

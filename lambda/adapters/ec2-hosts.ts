@@ -132,6 +132,17 @@ export class Ec2HostDirectory {
   }
 }
 
+/**
+ * The host check of one run (`SweepOptions.holders`): a directory of its own, so answers are remembered for this
+ * run only and a later run asks EC2 again.
+ */
+export function hostCheck(
+  clientFor: (region: string) => EC2Client,
+): (locks: readonly HolderQuery[]) => Promise<Holder[]> {
+  const directory = new Ec2HostDirectory(clientFor);
+  return (locks) => directory.holders(locks);
+}
+
 function notAsked(host: Ec2Host): Holder {
   return { outcome: 'unknown', host: host.hostname, reason: describeHostUnknown(host.hostname, 'not asked') };
 }

@@ -2,13 +2,18 @@
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
 
-/** `lastSeenMs`: when the last counted sighting was (sightings closer than the gap do not count). */
+/**
+ * `lastSeenMs`: when the last counted sighting was (sightings closer than the gap do not count); `digest`: the
+ * state digest at the last counted sighting that had one; `lastWriteMs`: when a counted sighting saw it change.
+ */
 type Entry = {
   rawInfo: string;
   count: number;
   firstSeenMs: number;
   lastSeenMs: number;
   lastAlertedMs?: number;
+  digest?: string;
+  lastWriteMs?: number;
 };
 
 /**
@@ -24,18 +29,26 @@ export class MemoryStateStore implements StateStore {
   /** Intent records by lock instance (written before each delete, cleared after its audit). */
   private readonly pending = new Map<string, AuditRecord>();
 
-  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0): Promise<Sighting> {
+  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0, digest?: string): Promise<Sighting> {
     const id = keyOf(key);
     const prev = this.entries.get(id);
     const counts = !prev || (prev.lastSeenMs !== nowMs && Math.abs(nowMs - prev.lastSeenMs) >= gapMs);
     const next: Entry =
       prev && prev.rawInfo === rawInfo
         ? counts
-          ? { ...prev, count: prev.count + 1, lastSeenMs: nowMs }
+          ? { ...prev, count: prev.count + 1, lastSeenMs: nowMs, ...digestSeen(prev, digest, nowMs) }
           : prev
-        : { rawInfo, count: 1, firstSeenMs: nowMs, lastSeenMs: nowMs, lastAlertedMs: prev?.lastAlertedMs };
+        : {
+            rawInfo,
+            count: 1,
+            firstSeenMs: nowMs,
+            lastSeenMs: nowMs,
+            lastAlertedMs: prev?.lastAlertedMs,
+            digest,
+          };
     this.entries.set(id, next);
-    return { count: next.count, firstSeenMs: next.firstSeenMs, lastAlertedMs: next.lastAlertedMs };
+    const { count, firstSeenMs, lastAlertedMs, lastWriteMs } = next;
+    return { count, firstSeenMs, lastAlertedMs, ...(lastWriteMs === undefined ? {} : { lastWriteMs }) };
   }
 
   async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
@@ -99,6 +112,13 @@ export class MemoryStateStore implements StateStore {
   async markTableFailuresAlerted(tables: readonly TableRef[], nowMs: number): Promise<void> {
     for (const t of tables) this.tableFailures.set(tableKey(t), nowMs);
   }
+}
+
+/** What a counted sighting with `digest` changes: the digest it saw, and a write when it differs from the last. */
+function digestSeen(prev: Entry, digest: string | undefined, nowMs: number): Partial<Entry> {
+  if (digest === undefined) return {};
+  const moved = prev.digest !== undefined && prev.digest !== digest;
+  return { digest, ...(moved ? { lastWriteMs: nowMs } : {}) };
 }
 
 function tableKey(t: TableRef): string {

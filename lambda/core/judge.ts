@@ -21,6 +21,11 @@ export type Sighting = {
   readonly firstSeenMs: number;
   /** When it was last part of an alert, if ever. */
   readonly lastAlertedMs?: number;
+  /**
+   * When a sighting last saw the state's digest differ from the one the sighting before had seen: the state
+   * was written while this lock was held, at or before this time (epoch ms, the janitor's clock).
+   */
+  readonly lastWriteMs?: number;
 };
 
 /** The lock as judged: where it lives and what it holds. */

@@ -1,4 +1,5 @@
 // Core: one lock as held in one place — a DynamoDB lock item or an S3 lockfile — and what both kinds share.
+import type { StateWrite } from './evidence';
 import type { LockItem } from './lock-item';
 import type { LockfileLock } from './lockfile';
 
@@ -8,6 +9,11 @@ export type TableHalf = {
   readonly region: string;
   readonly table: string;
   readonly item: LockItem;
+  /**
+   * The state's digest (`Digest` of the `<LockID>-md5` item) read this run, when state writes are evidence and
+   * the digest item has one; the janitor's memory compares it with the last sighting's.
+   */
+  readonly digest?: string;
 };
 
 /** A `.tflock` lockfile in an S3 state bucket. */
@@ -65,4 +71,26 @@ export function judgedItem(halves: readonly LockHalf[]): LockItem {
     createdMs: unknown ? undefined : Math.max(...(times as number[])),
     ...(unknown && problem ? { createdProblem: problem } : {}),
   };
+}
+
+/**
+ * The latest state write seen while the lock was held, over its halves: a table half's digest change (the
+ * sighting that saw it, `lastWriteMs[i]`), a lockfile's state object written after the lockfile (S3's clock).
+ * A double lock takes the later of both.
+ */
+export function stateWriteOf(
+  halves: readonly LockHalf[],
+  lastWriteMs: readonly (number | undefined)[],
+): StateWrite | undefined {
+  const writes = halves.map((half, i): StateWrite | undefined => {
+    if (half.store === 'dynamodb') {
+      const atMs = lastWriteMs[i];
+      return atMs === undefined ? undefined : { atMs, source: 'digest' };
+    }
+    const atMs = half.lockfile.stateLastModifiedMs;
+    const taken = takenMs(half);
+    if (atMs === undefined || (taken !== undefined && atMs <= taken)) return undefined;
+    return { atMs, source: 's3' };
+  });
+  return writes.reduce<StateWrite | undefined>((a, b) => (!b || (a && a.atMs >= b.atMs) ? a : b), undefined);
 }

@@ -76,8 +76,11 @@ export interface StateStore {
   /**
    * Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. A
    * sighting closer than `gapMs` to the last counted one (or at the same instant) is not counted again.
+   * `digest`: the state's digest (`<LockID>-md5` item's `Digest`) read this run, remembered on each counted
+   * sighting; one that differs from the digest remembered before sets `lastWriteMs` to `nowMs`, kept until the
+   * lock's `Info` changes. Without it the remembered digest and write are left as they are.
    */
-  observe(key: LockKey, rawInfo: string, nowMs: number, gapMs?: number): Promise<Sighting>;
+  observe(key: LockKey, rawInfo: string, nowMs: number, gapMs?: number, digest?: string): Promise<Sighting>;
   /** Remembers that these locks were part of an alert at `nowMs`. */
   markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
   /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */

@@ -1,4 +1,6 @@
 // Core: builds the lock report and the audit record of a lock half, the same way for a sweep and a release.
+import type { Evidence } from './evidence';
+import type { Judgement } from './judge';
 import { type LockHalf, lockOf, placeOf } from './lock-half';
 import type { AuditRecord, LockKey } from './ports';
 import type { Decision, LockReport, Outcome } from './report';
@@ -10,7 +12,7 @@ export function lockKeyOf(half: LockHalf): LockKey {
 }
 
 /** What the run decided and did, to go with the lock's own fields in its report. */
-export type LockVerdict = {
+export type LockVerdict = EvidenceFields & {
   readonly ageSeconds: number;
   readonly rule: string;
   readonly decision: Decision;
@@ -19,6 +21,31 @@ export type LockVerdict = {
   readonly sightings: number;
   readonly notify: boolean;
 };
+
+/** The evidence a lock was judged with, as its report line says it. */
+export type EvidenceFields = Pick<LockReport, 'idleSeconds' | 'lastSignOfLife' | 'stateWrite' | 'holder'>;
+
+/** The report fields of the evidence: idle time, last sign of life, the state write and the holder, if any. */
+export function evidenceFields(
+  judgement: Pick<Judgement, 'idleSeconds' | 'lastSignOfLife'>,
+  evidence: Evidence,
+): EvidenceFields {
+  const { stateWrite: write, holder } = evidence;
+  return {
+    idleSeconds: judgement.idleSeconds,
+    lastSignOfLife: new Date(judgement.lastSignOfLife.atMs).toISOString(),
+    ...(write ? { stateWrite: { at: new Date(write.atMs).toISOString(), source: write.source } } : {}),
+    ...(holder
+      ? {
+          holder: {
+            outcome: holder.outcome,
+            ...(holder.instanceId === undefined ? {} : { instanceId: holder.instanceId }),
+            ...(holder.state === undefined ? {} : { state: holder.state }),
+          },
+        }
+      : {}),
+  };
+}
 
 /** One half's line in the run report (a double lock has two, each `double: true`). */
 export function lockReportOf(half: LockHalf, verdict: LockVerdict, double = false): LockReport {

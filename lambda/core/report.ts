@@ -1,4 +1,5 @@
 // Core: the run report's types and counts.
+import type { HolderOutcome, StateWrite } from './evidence';
 import type { RunFailure } from './failure';
 import type { Mode } from './policy';
 
@@ -44,6 +45,14 @@ export type LockReport = {
   /** `Created` exactly as Terraform wrote it (up to nanoseconds). */
   created: string;
   ageSeconds: number;
+  /** Seconds since the last sign of life: what the rule's durations were compared with. */
+  idleSeconds?: number;
+  /** When the holder was last known alive (ISO 8601): the lock's start, or a later state write. */
+  lastSignOfLife?: string;
+  /** The last state write seen while the lock was held (ISO 8601), and how: `digest` moved, or `s3` LastModified. */
+  stateWrite?: { at: string; source: StateWrite['source'] };
+  /** What the EC2 host check found about the holder (policy `evidence.ec2Hosts`). */
+  holder?: { outcome: HolderOutcome; instanceId?: string; state?: string };
   rule: string;
   decision: Decision;
   outcome: Outcome;

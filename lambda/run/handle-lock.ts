@@ -1,11 +1,12 @@
 // Run: one lock — a single half, or both halves of a double lock — sighted, judged and planned once, carried out.
 import { describeError } from '../core/errors';
+import type { Evidence, Holder } from '../core/evidence';
 import type { RunFailure } from '../core/failure';
 import { judge, type Sighting } from '../core/judge';
-import { judgedItem, type LockHalf, lockOf, placeOf } from '../core/lock-half';
+import { judgedItem, type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
 import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
-import { lockKeyOf, lockReportOf } from '../core/records';
+import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, Outcome } from '../core/report';
 import { type DeleteDone, deleteAndAudit } from './act';
 import type { DeletionBudget } from './budget';
@@ -22,20 +23,34 @@ const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
 
 /**
  * Handles one lock held in one place or two (a double lock): each half is sighted, the lock is judged once (its
- * age from the younger half) and planned once; a delete removes every half, each under its own condition, and
- * takes one deletion from the budget. A double lock's two report lines say what happened to the other half.
+ * age from the younger half, its last sign of life from the evidence: state writes seen on either half, and the
+ * `holder` the host check found) and planned once; a delete removes every half, each under its own condition,
+ * and takes one deletion from the budget. A double lock's two report lines say what happened to the other half.
  */
 export async function handleLock(
   opts: SweepOptions,
   halves: readonly LockHalf[],
   budget: DeletionBudget,
+  holder?: Holder,
 ): Promise<Handled> {
   const nowMs = opts.now.getTime();
   const failures: RunFailure[] = [];
   const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures)));
   const sighting = together(sightings);
   const item = judgedItem(halves);
-  const judgement = judge(opts.policy, { table: placeOf(halves[0]).table, item }, nowMs, sighting);
+  const { stateWrites, ec2Hosts } = opts.policy.evidence;
+  const stateWrite = stateWrites
+    ? stateWriteOf(
+        halves,
+        sightings.map((s) => s.lastWriteMs),
+      )
+    : undefined;
+  const evidence: Evidence = {
+    ...(stateWrite ? { stateWrite } : {}),
+    ...(ec2Hosts && holder ? { holder } : {}),
+  };
+  const place = placeOf(halves[0]).table;
+  const judgement = judge(opts.policy, { table: place, item }, nowMs, sighting, evidence);
   const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
   const { action } = plan;
   const done: readonly {
@@ -63,6 +78,7 @@ export async function handleLock(
       half,
       {
         ageSeconds: judgement.ageSeconds,
+        ...evidenceFields(judgement, evidence),
         rule: judgement.rule,
         decision: judgement.decision,
         outcome: done[i].outcome,
@@ -87,7 +103,9 @@ async function sight(
 ): Promise<Sighting> {
   const key = lockKeyOf(half);
   try {
-    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, opts.policy.sightingGap.seconds * 1000);
+    const gapMs = opts.policy.sightingGap.seconds * 1000;
+    const digest = half.store === 'dynamodb' ? half.digest : undefined;
+    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;

@@ -1,4 +1,5 @@
 // Run: what one sweep needs from its shell (policy, stores, clock, logger).
+import type { Holder } from '../core/evidence';
 import type { LockfileStore } from '../core/lockfile-port';
 import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
@@ -19,6 +20,14 @@ export type SweepOptions = {
   readonly lockStores: (region: string) => LockStore;
   /** The lockfile store of a region (one S3 client each); needed only when the policy names buckets. */
   readonly lockfileStores?: (region: string) => LockfileStore;
+  /**
+   * The holder host check (an `Ec2HostDirectory` made for this run): the holder of each lock, in order, from its
+   * region and `Who`. Called once per page of locks, only when the policy's `evidence.ec2Hosts` is on; it should
+   * remember its answers for the run, so a host is asked about once. A failure leaves every holder `unknown`.
+   */
+  readonly holders?: (
+    locks: readonly { readonly region: string; readonly who: string }[],
+  ) => Promise<Holder[]>;
   /** The janitor's memory; `MemoryStateStore` when no state table is configured. */
   readonly state: StateStore;
   /** Told once at the end of the run when there is news; omitted = nobody is told. */

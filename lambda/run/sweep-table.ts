@@ -9,6 +9,7 @@ import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
 import type { LockTable } from './discovery';
+import { holdersOf, withDigest } from './evidence';
 import { handleLock } from './handle-lock';
 import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
@@ -86,13 +87,19 @@ export async function sweepTable(
         }
       }
       counts.locks += locks.length;
-      // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
-      const handled = await mapBounded(locks, LOCKS_AT_ONCE, (item) => {
+      const paired = locks.map((item): LockHalf[] => {
         const half: LockHalf = { store: 'dynamodb', region: table.region, table: table.name, item };
         // The lockfile holding the same lock (LockID and ID) is its other half: a double lock, judged as one.
         const other = lockfiles?.take(item.lockId, item.info.ID);
-        return handleLock(opts, other ? [half, other] : [half], budget);
+        return other ? [half, other] : [half];
       });
+      // The page's holders in one host check (per region one batched DescribeInstances for the new hosts).
+      const holders = await holdersOf(opts, paired);
+      // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
+      const judged = paired.map((halves, i) => ({ halves, holder: holders[i] }));
+      const handled = await mapBounded(judged, LOCKS_AT_ONCE, async ({ halves, holder }) =>
+        handleLock(opts, await withDigest(opts, halves), budget, holder),
+      );
       for (const h of handled) {
         found.locks.push(...h.locks);
         found.seen.push(...h.keys);

@@ -15,6 +15,7 @@ import {
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { discoverTables } from './discovery';
+import { holdersOf } from './evidence';
 import { handleLock } from './handle-lock';
 import { resolveIntents } from './intents';
 import { LockfileIndex } from './lockfile-index';
@@ -58,7 +59,12 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
       outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
   );
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
-  const singles = await mapBounded(lockfiles.rest(), 8, (half) => handleLock(opts, [half], budget));
+  const rest = lockfiles.rest().map((half) => [half]);
+  const holders = await holdersOf(opts, rest);
+  const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
+  const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
+    handleLock(opts, halves, budget, holder),
+  );
 
   const failures = [
     ...recovered.failures,
