@@ -1,8 +1,6 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
 import { writeSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -10,12 +8,12 @@ import type { Logger } from 'pino';
 import { awsClientConfig } from './adapters/aws-client-config';
 import { DynamoLockStore } from './adapters/dynamo-lock-store';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
-import { hostCheck } from './adapters/ec2-hosts';
+import type { HolderQuery } from './adapters/ec2-hosts';
 import { MemoryStateStore } from './adapters/memory-state-store';
-import { S3LockfileStore, s3ClientConfig } from './adapters/s3-lockfile-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig, renderOptionsOf } from './config';
 import { UsageError } from './core/errors';
+import type { Holder } from './core/evidence';
 import type { RunFailure } from './core/failure';
 import type { LockfileStore } from './core/lockfile-port';
 import type { LockStore, Notifier, StateStore } from './core/ports';
@@ -47,7 +45,8 @@ type Shell = {
   readonly state: StateStore;
   readonly notifier?: Notifier;
   /** Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. */
-  readonly ec2?: (region: string) => EC2Client;
+  /** Only when the policy turns the EC2 host check on. */
+  readonly holders?: (locks: readonly HolderQuery[]) => Promise<Holder[]>;
 };
 
 let shell: Shell | undefined;
@@ -61,10 +60,7 @@ function coldStart(): Shell {
   const state = config.stateTable
     ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
     : new MemoryStateStore();
-  const lockfileStores =
-    config.policy.buckets.include.length > 0
-      ? perRegion((region) => new S3LockfileStore(new S3Client(s3ClientConfig({ region }))))
-      : undefined;
+  const lockfileStores = config.policy.buckets.include.length > 0 ? s3Stores() : undefined;
   // The topic may live in another region or account (an organization's central topic): its client follows its ARN.
   const notifier = config.topicArn
     ? new SnsNotifier(
@@ -72,10 +68,24 @@ function coldStart(): Shell {
         config.topicArn,
       )
     : undefined;
-  const ec2 = config.policy.evidence.ec2Hosts
-    ? perRegion((region) => new EC2Client(awsClientConfig({ region })))
-    : undefined;
-  return { config, logger, lockStore, lockfileStores, state, notifier, ec2 };
+  const holders = config.policy.evidence.ec2Hosts ? ec2HostCheck() : undefined;
+  return { config, logger, lockStore, lockfileStores, state, notifier, holders };
+}
+
+// The S3 and EC2 clients are loaded only when the policy needs them, from the Lambda runtime's own SDK v3
+// (they are external to the bundle: lib/bundling.ts), so a janitor without buckets or the host check never pays
+// for them.
+
+function s3Stores(): (region: string) => LockfileStore {
+  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const s3 = require('./adapters/s3-lockfile-store') as typeof import('./adapters/s3-lockfile-store');
+  return perRegion((region) => new s3.S3LockfileStore(new S3Client(s3.s3ClientConfig({ region }))));
+}
+
+function ec2HostCheck(): (locks: readonly HolderQuery[]) => Promise<Holder[]> {
+  const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+  const { hostCheck } = require('./adapters/ec2-hosts') as typeof import('./adapters/ec2-hosts');
+  return hostCheck(perRegion((region) => new EC2Client(awsClientConfig({ region }))));
 }
 
 /** The region of an ARN (`arn:aws:sns:REGION:ACCOUNT:NAME`), else `fallback`. */
@@ -121,7 +131,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     lockStores: s.lockStore,
     lockfileStores: s.lockfileStores,
     // A host check per run: EC2's answers are remembered for this run only.
-    holders: s.ec2 && hostCheck(s.ec2),
+    holders: s.holders,
     state: s.state,
     notifier: s.notifier,
     render: renderOptionsOf(config),

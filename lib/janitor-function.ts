@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
+import { RUNTIME_PROVIDED_MODULES } from './bundling';
 import { grantHostCheck, grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
 
@@ -99,7 +100,8 @@ export class JanitorFunction extends Construct {
         mainFields: ['module', 'main'],
         target: 'node24',
         format: OutputFormat.CJS,
-        externalModules: [],
+        // Loaded only when the policy needs them, from the Lambda runtime's SDK (lib/bundling.ts).
+        externalModules: [...RUNTIME_PROVIDED_MODULES],
         // Lambda provides credentials in the environment: only that provider is bundled (543 KB -> 426 KB).
         esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': ENV_CREDENTIALS },
         forceDockerBundling: false,

@@ -1,10 +1,11 @@
 // Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
 import path from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
 
 /**
  * The options the stack's NodejsFunction uses (lib/janitor-function.ts `bundling`): bundle, minify, node
- * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, nothing external, the env-only credential
+ * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
  * provider aliased in. The stack adds a linked source map without sources content.
  */
 export const LAMBDA_BUILD: BuildOptions = {
@@ -14,7 +15,7 @@ export const LAMBDA_BUILD: BuildOptions = {
   target: 'node24',
   format: 'cjs',
   mainFields: ['module', 'main'],
-  external: [],
+  external: [...RUNTIME_PROVIDED_MODULES],
   // Lambda's credentials come from the environment, so only that provider is bundled.
   alias: {
     '@aws-sdk/credential-provider-node': path.join(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
 import type { BuildOptions } from 'esbuild';
+import { RUNTIME_PROVIDED_MODULES } from '../bundling';
 import { CODE_KEY_PREFIX } from './names';
 
 const LAMBDA_DIR = path.join(__dirname, '..', '..', 'lambda');
@@ -18,7 +19,8 @@ export type JanitorCode = {
 
 /**
  * The same esbuild options as lib/janitor-function.ts gives NodejsFunction (minified CJS for node24, ESM
- * builds of the SDK, nothing external, the env-only credential provider, a source map without sources).
+ * builds of the SDK, the optional SDK clients external (lib/bundling.ts), the env-only credential provider, a
+ * source map without sources).
  * When the package ships a pre-built bundle, janitorCode() is the one place to switch to it.
  */
 const BUILD: BuildOptions = {
@@ -31,6 +33,7 @@ const BUILD: BuildOptions = {
   target: 'node24',
   format: 'cjs',
   mainFields: ['module', 'main'],
+  external: [...RUNTIME_PROVIDED_MODULES],
   alias: { '@aws-sdk/credential-provider-node': path.join(LAMBDA_DIR, 'adapters', 'env-credentials.ts') },
   logLevel: 'warning',
 };
