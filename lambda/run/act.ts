@@ -3,7 +3,7 @@ import { describeError, JanitorError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import type { LockHalf } from '../core/lock-half';
 import type { LockfileStore } from '../core/lockfile-port';
-import type { AuditRecord, DeleteResult, LockStore, StateStore } from '../core/ports';
+import type { AuditRecord, DeleteResult, LockKey, LockStore, StateStore } from '../core/ports';
 import { auditRecordOf, lockKeyOf } from '../core/records';
 import type { Outcome } from '../core/report';
 import type { JanitorLogger } from './options';
@@ -92,21 +92,42 @@ export async function audit(
 }
 
 /** The janitor's own deletion is never news again as "resolved": its sighting goes with it. */
-async function forgetDeleted(order: DeleteOrder): Promise<RunFailure[]> {
+function forgetDeleted(order: DeleteOrder): Promise<RunFailure[]> {
+  return bookkeeping(
+    order,
+    'forget',
+    (state, key) => state.forgetLock(key),
+    (key) =>
+      `the sighting of ${key.table} ${key.lockId} (ID ${key.id}) could not be forgotten after its delete; a later run may report it as resolved`,
+  );
+}
+
+/** The intent is done with: its delete was audited, or did not happen. */
+function clear(order: DeleteOrder): Promise<RunFailure[]> {
+  return bookkeeping(
+    order,
+    'intent',
+    (state, key) => state.clearIntent(key),
+    (key) =>
+      `the intent record of ${key.table} ${key.lockId} (ID ${key.id}) could not be cleared; the next run resolves it`,
+  );
+}
+
+/** A state-table write after a delete: its failure is reported (typed, with the lock), never thrown. */
+async function bookkeeping(
+  order: DeleteOrder,
+  kind: RunFailure['kind'],
+  write: (state: StateStore, key: LockKey) => Promise<void>,
+  what: (key: LockKey) => string,
+): Promise<RunFailure[]> {
   const key = lockKeyOf(order.half);
   try {
-    await order.state?.forgetLock(key);
+    if (order.state) await write(order.state, key);
     return [];
   } catch (e) {
-    const message = `the sighting of ${key.table} ${key.lockId} (ID ${key.id}) could not be forgotten after its delete: ${describeError(e)}; a later run may report it as resolved`;
+    const lock = { lockId: key.lockId, id: key.id };
     return [
-      {
-        kind: 'forget',
-        region: key.region,
-        table: key.table,
-        lock: { lockId: key.lockId, id: key.id },
-        message,
-      },
+      { kind, region: key.region, table: key.table, lock, message: `${what(key)}: ${describeError(e)}` },
     ];
   }
 }
@@ -123,23 +144,4 @@ function remove({ half, tables, lockfiles }: DeleteOrder): Promise<DeleteResult>
   if (!lockfiles) throw new JanitorError(`no lockfile store for ${half.region}`);
   const { bucket, key, etag } = half.lockfile;
   return lockfiles.deleteLockfileIfUnchanged(bucket, key, etag);
-}
-
-async function clear(order: DeleteOrder): Promise<RunFailure[]> {
-  const key = lockKeyOf(order.half);
-  try {
-    await order.state?.clearIntent(key);
-    return [];
-  } catch (e) {
-    const message = `the intent record of ${key.table} ${key.lockId} (ID ${key.id}) could not be cleared: ${describeError(e)}; the next run resolves it`;
-    return [
-      {
-        kind: 'intent',
-        region: key.region,
-        table: key.table,
-        lock: { lockId: key.lockId, id: key.id },
-        message,
-      },
-    ];
-  }
 }
