@@ -136,7 +136,8 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
       if (!taken) continue;
       const instance: Instance = { table, lockId, id, info, removers: [] };
       instances.set(instanceKey(table, lockId, info), instance);
-      await pause(random(8));
+      // Held a few milliseconds, long enough for sweeps under load (a CI machine) to find and delete it.
+      await pause(5 + random(20));
       instance.unlocked = await terraform.unlock(table, lockId, id);
       const { removed } = instance.unlocked as { removed?: string };
       // Terraform's unconditional DeleteItem removed whatever was there: its own lock, or another's.
@@ -170,7 +171,7 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
     const deleted = runs.flatMap((r) => r.deletes).filter((d) => d.result === 'deleted');
     expect(runs).toHaveLength(2 * ROUNDS);
     expect(instances.size).toBeGreaterThan(CLIENTS * CYCLES * 0.9);
-    expect(deleted.length).toBeGreaterThan(10);
+    expect(deleted.length).toBeGreaterThan(5);
     expect(contended).toBeGreaterThan(0);
   });
 
