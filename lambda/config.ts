@@ -19,6 +19,8 @@ export type HandlerConfig = {
   readonly releaseAllowed: boolean;
   readonly functionName: string;
   readonly logLevel: string;
+  /** In an organization deployment, the member account (`ACCOUNT_ID`) and its alias (`ACCOUNT_ALIAS`, optional). */
+  readonly account?: { readonly id: string; readonly alias?: string };
   /** `METRICS`: which run counts become CloudWatch metrics; unset = `errors`. */
   readonly metrics: MetricsLevel;
 };
@@ -45,6 +47,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): H
     releaseAllowed: env.RELEASE_ALLOWED === 'true',
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    ...accountOf(env),
     metrics: readMetrics(env.METRICS),
   };
 }
@@ -59,8 +62,16 @@ export function renderOptionsOf(config: HandlerConfig): RenderOptions {
       functionName: config.functionName,
       region: config.homeRegion,
       canRelease: config.policy.mode === 'delete' || config.releaseAllowed,
+      ...(config.account ? { account: config.account } : {}),
     },
   };
+}
+
+function accountOf(env: Readonly<Record<string, string | undefined>>) {
+  const id = nonEmpty(env.ACCOUNT_ID);
+  if (!id) return {};
+  const alias = nonEmpty(env.ACCOUNT_ALIAS);
+  return { account: alias ? { id, alias } : { id } };
 }
 
 function readMetrics(text: string | undefined): MetricsLevel {

@@ -50,7 +50,9 @@ export function renderLockChats(
 /** The notification of one lock: where, who, how old, why, and what to do (the button, or the commands). */
 export function renderLockChat(id: string, lock: LockReport, options: LockChatOptions): ChatNotification {
   const { janitor } = options;
-  const payload = janitor?.canRelease ? releasePayloadBase64(lock, REQUESTERS.chatButton) : undefined;
+  const payload = janitor?.canRelease
+    ? releasePayloadBase64(lock, REQUESTERS.chatButton, janitor.account?.id)
+    : undefined;
   const failed = lock.outcome === 'failed';
   return {
     version: '1.0',

@@ -10,10 +10,29 @@ export type JanitorFunction = {
   readonly region: string;
   /** False when the function may not delete (mode alert without allowRelease): then no release is offered. */
   readonly canRelease: boolean;
+  /**
+   * In an organization deployment: the member account (ACCOUNT_ID) and its alias (ACCOUNT_ALIAS), shown in
+   * messages; the chat button's payload names the account, for the central release function.
+   */
+  readonly account?: { readonly id: string; readonly alias?: string };
 };
 
-/** The lock a release payload names. */
-export type ReleaseTarget = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'>;
+/** The lock a release payload names: a lock item, a lockfile, or (double) both halves. */
+export type ReleaseTarget = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'> &
+  Partial<Pick<LockReport, 'store' | 'bucket' | 'key' | 'double'>>;
+
+/**
+ * Where the payload says the lock is: a lockfile's bucket and key; a lock item's table and LockID, and for a
+ * double lock also its lockfile half (`bucket/path` is `path.tflock` in `bucket`, the way the halves pair).
+ */
+function placesOf(lock: ReleaseTarget): Record<string, string> {
+  if (lock.store === 's3' && lock.bucket !== undefined && lock.key !== undefined)
+    return { bucket: lock.bucket, key: lock.key };
+  const item = { table: lock.table, lockId: lock.lockId };
+  const slash = lock.lockId.indexOf('/');
+  if (!lock.double || slash < 1) return item;
+  return { ...item, bucket: lock.lockId.slice(0, slash), key: `${lock.lockId.slice(slash + 1)}.tflock` };
+}
 
 /** Who a shown command or the button says asked, by where it was shown (the caller's claim, recorded as such). */
 export const REQUESTERS = { email: 'e-mail', chatText: 'chat message', chatButton: 'chat' } as const;
@@ -26,8 +45,16 @@ const NOT_ASCII = /[^\x20-\x7e]/g;
  * is a `\uXXXX` escape, so the payload can always be shown and pasted, whatever the LockID holds, and
  * `JSON.parse` gives back the exact values.
  */
-export function releasePayloadJson(lock: ReleaseTarget, requestedBy: string): string {
-  const release = { table: lock.table, lockId: lock.lockId, id: lock.id, region: lock.region, requestedBy };
+export function releasePayloadJson(lock: ReleaseTarget, requestedBy: string, account?: string): string {
+  // The account goes only to the central release function of an organization (the chat button there), which
+  // takes it off before forwarding the rest to the member janitor (lambda/central-release.ts).
+  const release = {
+    ...placesOf(lock),
+    id: lock.id,
+    region: lock.region,
+    requestedBy,
+    ...(account ? { account } : {}),
+  };
   return JSON.stringify({ release }).replace(NOT_ASCII, (c) => `\\u${unit(c)}`);
 }
 
@@ -36,8 +63,8 @@ function unit(char: string): string {
 }
 
 /** The payload base64-encoded (standard alphabet, padded): what the chat button's `$payload` carries. */
-export function releasePayloadBase64(lock: ReleaseTarget, requestedBy: string): string {
-  return Buffer.from(releasePayloadJson(lock, requestedBy), 'utf8').toString('base64');
+export function releasePayloadBase64(lock: ReleaseTarget, requestedBy: string, account?: string): string {
+  return Buffer.from(releasePayloadJson(lock, requestedBy, account), 'utf8').toString('base64');
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RunReport } from '../report';
 import { type ChatNotification, renderChat } from './chat';
 import { renderLockChats } from './chat-lock';
 import { type ReleaseCommand, renderText } from './email';
+import { clipEnd, printable } from './format';
 import { invokeReleaseCommand, type JanitorFunction, NO_RELEASE, REQUESTERS } from './invoke';
 import { collectNews, countNews, hasNews, scopeName, summarize, type TableNews } from './news';
 import { releaseCommand, type ShellCommand } from './shell';
@@ -72,7 +73,25 @@ export function renderMessages(report: RunReport, options: RenderOptions = {}): 
     janitor: options.janitor,
     release: releaseFor(options, REQUESTERS.chatText),
   });
-  return [renderRun(report, news, options), ...chats.map(chatOnly)];
+  const account = options.janitor?.account;
+  return [renderRun(report, news, options), ...chats.map((chat) => chatOnly(inAccount(chat, account)))];
+}
+
+/** In an organization, every message says which account it is about: `123456789012 (alias)`. */
+function accountName(account: NonNullable<JanitorFunction['account']>): string {
+  return account.alias ? `${account.id} (${printable(account.alias, 60)})` : account.id;
+}
+
+function inAccount(chat: ChatNotification, account: JanitorFunction['account']): ChatNotification {
+  if (!account) return chat;
+  return {
+    ...chat,
+    content: { ...chat.content, title: clipEnd(`[${accountName(account)}] ${chat.content.title}`, 99) },
+    metadata: {
+      ...chat.metadata,
+      additionalContext: { ...chat.metadata.additionalContext, account: accountName(account) },
+    },
+  };
 }
 
 /** The release command people are shown: an invoke of the deployed janitor, else the CLI's. */
@@ -98,17 +117,20 @@ function chatOnly(chat: ChatNotification): RenderedMessage {
 function renderRun(report: RunReport, news: readonly TableNews[], options: RenderOptions): RenderedMessage {
   const counts = countNews(report, news);
   const release = releaseFor(options, REQUESTERS.email);
-  const chat = renderChat(report, news, counts, releaseFor(options, REQUESTERS.chatText));
+  const account = options.janitor?.account;
+  const chat = inAccount(renderChat(report, news, counts, releaseFor(options, REQUESTERS.chatText)), account);
   const https = JSON.stringify(chat);
   // MessageStructure=json: the Message is a JSON object with a required string `default`; `email` goes to
   // e-mail subscribers, `https` to Chatbot's https subscription (SNS Publish API, MessageStructure; Amazon Q Developer "custom notifications" guide).
   const frame = Buffer.byteLength(JSON.stringify({ default: '', email: '', https }));
   const budgetBytes = Math.floor((MESSAGE_BUDGET_BYTES - frame) / 2);
-  const text = renderText(report, news, counts, { budgetBytes, release });
+  const body = renderText(report, news, counts, { budgetBytes: budgetBytes - 200, release });
+  const text = account ? `Account ${accountName(account)}\n${body}` : body;
+  const where = account ? `[${accountName(account)}] ` : '';
   return {
     audience: 'all',
     structure: 'json',
-    subject: sanitizeSubject(`tf-lock-janitor ${scopeName(news)}: ${summarize(counts)}`),
+    subject: sanitizeSubject(`${where}tf-lock-janitor ${scopeName(news)}: ${summarize(counts)}`),
     text,
     chat,
     json: JSON.stringify({ default: text, email: text, https }),

@@ -1,0 +1,111 @@
+// Tests: the release payload names every place a lock is held, and the account in an organization.
+import { releasePayloadJson } from '../lambda/core/message/invoke';
+import { renderMessages } from '../lambda/core/message/sns';
+import { parseEvent } from '../lambda/events';
+
+const base = { region: 'eu-west-1', id: '3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513' };
+
+describe('the release payload', () => {
+  it.each([
+    [
+      'a lock item',
+      { ...base, table: 'tf-locks', lockId: 'acme/env:/ci/app.tfstate' },
+      { table: 'tf-locks', lockId: 'acme/env:/ci/app.tfstate' },
+    ],
+    [
+      'a lockfile',
+      {
+        ...base,
+        store: 's3' as const,
+        table: 's3://acme',
+        lockId: 'acme/app.tfstate',
+        bucket: 'acme',
+        key: 'app.tfstate.tflock',
+      },
+      { bucket: 'acme', key: 'app.tfstate.tflock' },
+    ],
+    [
+      'both halves of a double lock',
+      {
+        ...base,
+        store: 'dynamodb' as const,
+        double: true,
+        table: 'tf-locks',
+        lockId: 'acme/env:/ci/app.tfstate',
+      },
+      {
+        table: 'tf-locks',
+        lockId: 'acme/env:/ci/app.tfstate',
+        bucket: 'acme',
+        key: 'env:/ci/app.tfstate.tflock',
+      },
+    ],
+  ])('names %s, and the handler reads it back', (_name, lock, places) => {
+    const event = parseEvent(JSON.parse(releasePayloadJson(lock, 'chat')));
+    expect(event).toEqual({
+      kind: 'release',
+      payload: { ...places, id: base.id, region: 'eu-west-1', requestedBy: 'chat' },
+    });
+  });
+
+  it('names the account for the central release function of an organization', () => {
+    const json = JSON.parse(
+      releasePayloadJson({ ...base, table: 't', lockId: 'a/b' }, 'chat', '123456789012'),
+    );
+    expect(json.release.account).toBe('123456789012');
+  });
+});
+
+describe('messages in an organization', () => {
+  it('say which account the lock is in: subject, e-mail and every chat notification', () => {
+    const lock = {
+      region: 'eu-west-1',
+      table: 'tf-locks',
+      lockId: 'acme/app.tfstate',
+      id: base.id,
+      operation: 'OperationTypePlan',
+      who: 'ci@x',
+      version: '1.9.8',
+      created: '2025-03-14T09:26:53Z',
+      ageSeconds: 10800,
+      rule: 'r',
+      decision: 'alert' as const,
+      outcome: 'alerted' as const,
+      reason: 'rule "r": age 3h',
+      sightings: 1,
+      notify: true,
+    };
+    const report = {
+      runId: 'r1',
+      startedAt: 'x',
+      finishedAt: 'y',
+      mode: 'alert' as const,
+      regions: ['eu-west-1'],
+      tables: [],
+      buckets: [],
+      locks: [lock],
+      unparseable: [],
+      resolved: [],
+      warnings: [],
+      failures: [],
+      counts: { locks: 1, stale: 1, alerted: 1, deleted: 0, changed: 0, skipped: 0, errors: 0 },
+    };
+    const janitor = {
+      functionName: 'tf-lock-janitor',
+      region: 'eu-west-1',
+      canRelease: true,
+      account: { id: '123456789012', alias: 'payments-prod' },
+    };
+    const [run, ...chats] = renderMessages(report, { janitor });
+    expect(run.subject).toMatch(/^\[123456789012 \(payments-prod\)\] tf-lock-janitor/);
+    expect(run.text).toMatch(/^Account 123456789012 \(payments-prod\)\n/);
+    expect(chats.length).toBeGreaterThan(0);
+    for (const chat of chats) {
+      expect(chat.chat.content.title).toMatch(/^\[123456789012 \(payments-prod\)\]/);
+      const payload = JSON.parse(
+        Buffer.from(chat.chat.metadata.additionalContext.releasePayload, 'base64').toString(),
+      );
+      expect(payload.release).toMatchObject({ account: '123456789012', table: 'tf-locks' });
+    }
+  });
+});
