@@ -100,15 +100,7 @@ export class JanitorAlerts extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
       });
       // CloudWatch alarms publish to an encrypted topic only if the key lets the service use it.
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchAlarmsPublish',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-        }),
-      );
+      letServicePublishWith(this.key, 'CloudWatchAlarmsPublish', 'cloudwatch.amazonaws.com');
       this.topic = new sns.Topic(this, 'Topic', {
         displayName: 'tf-lock-janitor',
         masterKey: this.key,
@@ -167,4 +159,20 @@ export class JanitorAlerts extends Construct {
   private chatName(kind: string): string {
     return `${Names.uniqueResourceName(this, { maxLength: 120, separator: '-', allowedSpecialCharacters: '-_' })}-${kind}`;
   }
+}
+
+/**
+ * Lets an AWS service of this account (CloudWatch alarms, EventBridge rules) publish to a topic encrypted with
+ * `key`: SNS calls KMS as the publisher, so the key policy must allow the service, for this account only.
+ */
+export function letServicePublishWith(key: kms.IKey, sid: string, service: string): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      principals: [new iam.ServicePrincipal(service)],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }),
+  );
 }

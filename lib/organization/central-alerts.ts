@@ -1,10 +1,11 @@
 // CDK: the central alert topic, its customer-managed key and the event bus for member alarms, org-scoped.
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { letServicePublishWith } from '../janitor-alerts';
 import { alarmForwarderRoleName, memberRoleArnPattern, memberRoleName } from './names';
 
 export interface CentralAlertsProps {
@@ -43,15 +44,7 @@ export class CentralAlerts extends Construct {
         conditions: fromMembers(memberRoleName('*')),
       }),
     );
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AlarmEventsPublish',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-    );
+    letServicePublishWith(this.key, 'AlarmEventsPublish', 'events.amazonaws.com');
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'tf-lock-janitor',
       masterKey: this.key,
