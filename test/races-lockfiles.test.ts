@@ -6,7 +6,7 @@ import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from '../lambda/adapters/s3-lockfile-store';
 import type { LockInfo } from '../lambda/core/lock-item';
 import type { RunReport } from '../lambda/core/report';
-import { createLockTable, testClient, uniqueName } from './support/dynamo';
+import { createLockTable, lockIds, testClient, uniqueName } from './support/dynamo';
 import { sweepTables } from './support/janitor';
 import { newLockInfo, TerraformClient } from './support/terraform-client';
 import { TerraformLockfileClient } from './support/terraform-lockfile-client';
@@ -54,14 +54,16 @@ describe('lockfile and double-lock clients racing janitor sweeps (in-process S3,
       if (!taken) continue;
       if (double) doubles++;
       await pause(5 + ((n * 7 + cycle * 3) % 20));
+      // Half the clients are killed in their last cycle (a cancelled CI job): their locks stay behind.
+      if (cycle === CYCLES - 1 && n % 2 === 0) return;
       await lockfiles.unlock(bucket, path, id);
       if (double) await terraform.unlock(table, lockId, id);
     }
   }
 
-  async function janitor(): Promise<void> {
+  async function janitor(rounds = ROUNDS): Promise<void> {
     const store = new S3LockfileStore(client);
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       const state = new MemoryStateStore();
       states.push(state);
       runs.push(
@@ -94,6 +96,8 @@ describe('lockfile and double-lock clients racing janitor sweeps (in-process S3,
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await createLockTable(dynamo, table);
     await Promise.all([janitor(), ...Array.from({ length: CLIENTS }, (_, n) => terraformClient(n))]);
+    // One more sweep once every client is done or dead: the dead ones' locks are found and deleted.
+    await janitor(1);
   }, 120_000);
   afterAll(async () => {
     client?.destroy();
@@ -106,6 +110,15 @@ describe('lockfile and double-lock clients racing janitor sweeps (in-process S3,
     expect(doubles).toBeGreaterThan(5);
     expect(contended).toBeGreaterThan(0);
     expect(deleted.some((l) => l.store === 's3')).toBe(true);
+    expect(deleted.some((l) => l.double)).toBe(true);
+  });
+
+  it('leaves no lock of a dead client behind after the last sweep, in either place', async () => {
+    const left: string[] = [];
+    for await (const page of new S3LockfileStore(client).listLockfiles(bucket))
+      left.push(...page.lockfiles.map((l) => l.key));
+    expect(left).toEqual([]);
+    expect(await lockIds(dynamo, table)).toEqual([]);
   });
 
   it('never fails a delete or a run, whatever the clients do between the read and the delete', () => {
