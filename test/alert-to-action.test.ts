@@ -5,6 +5,7 @@ import type { JanitorFunction } from '../lambda/core/message/invoke';
 import { renderMessage, renderMessages } from '../lambda/core/message/sns';
 import { releaseAnswer } from '../lambda/core/release';
 import type { LockReport, RunReport } from '../lambda/core/report';
+import { lockReport, runReport } from './support/reports';
 
 const ID = '3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513';
 const LOCK_ID = 'acme-tfstate/env:/staging/network/terraform.tfstate';
@@ -13,42 +14,17 @@ const INVOKE =
   'aws lambda invoke --function-name tf-lock-janitor --region eu-west-1 --cli-binary-format raw-in-base64-out --payload';
 
 function lock(overrides: Partial<LockReport> = {}): LockReport {
-  return {
-    region: 'eu-west-1',
-    table: 'acme-tf-locks',
+  return lockReport({
     lockId: LOCK_ID,
     id: ID,
-    operation: 'OperationTypeApply',
-    who: 'runner@ip-10-0-12-34',
-    version: '1.9.8',
-    created: '2025-03-14T09:26:53.589793238Z',
     ageSeconds: 5 * 3600,
-    rule: 'default',
-    decision: 'alert',
-    outcome: 'alerted',
     reason: 'rule "default": age 5h >= alertAfter 4h',
-    sightings: 1,
-    notify: true,
     ...overrides,
-  };
+  });
 }
 
 function report(locks: LockReport[]): RunReport {
-  return {
-    runId: 'run-7f3a',
-    buckets: [],
-    startedAt: '2025-03-14T14:32:00.000Z',
-    finishedAt: '2025-03-14T14:32:02.415Z',
-    mode: 'alert',
-    regions: ['eu-west-1'],
-    tables: [],
-    locks,
-    unparseable: [],
-    resolved: [],
-    warnings: [],
-    failures: [],
-    counts: { locks: 0, stale: 0, alerted: 0, deleted: 0, changed: 0, skipped: 0, errors: 0 },
-  };
+  return runReport(locks, { tables: [] });
 }
 
 const payloadOf = (chat: ChatNotification) =>

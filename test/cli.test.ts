@@ -99,31 +99,36 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     expect(await lockIds(client, table)).toEqual(['acme/fresh.tfstate', 'acme/stale.tfstate-md5']);
   });
 
-  it('sweep --state-table remembers sightings across runs: the second run deletes', async () => {
-    const stateTable = uniqueName('cli-state');
+  /**
+   * A state table, a lock table `<prefix>-<name>` holding a 5-hour-old lock, and the `sweep` arguments for a
+   * policy that deletes after two sightings (`policy` adds to it).
+   */
+  async function rememberingSweep(
+    name: string,
+    policy: object = {},
+  ): Promise<{ own: string; stateTable: string; args: string[] }> {
+    const stateTable = uniqueName(`cli-${name}`);
     await createStateTable(client, stateTable);
-    const own = `${prefix}-remembered`;
+    const own = `${prefix}-${name}`;
     await createLockTable(client, own);
     await putItems(client, own, [lockAt('old.tfstate', 5 * HOUR)]);
-    const policy = policyFile({
+    const file = policyFile({
       mode: 'delete',
       minSightings: 2,
-      // Two runs seconds apart count as two sightings only because this test shortens the gap.
-      sightingGap: '0s',
-      allowShortDurations: true,
       tables: { include: [own] },
       rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
+      ...policy,
     });
-    const args = [
-      'sweep',
-      '--endpoint',
-      endpoint(),
-      '--policy',
-      policy,
-      '--state-table',
-      stateTable,
-      '--json',
-    ];
+    const args = ['sweep', '--endpoint', endpoint(), '--policy', file, '--state-table', stateTable, '--json'];
+    return { own, stateTable, args };
+  }
+
+  it('sweep --state-table remembers sightings across runs: the second run deletes', async () => {
+    // Two runs seconds apart count as two sightings only because this test shortens the gap.
+    const { own, stateTable, args } = await rememberingSweep('remembered', {
+      sightingGap: '0s',
+      allowShortDurations: true,
+    });
     const first = JSON.parse((await cli(...args)).stdout);
     expect(first.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
     const second = JSON.parse((await cli(...args)).stdout);
@@ -136,27 +141,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
   });
 
   it('counts two runs closer than the sighting gap as one sighting: minSightings cannot be forged', async () => {
-    const stateTable = uniqueName('cli-gap');
-    await createStateTable(client, stateTable);
-    const own = `${prefix}-forged`;
-    await createLockTable(client, own);
-    await putItems(client, own, [lockAt('old.tfstate', 5 * HOUR)]);
-    const policy = policyFile({
-      mode: 'delete',
-      minSightings: 2,
-      tables: { include: [own] },
-      rules: [{ name: 'all', match: {}, deleteAfter: '1h' }],
-    });
-    const args = [
-      'sweep',
-      '--endpoint',
-      endpoint(),
-      '--policy',
-      policy,
-      '--state-table',
-      stateTable,
-      '--json',
-    ];
+    const { own, args } = await rememberingSweep('forged');
     await cli(...args);
     const second = JSON.parse((await cli(...args)).stdout);
     expect(second.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });

@@ -8,58 +8,31 @@ import {
   renderTable,
 } from '../bin/format';
 import type { LockReport, RunReport } from '../lambda/core/report';
+import { lockReport, runReport } from './support/reports';
 
 /** A control (C0, C1, DEL; newline too), a bidi or other format character, a line or paragraph separator. */
 const RAW_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const rawLines = (text: string) => text.split('\n').filter((line) => RAW_CONTROL.test(line));
 
 function lock(overrides: Partial<LockReport> = {}): LockReport {
-  return {
-    region: 'eu-west-1',
-    table: 'acme-tf-locks',
+  return lockReport({
     lockId: 'acme/app.tfstate',
     id: '3d5f0c2a-9b71',
-    operation: 'OperationTypeApply',
     who: 'runner@ci',
-    version: '1.9.8',
     created: '2025-03-14T09:26:53Z',
     ageSeconds: 3600,
-    rule: 'default',
-    decision: 'alert',
-    outcome: 'alerted',
     reason: 'rule "default": age 1h >= alertAfter 1h',
-    sightings: 1,
-    notify: true,
     ...overrides,
-  };
+  });
 }
 
 function report(locks: LockReport[], parts: Partial<RunReport> = {}): RunReport {
-  return {
+  return runReport(locks, {
     runId: 'run-1',
-    buckets: [],
-    startedAt: '2025-03-14T14:32:00.000Z',
     finishedAt: '2025-03-14T14:32:01.000Z',
     mode: 'delete',
-    regions: ['eu-west-1'],
-    tables: [
-      {
-        region: 'eu-west-1',
-        name: 'acme-tf-locks',
-        items: locks.length,
-        locks: locks.length,
-        digests: 0,
-        unparseable: 0,
-      },
-    ],
-    locks,
-    unparseable: [],
-    resolved: [],
-    warnings: [],
-    failures: [],
-    counts: { locks: locks.length, stale: 0, alerted: 0, deleted: 1, changed: 0, skipped: 0, errors: 0 },
     ...parts,
-  };
+  });
 }
 
 // What a table writer can plant: erase the line, a terminal hyperlink, a carriage return, an RTL override,

@@ -2,6 +2,7 @@
 import { releasePayloadJson } from '../lambda/core/message/invoke';
 import { renderMessages } from '../lambda/core/message/sns';
 import { parseEvent } from '../lambda/events';
+import { lockReport, runReport } from './support/reports';
 
 const base = { region: 'eu-west-1', id: '3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513' };
 
@@ -58,38 +59,9 @@ describe('the release payload', () => {
 
 describe('messages in an organization', () => {
   it('say which account the lock is in: subject, e-mail and every chat notification', () => {
-    const lock = {
-      region: 'eu-west-1',
-      table: 'tf-locks',
-      lockId: 'acme/app.tfstate',
-      id: base.id,
-      operation: 'OperationTypePlan',
-      who: 'ci@x',
-      version: '1.9.8',
-      created: '2025-03-14T09:26:53Z',
-      ageSeconds: 10800,
-      rule: 'r',
-      decision: 'alert' as const,
-      outcome: 'alerted' as const,
-      reason: 'rule "r": age 3h',
-      sightings: 1,
-      notify: true,
-    };
-    const report = {
-      runId: 'r1',
-      startedAt: 'x',
-      finishedAt: 'y',
-      mode: 'alert' as const,
-      regions: ['eu-west-1'],
+    const report = runReport([lockReport({ table: 'tf-locks', lockId: 'acme/app.tfstate', id: base.id })], {
       tables: [],
-      buckets: [],
-      locks: [lock],
-      unparseable: [],
-      resolved: [],
-      warnings: [],
-      failures: [],
-      counts: { locks: 1, stale: 1, alerted: 1, deleted: 0, changed: 0, skipped: 0, errors: 0 },
-    };
+    });
     const janitor = {
       functionName: 'tf-lock-janitor',
       region: 'eu-west-1',

@@ -5,65 +5,24 @@ import { SnsNotifier } from '../lambda/adapters/sns-notifier';
 import { renderMessage } from '../lambda/core/message/sns';
 import type { LockReport, RunReport } from '../lambda/core/report';
 import { publishNews } from '../lambda/run/notify';
+import { lockReport, runReport } from './support/reports';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:tf-lock-janitor';
 const sns = mockClient(SNSClient);
 
 function lock(i: number, overrides: Partial<LockReport> = {}): LockReport {
-  return {
-    region: 'eu-west-1',
-    table: 'acme-tf-locks',
+  return lockReport({
     lockId: `acme-tfstate/env:/staging/svc-${i}/terraform.tfstate`,
     id: `3d5f0c2a-9b71-e4c8-1a6d-${String(i).padStart(12, '0')}`,
     operation: 'OperationTypePlan',
     who: 'ELECTRO\\victorsh@LOGRUS',
-    version: '1.9.8',
-    created: '2025-03-14T09:26:53.589793238Z',
-    ageSeconds: 7200,
     rule: 'ci-plans',
-    decision: 'alert',
-    outcome: 'alerted',
     reason: 'rule "ci-plans": age 2h >= alertAfter 30m',
-    sightings: 1,
-    notify: true,
     ...overrides,
-  };
+  });
 }
 
-function report(locks: LockReport[]): RunReport {
-  return {
-    runId: 'run-7f3a',
-    buckets: [],
-    startedAt: '2025-03-14T14:32:00.000Z',
-    finishedAt: '2025-03-14T14:32:02.415Z',
-    mode: 'alert',
-    regions: ['eu-west-1'],
-    tables: [
-      {
-        region: 'eu-west-1',
-        name: 'acme-tf-locks',
-        items: locks.length,
-        locks: locks.length,
-        digests: 0,
-        unparseable: 0,
-      },
-    ],
-    locks,
-    unparseable: [],
-    resolved: [],
-    warnings: [],
-    failures: [],
-    counts: {
-      locks: locks.length,
-      stale: locks.length,
-      alerted: locks.length,
-      deleted: 0,
-      changed: 0,
-      skipped: 0,
-      errors: 0,
-    },
-  };
-}
+const report = (locks: LockReport[]): RunReport => runReport(locks);
 
 const nasty = (i: number): LockReport =>
   lock(i, {
