@@ -1,17 +1,17 @@
 // CLI wiring: regions, per-region DynamoDB and S3 clients and stores, and the EC2 host check, from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
-import { hostCheck } from '../lambda/adapters/ec2-hosts';
-import { S3LockfileStore, s3ClientConfig } from '../lambda/adapters/s3-lockfile-store';
 import { UsageError } from '../lambda/core/errors';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
 import type { Policy } from '../lambda/core/policy';
 import type { LockStore } from '../lambda/core/ports';
 import type { SweepOptions } from '../lambda/run/options';
+
+type S3Adapter = typeof import('../lambda/adapters/s3-lockfile-store');
+type Ec2Adapter = typeof import('../lambda/adapters/ec2-hosts');
 
 /** Flags that say where DynamoDB is. */
 export type AwsFlags = {
@@ -64,7 +64,8 @@ export function dynamoClientFactory(flags: AwsFlags): (region: string) => Dynamo
 
 /**
  * Lockfile stores per region (one S3 client each), sent to `--endpoint` with path-style addressing when given.
- * Each client is made on first use, so a policy without buckets never builds one.
+ * Each client is made on first use, so a policy without buckets never builds one, nor loads the S3 client: it
+ * stays out of the CLI's bundle (a dependency of the package) and is required here on first use.
  */
 export function lockfileStoreFactory(flags: AwsFlags): (region: string) => LockfileStore {
   const stores = new Map<string, LockfileStore>();
@@ -72,13 +73,15 @@ export function lockfileStoreFactory(flags: AwsFlags): (region: string) => Lockf
   return (region) => {
     let store = stores.get(region);
     if (!store) {
-      const config = s3ClientConfig({
+      const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+      const s3 = require('../lambda/adapters/s3-lockfile-store') as S3Adapter;
+      const config = s3.s3ClientConfig({
         region,
         endpoint: flags.endpoint,
         credentials: localCreds ? LOCAL_CREDENTIALS : undefined,
         timeouts: flags.timeouts,
       });
-      store = new S3LockfileStore(new S3Client(config));
+      store = new s3.S3LockfileStore(new S3Client(config));
       stores.set(region, store);
     }
     return store;
@@ -110,10 +113,13 @@ export function snsClientFor(topicArn: string): SNSClient {
 
 /**
  * The run's holder host check when the policy turns `evidence.ec2Hosts` on (one EC2 client per region, sent to
- * `--endpoint` when given); undefined otherwise, and then EC2 is never called.
+ * `--endpoint` when given); undefined otherwise, and then EC2 is never called nor its client loaded (about 1 MB,
+ * outside the CLI's bundle like S3's).
  */
 export function hostCheckFor(flags: AwsFlags, policy: Policy): SweepOptions['holders'] {
   if (!policy.evidence.ec2Hosts) return undefined;
+  const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+  const { hostCheck } = require('../lambda/adapters/ec2-hosts') as Ec2Adapter;
   const clients = new Map<string, EC2Client>();
   const localCreds = flags.endpoint && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
   return hostCheck((region) => {

@@ -31,7 +31,7 @@ export const LAMBDA_BUILD: BuildOptions = {
 
 /**
  * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
- * supports, not minified (stack traces stay readable). The demo stays out: `bin/cli.ts` requires it only for
+ * supports, not minified (stack traces stay readable), the S3 and EC2 clients left to node_modules. The demo stays out: `bin/cli.ts` requires it only for
  * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
  */
 export const CLI_BUILD: BuildOptions = {
@@ -40,6 +40,9 @@ export const CLI_BUILD: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   mainFields: ['module', 'main'],
+  // Loaded from node_modules only when a policy names buckets or turns on the EC2 host check (bin/cli-context.ts):
+  // parsing their 1.2 MB on every start would cost each command more than all the rest of the bundle.
+  external: [...RUNTIME_PROVIDED_MODULES],
   logLevel: 'warning',
   plugins: [
     {
