@@ -25,7 +25,7 @@ export class TimedLockStore implements LockStore {
     yield* names;
   }
 
-  describeTable(name: string): Promise<TableDescription> {
+  describeTable(name: string): Promise<TableDescription | undefined> {
     return this.time(() => this.inner.describeTable(name));
   }
 
@@ -39,6 +39,10 @@ export class TimedLockStore implements LockStore {
 
   getItem(table: string, lockId: string): Promise<RawItem | undefined> {
     return this.inner.getItem(table, lockId);
+  }
+
+  getItems(table: string, lockIds: readonly string[]): Promise<Map<string, RawItem>> {
+    return this.inner.getItems(table, lockIds);
   }
 
   deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult> {

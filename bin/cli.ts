@@ -143,7 +143,7 @@ async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<num
     holders: hostCheckFor(flags, policy),
     state: flags['state-table']
       ? stateStoreFor(clients(regions[0]), flags['state-table'])
-      : new MemoryStateStore(),
+      : new MemoryStateStore({ singleRun: true }),
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
     now: new Date(),
     runId: randomUUID(),
@@ -163,7 +163,7 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
     lockStores: lockStoreFactory(dynamoClientFactory(flags)),
     lockfileStores: lockfileStoreFactory(flags),
     holders: hostCheckFor(flags, policy),
-    state: new MemoryStateStore(),
+    state: new MemoryStateStore({ singleRun: true }),
     now: new Date(),
     runId: randomUUID(),
     signal,

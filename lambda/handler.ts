@@ -45,7 +45,6 @@ type Shell = {
   readonly state: StateStore;
   readonly notifier?: Notifier;
   /** Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. */
-  /** Only when the policy turns the EC2 host check on. */
   readonly holders?: (locks: readonly HolderQuery[]) => Promise<Holder[]>;
 };
 

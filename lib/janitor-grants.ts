@@ -42,7 +42,7 @@ export function grantLockTables(
     if (statement.resources?.length) role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   };
   add({ sid: 'DescribeLockTables', actions: [...LOCK_TABLE_DESCRIBE_ACTIONS], resources: arns(access.read) });
-  // Fine-grained access: a Scan or GetItem must project only the lock attributes (Select SPECIFIC_ATTRIBUTES
+  // Fine-grained access: a Scan, GetItem or BatchGetItem must project only the lock attributes (Select SPECIFIC_ATTRIBUTES
   // with a ProjectionExpression of them), so the role cannot read any other attribute of any table. The
   // condition pair is AWS's own (IAM User Guide, reference_policies_examples_dynamodb_attributes).
   add({
@@ -66,7 +66,7 @@ export function grantLockTables(
   for (const { glob, pattern, reason } of access.widened) {
     Annotations.of(scope).addWarningV2(
       WIDER_GLOB_WARNING,
-      `tables.include glob "${glob}" cannot be written exactly as IAM table names (${reason}), so the role may read (DescribeTable, ListTagsOfResource, Scan, GetItem) tables named "${pattern}" and the janitor keeps to the glob in code` +
+      `tables.include glob "${glob}" cannot be written exactly as IAM table names (${reason}), so the role may read (DescribeTable, ListTagsOfResource, Scan, GetItem, BatchGetItem) tables named "${pattern}" and the janitor keeps to the glob in code` +
         (deletes
           ? `; it gets no DeleteItem there, so locks in tables only this glob matches cannot be deleted or released. List the names as smaller globs to allow that.`
           : '.'),

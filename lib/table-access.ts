@@ -5,7 +5,11 @@ import type { Policy } from '../lambda/core/policy';
 /** Describe and tag reads on every lock table the policy can reach: no item data. */
 export const LOCK_TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'] as const;
 /** Item reads, granted only for the attributes in LOCK_ATTRIBUTES. */
-export const LOCK_TABLE_ITEM_ACTIONS = ['dynamodb:Scan', 'dynamodb:GetItem'] as const;
+export const LOCK_TABLE_ITEM_ACTIONS = [
+  'dynamodb:Scan',
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+] as const;
 /** The one write action: only in mode `delete` or with `allowRelease`, and only where a glob is exact in IAM. */
 export const LOCK_TABLE_DELETE_ACTION = 'dynamodb:DeleteItem';
 /** The attributes of a Terraform/OpenTofu lock table item the janitor reads (lock items and digest items). */

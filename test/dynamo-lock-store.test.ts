@@ -77,7 +77,7 @@ describe('DynamoLockStore against dynalite', () => {
     sent.length = 0;
   });
 
-  it('asks every Scan and GetItem for LockID, Info and Digest only', async () => {
+  it('asks every Scan, GetItem and BatchGetItem for LockID, Info and Digest only', async () => {
     // Act
     const store = new DynamoLockStore(client, 'us-east-1', 7);
     for await (const _ of store.scan(table)) {
@@ -86,14 +86,58 @@ describe('DynamoLockStore against dynalite', () => {
     const item = await store.getItem(table, 'acme/s0.tfstate');
     await sweepTables(client, prefix, { mode: 'report' });
     // Assess
-    const reads = sent.filter((s) => s.command === 'ScanCommand' || s.command === 'GetItemCommand');
+    const reads = sent
+      .filter((s) => ['ScanCommand', 'GetItemCommand', 'BatchGetItemCommand'].includes(s.command))
+      .flatMap(({ command, input }) =>
+        command === 'BatchGetItemCommand'
+          ? Object.values(input.RequestItems as Record<string, Record<string, unknown>>).map((r) => ({
+              command,
+              input: r,
+            }))
+          : [{ command, input }],
+      );
+    const kinds = new Set(reads.map((r) => r.command));
+    expect([...kinds].sort()).toEqual(['BatchGetItemCommand', 'GetItemCommand', 'ScanCommand']);
     expect(reads.filter((s) => s.command === 'ScanCommand').length).toBeGreaterThan(2);
-    expect(reads.some((s) => s.command === 'GetItemCommand')).toBe(true);
     for (const { command, input } of reads) {
       expect(projected(input)).toEqual(['Digest', 'Info', 'LockID']);
       if (command === 'ScanCommand') expect(input.Select).toBe('SPECIFIC_ATTRIBUTES');
+      if (command !== 'ScanCommand') expect(input.ConsistentRead).toBe(true);
     }
     expect(Object.keys(item ?? {}).sort()).toEqual(['Info', 'LockID']);
+  });
+
+  it('reads many items by LockID, 100 keys a call, duplicates once, missing ones left out', async () => {
+    // Prepare: every digest and lock, each asked twice, and 40 LockIDs that do not exist.
+    const store = new DynamoLockStore(client, 'us-east-1');
+    const present = [
+      ...Array.from({ length: DIGESTS }, (_, i) => `acme/d${i}.tfstate-md5`),
+      ...locks.map((l) => l.LockID.S),
+    ];
+    const missing = Array.from({ length: 40 }, (_, i) => `acme/none-${i}`);
+    const asked = [...present, ...missing, ...present];
+
+    // Act
+    const found = await store.getItems(table, asked);
+
+    // Assess: 109 unique keys → two calls (100 + 9); only the projected attributes came back.
+    expect([...found.keys()].sort()).toEqual([...present].sort());
+    const calls = sent.filter((s) => s.command === 'BatchGetItemCommand');
+    const sizes = calls.map((c) => {
+      const request = (c.input.RequestItems as Record<string, { Keys: unknown[] }>)[table];
+      return request.Keys.length;
+    });
+    expect(sizes).toEqual([100, 9]);
+    expect(found.get('acme/d0.tfstate-md5')).toEqual({
+      LockID: { S: 'acme/d0.tfstate-md5' },
+      Digest: { S: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    });
+  });
+
+  it('describes a table that does not exist as undefined, not as an error', async () => {
+    const store = new DynamoLockStore(client, 'us-east-1');
+    await expect(store.describeTable(`${prefix}-absent`)).resolves.toBeUndefined();
+    await expect(store.describeTable(table)).resolves.toMatchObject({ name: table });
   });
 
   it('leaves digests on the server and still counts every item exactly', async () => {

@@ -11,8 +11,10 @@ import { lockItem } from '../bin/demo/terraform-lock';
 import { awsClientConfig } from '../lambda/adapters/aws-client-config';
 import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
 import { hostCheck } from '../lambda/adapters/ec2-hosts';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { S3LockfileStore } from '../lambda/adapters/s3-lockfile-store';
 import type { PolicyInput } from '../lambda/core/policy';
+import type { LockStore } from '../lambda/core/ports';
 import type { LockReport, RunReport } from '../lambda/core/report';
 import type { SweepOptions } from '../lambda/run/options';
 import {
@@ -72,9 +74,9 @@ describe('state writes seen as a moved digest (dynalite)', () => {
         now: new Date(atMs),
         wrap: (store) =>
           withOverrides(store, {
-            getItem: (t, id) => {
-              reads.push(id);
-              return store.getItem(t, id);
+            getItems: (t, ids) => {
+              reads.push(...ids);
+              return store.getItems(t, ids);
             },
           }),
       });
@@ -135,6 +137,49 @@ describe('state writes seen as a moved digest (dynalite)', () => {
     expect(reads).toEqual([]);
   });
 
+  it("reads a page's digests together (100 a call), and none for a store that serves one run only", async () => {
+    // Prepare: 130 locks with their digests, read in Scan pages of 100 items (sweepTables' page size).
+    const prefix = uniqueName('ev');
+    const table = `${prefix}-locks`;
+    await createLockTable(dynamo, table);
+    const locks = Array.from({ length: 130 }, (_, i) =>
+      lockItem({
+        bucket: 'acme',
+        path: `s${i}`,
+        operation: 'OperationTypeApply',
+        who: 'a@b',
+        createdMs: NOW - HOUR,
+      }),
+    );
+    await putItems(dynamo, table, [...locks, ...locks.map((l, i) => digest(l.LockID.S, `md5-${i}`))]);
+    const calls: string[][] = [];
+    const wrap = (store: LockStore) =>
+      withOverrides(store, {
+        getItems: (t, ids) => {
+          calls.push([...ids]);
+          return store.getItems(t, ids);
+        },
+      });
+    const policy: PolicyInput = { mode: 'report', rules: [{ name: 'all', match: {}, alertAfter: '30m' }] };
+    const state = new MemoryStateStore();
+
+    // Act
+    const report = await sweepTables(dynamo, prefix, policy, { wrap, state });
+    const perRun = calls.splice(0);
+    await sweepTables(dynamo, prefix, policy, { wrap, state: new MemoryStateStore({ singleRun: true }) });
+
+    // Assess: every lock's digest asked for exactly once, in fewer calls than there are pages' locks.
+    expect(report.counts.locks).toBe(130);
+    expect(perRun.flat().sort()).toEqual(locks.map((l) => `${l.LockID.S}-md5`).sort());
+    expect(perRun.length).toBeGreaterThan(1);
+    expect(perRun.length).toBeLessThan(10);
+    expect(calls).toEqual([]);
+    // The digests read were remembered with the sightings: a later sighting with another digest sees a write.
+    const key = { region: 'us-east-1', table, lockId: locks[7].LockID.S, id: JSON.parse(locks[7].Info.S).ID };
+    const later = await state.observe(key, locks[7].Info.S, NOW + 10 * MINUTE, 0, 'md5-other');
+    expect(later).toMatchObject({ count: 2, lastWriteMs: NOW + 10 * MINUTE });
+  });
+
   it('reads no digest that is not there, and a failing read leaves the lock to its age', async () => {
     // Prepare: a lock whose state has no digest item, and a digest read that fails.
     const prefix = uniqueName('ev');
@@ -155,7 +200,7 @@ describe('state writes seen as a moved digest (dynalite)', () => {
     const failing = await sweepTables(dynamo, prefix, policy, {
       wrap: (store) =>
         withOverrides(store, {
-          getItem: () =>
+          getItems: () =>
             Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })),
         }),
     });

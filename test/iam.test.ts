@@ -83,7 +83,7 @@ describe('lock-table statements', () => {
     expect(statement(t, 'ReadLockAttributes')).toEqual({
       Sid: 'ReadLockAttributes',
       Effect: 'Allow',
-      Action: ['dynamodb:Scan', 'dynamodb:GetItem'],
+      Action: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
       Resource: resources,
       Condition: {
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['LockID', 'Info', 'Digest'] },
@@ -96,13 +96,14 @@ describe('lock-table statements', () => {
       Action: ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'],
       Resource: resources,
     });
-    // Scan and GetItem appear in no other statement on lock tables.
+    // Scan, GetItem and BatchGetItem appear in no other statement on lock tables (the other is the state table's).
     expect(grantsOf(t, 'dynamodb:Scan').map((s) => s.Sid)).toEqual(['ReadLockAttributes']);
-    expect(
-      grantsOf(t, 'dynamodb:GetItem')
-        .map((s) => s.Sid)
-        .sort(),
-    ).toEqual(['ReadLockAttributes', undefined]);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:BatchGetItem']) {
+      const others = grantsOf(t, action).filter((s) => s.Sid !== 'ReadLockAttributes');
+      expect(others.flatMap((s) => [s.Resource].flat())).toEqual(
+        others.length ? [arnOf(t, 'AWS::DynamoDB::Table')] : [],
+      );
+    }
     // DeleteItem only on the janitor's own state table.
     expect(
       grantsOf(t, 'dynamodb:DeleteItem')

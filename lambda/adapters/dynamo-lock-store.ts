@@ -1,4 +1,4 @@
-// Adapter: the LockStore port over DynamoDB lock tables (list, describe, tags, scan, guarded delete).
+// Adapter: the LockStore port over DynamoDB lock tables (list, describe, tags, scan, reads, guarded delete).
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -7,9 +7,12 @@ import {
   GetItemCommand,
   ListTablesCommand,
   ListTagsOfResourceCommand,
+  ResourceNotFoundException,
+  type TableDescription as TableDescriptionOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
 import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../core/ports';
+import { batchGetLocks } from './dynamo-batch-get';
 import { PROJECTION, scanSegments, scanTable } from './dynamo-scan';
 import { PageKeys } from './pagination';
 
@@ -48,8 +51,15 @@ export class DynamoLockStore implements LockStore {
     } while (start);
   }
 
-  async describeTable(name: string): Promise<TableDescription> {
-    const { Table: t } = await this.client.send(new DescribeTableCommand({ TableName: name }));
+  async describeTable(name: string): Promise<TableDescription | undefined> {
+    let t: TableDescriptionOutput | undefined;
+    try {
+      t = (await this.client.send(new DescribeTableCommand({ TableName: name }))).Table;
+    } catch (e) {
+      if (e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException')
+        return undefined;
+      throw e;
+    }
     if (t?.TableSizeBytes !== undefined) this.sizes.set(name, t.TableSizeBytes);
     return {
       name,
@@ -91,6 +101,10 @@ export class DynamoLockStore implements LockStore {
       }),
     );
     return Item as RawItem | undefined;
+  }
+
+  async getItems(table: string, lockIds: readonly string[]): Promise<Map<string, RawItem>> {
+    return batchGetLocks(this.client, table, lockIds);
   }
 
   async deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult> {

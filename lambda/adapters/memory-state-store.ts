@@ -28,6 +28,12 @@ export class MemoryStateStore implements StateStore {
   readonly audits: AuditRecord[] = [];
   /** Intent records by lock instance (written before each delete, cleared after its audit). */
   private readonly pending = new Map<string, AuditRecord>();
+  readonly singleRun: boolean;
+
+  /** @param options.singleRun this instance serves one run and is dropped (the CLI); @default false */
+  constructor(options: { readonly singleRun?: boolean } = {}) {
+    this.singleRun = options.singleRun ?? false;
+  }
 
   async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0, digest?: string): Promise<Sighting> {
     const id = keyOf(key);
@@ -67,8 +73,9 @@ export class MemoryStateStore implements StateStore {
     const tables = new Set(scanned.map((t) => JSON.stringify([t.region, t.table])));
     const resolved: LockKey[] = [];
     for (const [id, entry] of this.entries) {
+      if (seenIds.has(id)) continue;
       const key = JSON.parse(id) as [string, string, string, string];
-      if (seenIds.has(id) || !tables.has(JSON.stringify([key[0], key[1]]))) continue;
+      if (!tables.has(JSON.stringify([key[0], key[1]]))) continue;
       this.entries.delete(id);
       if (entry.lastAlertedMs !== undefined)
         resolved.push({ region: key[0], table: key[1], lockId: key[2], id: key[3] });

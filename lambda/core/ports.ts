@@ -29,13 +29,19 @@ export interface LockStore {
   readonly region: string;
   /** Every table name in the region (ListTables, paginated). */
   listTables(): AsyncIterable<string>;
-  describeTable(name: string): Promise<TableDescription>;
+  /** The table's key schema and ARN; undefined when the region has no table of that name. */
+  describeTable(name: string): Promise<TableDescription | undefined>;
   /** The table's tags; any error propagates (the caller fails closed and skips the table). */
   listTags(arn: string): Promise<Record<string, string>>;
   /** Streams the table page by page with consistent reads. */
   scan(table: string): AsyncIterable<ScanPage>;
   /** A consistent read of one item. */
   getItem(table: string, lockId: string): Promise<RawItem | undefined>;
+  /**
+   * Consistent reads of many items at once (BatchGetItem: 100 keys a call, unprocessed keys retried), by
+   * `LockID`; an item that does not exist is absent from the map.
+   */
+  getItems(table: string, lockIds: readonly string[]): Promise<Map<string, RawItem>>;
   /** Deletes the item only if its `Info` is byte-identical to `rawInfo`. */
   deleteIfUnchanged(table: string, lockId: string, rawInfo: string): Promise<DeleteResult>;
 }
@@ -73,6 +79,11 @@ export type TableRef = { readonly region: string; readonly table: string };
 
 /** The janitor's memory across runs: sightings per lock instance, alerts, failing tables, and the audit trail. */
 export interface StateStore {
+  /**
+   * True when the store is dropped after this one run (the CLI without a state table): nothing it records is
+   * ever compared by a later run, so the sweep reads no state digests for it.
+   */
+  readonly singleRun?: boolean;
   /**
    * Records that this run saw the lock with this `Info`; returns the sightings so far, this one included. A
    * sighting closer than `gapMs` to the last counted one (or at the same instant) is not counted again.

@@ -34,21 +34,57 @@ function unchecked(problem: string): Holder {
 }
 
 /**
- * The lock's halves with the state's digest on its lock-table half, read with one consistent GetItem of
- * `<LockID>-md5` when `evidence.stateWrites` is on. A digest that cannot be read is left out (logged): the
- * sighting then keeps the write it remembers, and the lock is judged from what is known.
+ * Each lock's halves with the state's digest on its lock-table half, when `evidence.stateWrites` is on and the
+ * state store outlives the run (a digest is only ever compared with a later sighting's). The page's digests
+ * (`<LockID>-md5`) are read together: one consistent BatchGetItem per table and 100 locks. Digests that cannot
+ * be read are left out (logged): each sighting then keeps the write it remembers, and the lock is judged from
+ * what is known.
  */
-export async function withDigest(opts: SweepOptions, halves: readonly LockHalf[]): Promise<LockHalf[]> {
-  const [first, ...rest] = halves;
-  if (!opts.policy.evidence.stateWrites || first.store !== 'dynamodb') return [...halves];
-  const digestId = `${first.item.lockId}${DIGEST_SUFFIX}`;
-  try {
-    const item = await opts.lockStores(first.region).getItem(first.table, digestId);
-    const digest = (item?.Digest as { S?: unknown } | undefined)?.S;
-    return typeof digest === 'string' ? [{ ...first, digest }, ...rest] : [...halves];
-  } catch (e) {
-    const problem = `could not read the state digest ${digestId}: ${describeError(e)}`;
-    opts.logger?.warn({ region: first.region, table: first.table, problem }, 'state digest unread');
-    return [...halves];
+export async function withDigests(
+  opts: SweepOptions,
+  locks: readonly (readonly LockHalf[])[],
+): Promise<LockHalf[][]> {
+  const wanted = locks.filter(([first]) => first.store === 'dynamodb');
+  if (!opts.policy.evidence.stateWrites || opts.state.singleRun || wanted.length === 0)
+    return locks.map((halves) => [...halves]);
+  const digests = new Map<string, string>();
+  for (const { region, table, ids } of digestIdsByTable(wanted)) {
+    try {
+      for (const [id, item] of await opts.lockStores(region).getItems(table, ids)) {
+        const digest = (item.Digest as { S?: unknown } | undefined)?.S;
+        if (typeof digest === 'string') digests.set(digestKey(region, table, id), digest);
+      }
+    } catch (e) {
+      const problem = `could not read ${ids.length} state digests: ${describeError(e)}`;
+      opts.logger?.warn({ region, table, problem }, 'state digests unread');
+    }
   }
+  return locks.map(([first, ...rest]) => {
+    if (first.store !== 'dynamodb') return [first, ...rest];
+    const digest = digests.get(digestKey(first.region, first.table, digestIdOf(first.item.lockId)));
+    return digest === undefined ? [first, ...rest] : [{ ...first, digest }, ...rest];
+  });
+}
+
+type TableDigests = { readonly region: string; readonly table: string; readonly ids: string[] };
+
+/** The digest IDs to read, by table (a page holds one table's locks, but nothing here relies on it). */
+function digestIdsByTable(locks: readonly (readonly LockHalf[])[]): TableDigests[] {
+  const byTable = new Map<string, TableDigests>();
+  for (const [first] of locks) {
+    if (first.store !== 'dynamodb') continue;
+    const key = JSON.stringify([first.region, first.table]);
+    const entry = byTable.get(key) ?? { region: first.region, table: first.table, ids: [] };
+    byTable.set(key, entry);
+    entry.ids.push(digestIdOf(first.item.lockId));
+  }
+  return [...byTable.values()];
+}
+
+function digestIdOf(lockId: string): string {
+  return `${lockId}${DIGEST_SUFFIX}`;
+}
+
+function digestKey(region: string, table: string, digestId: string): string {
+  return JSON.stringify([region, table, digestId]);
 }

@@ -52,6 +52,7 @@ export function withOverrides(inner: LockStore, overrides: Partial<LockStore>): 
     listTags: (a) => inner.listTags(a),
     scan: (t) => inner.scan(t),
     getItem: (t, l) => inner.getItem(t, l),
+    getItems: (t, l) => inner.getItems(t, l),
     deleteIfUnchanged: (t, l, i) => inner.deleteIfUnchanged(t, l, i),
     ...overrides,
   };
