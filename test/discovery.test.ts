@@ -1,15 +1,27 @@
 // Tests: discovery of lock tables (schema, globs, opt-out tag, failures).
 import { CreateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import type { Policy } from '../lambda/core/policy';
 import { parsePolicy } from '../lambda/core/policy';
 import type { LockStore } from '../lambda/core/ports';
-import { discoverTables, isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
-import { createLockTable, endpoint, testClient, uniqueName } from './support/dynamo';
+import { admission, discoverTables, isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
+import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
-import { withOverrides } from './support/janitor';
+import { HOUR, lockAged, sweepTables, withOverrides } from './support/janitor';
 
 const client = testClient();
 afterAll(() => client.destroy());
+
+/** Discovery as a sweep ends up with it: the tables found, each admitted by its opt-out tag or reported. */
+async function discoverAdmitted(store: LockStore, policy: Policy) {
+  const found = await discoverTables(store, policy);
+  const checks = await Promise.all(found.tables.map((t) => admission(store, t, policy)));
+  return {
+    tables: found.tables.filter((_, i) => checks[i].admitted),
+    failures: [...found.failures, ...checks.flatMap((c) => (!c.admitted && c.failure ? [c.failure] : []))],
+    warnings: found.warnings,
+  };
+}
 
 describe('lock table recognition', () => {
   const attrs = { LockID: 'S' };
@@ -41,7 +53,7 @@ describe('lock table recognition', () => {
   });
 });
 
-describe('discoverTables against a real DynamoDB engine', () => {
+describe('discoverTables and admission against a real DynamoDB engine', () => {
   const prefix = uniqueName('disc');
   const name = (n: string) => `${prefix}-${n}`;
 
@@ -84,7 +96,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
     const proxy = await startFaultProxy(endpoint(), fault);
     const viaProxy = testClient(1, proxy.endpoint);
     try {
-      return await discoverTables(new DynamoLockStore(viaProxy, 'us-east-1'), policy({}));
+      return await discoverAdmitted(new DynamoLockStore(viaProxy, 'us-east-1'), policy({}));
     } finally {
       viaProxy.destroy();
       await proxy.close();
@@ -94,7 +106,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
   const policy = (tables: object) => parsePolicy({ tables: { include: [`${prefix}-*`], ...tables } });
 
   it('finds lock tables only, honouring exclude globs and the opt-out tag', async () => {
-    const found = await discoverTables(
+    const found = await discoverAdmitted(
       new DynamoLockStore(client, 'us-east-1'),
       policy({ exclude: ['*-scratch'] }),
     );
@@ -104,7 +116,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
   });
 
   it('uses a custom opt-out tag', async () => {
-    const found = await discoverTables(
+    const found = await discoverAdmitted(
       new DynamoLockStore(client, 'us-east-1'),
       policy({ optOutTag: 'other' }),
     );
@@ -162,7 +174,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
     const proxy = await startFaultProxy(endpoint(), () => undefined);
     const viaProxy = testClient(1, proxy.endpoint);
     try {
-      const found = await discoverTables(
+      const found = await discoverAdmitted(
         new DynamoLockStore(viaProxy, 'us-east-1'),
         policy({ optOutTag: false }),
       );
@@ -172,6 +184,37 @@ describe('discoverTables against a real DynamoDB engine', () => {
         name('scratch'),
       ]);
       expect(proxy.calls.filter((c) => c.operation === 'ListTagsOfResource')).toEqual([]);
+    } finally {
+      viaProxy.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('describes tables named outright without listing, and passes over a named table this region lacks', async () => {
+    const proxy = await startFaultProxy(endpoint(), () => undefined);
+    const viaProxy = testClient(1, proxy.endpoint);
+    try {
+      const named = (include: string[]) =>
+        discoverAdmitted(
+          new DynamoLockStore(viaProxy, 'us-east-1'),
+          parsePolicy({ tables: { include, exclude: ['*-scratch'] } }),
+        );
+      const exact = await named([name('locks'), name('missing'), name('scratch'), name('locks')]);
+      const listedBefore = proxy.calls.filter((c) => c.operation === 'ListTables').length;
+      const mixed = await named([name('locks'), `${prefix}-l*`]);
+
+      expect(exact).toEqual({
+        tables: [expect.objectContaining({ name: name('locks') })],
+        failures: [],
+        warnings: [],
+      });
+      expect(listedBefore).toBe(0);
+      expect(proxy.calls.filter((c) => c.operation === 'DescribeTable').map((c) => c.body.TableName)).toEqual(
+        expect.arrayContaining([name('locks'), name('missing')]),
+      );
+      // One glob with a wildcard: the region's tables are listed as before.
+      expect(mixed.tables.map((t) => t.name).sort()).toEqual([name('locks')]);
+      expect(proxy.calls.filter((c) => c.operation === 'ListTables').length).toBeGreaterThan(0);
     } finally {
       viaProxy.destroy();
       await proxy.close();
@@ -206,7 +249,7 @@ describe('discoverTables against a real DynamoDB engine', () => {
         });
       },
     });
-    const found = await discoverTables(broken, policy({}));
+    const found = await discoverAdmitted(broken, policy({}));
     expect(found.tables).toEqual([]);
     expect(found.failures).toEqual([
       expect.objectContaining({
@@ -215,5 +258,99 @@ describe('discoverTables against a real DynamoDB engine', () => {
         error: expect.stringContaining('AccessDeniedException'),
       }),
     ]);
+  });
+});
+
+describe('admission in a sweep: the opt-out tag is read while the first page is', () => {
+  const DELETE = {
+    mode: 'delete' as const,
+    minSightings: 1,
+    rules: [{ name: 'all', match: {}, alertAfter: '1h', deleteAfter: '2h' }],
+  };
+
+  /** Two lock tables with a stale lock each; `<prefix>-kept` carries the opt-out tag. */
+  async function twoTables(): Promise<string> {
+    const prefix = uniqueName('admit');
+    for (const name of ['kept', 'open']) {
+      const arn = await createLockTable(client, `${prefix}-${name}`);
+      await putItems(client, `${prefix}-${name}`, [lockAged(`${name}.tfstate`, 48 * HOUR)]);
+      if (name === 'kept')
+        await client.send(
+          new TagResourceCommand({
+            ResourceArn: arn,
+            Tags: [{ Key: 'tf-lock-janitor:ignore', Value: 'yes' }],
+          }),
+        );
+    }
+    return prefix;
+  }
+
+  /** Tag reads answer only once the same table's Scan has been sent: a sweep that waited for them would fail. */
+  function tagsAfterScan(
+    store: LockStore,
+    scans: string[],
+    tags: LockStore['listTags'] = (a) => store.listTags(a),
+  ) {
+    const scanned = new Map<string, () => void>();
+    const scanOf = (table: string) =>
+      new Promise<void>((resolve) => {
+        if (scans.includes(table)) resolve();
+        else scanned.set(table, resolve);
+      });
+    return withOverrides(store, {
+      scan: (table) => {
+        scans.push(table);
+        scanned.get(table)?.();
+        return store.scan(table);
+      },
+      listTags: async (arn) => {
+        const table = arn.split('/').pop() ?? '';
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`the Scan of ${table} was not sent alongside its tag read`)),
+            5000,
+          ),
+        );
+        await Promise.race([scanOf(table), timeout]);
+        return tags(arn);
+      },
+    });
+  }
+
+  it('acts on nothing in an opted-out table, reports nothing of it, and sweeps the next', async () => {
+    const prefix = await twoTables();
+    const scans: string[] = [];
+    const report = await sweepTables(client, prefix, DELETE, { wrap: (s) => tagsAfterScan(s, scans) });
+
+    expect(scans.sort()).toEqual([`${prefix}-kept`, `${prefix}-open`]);
+    expect(report.tables.map((t) => t.name)).toEqual([`${prefix}-open`]);
+    expect(report.locks.map((l) => [l.table, l.outcome])).toEqual([[`${prefix}-open`, 'deleted']]);
+    expect(await lockIds(client, `${prefix}-kept`)).toEqual(['acme/kept.tfstate']);
+  });
+
+  it('fails closed when the tags cannot be read, even if the Scan failed too', async () => {
+    const prefix = await twoTables();
+    const denied = (what: string) =>
+      Object.assign(new Error(`not authorized to perform: ${what}`), { name: 'AccessDeniedException' });
+    const report = await sweepTables(client, prefix, DELETE, {
+      wrap: (store) => {
+        const failingScan = withOverrides(store, {
+          // biome-ignore lint/correctness/useYield: the Scan fails before its first page
+          scan: async function* () {
+            throw denied('dynamodb:Scan');
+          },
+        });
+        return tagsAfterScan(failingScan, [], () => Promise.reject(denied('dynamodb:ListTagsOfResource')));
+      },
+    });
+
+    expect(report.locks).toEqual([]);
+    expect(report.tables.map((t) => [t.name, t.error])).toEqual(
+      [`${prefix}-kept`, `${prefix}-open`].map((name) => [
+        name,
+        expect.stringContaining('skipped: its tags could not be read'),
+      ]),
+    );
+    expect(await lockIds(client, `${prefix}-open`)).toEqual(['acme/open.tfstate']);
   });
 });

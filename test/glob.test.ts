@@ -47,6 +47,17 @@ describe('glob semantics', () => {
     expect(globProblem(pattern)).toContain(message);
   });
 
+  it.each<[string, string | undefined]>([
+    ['tf-locks', 'tf-locks'],
+    ['$^.+()|{}\\', '$^.+()|{}\\'],
+    ['tf-*', undefined],
+    ['tf-lock?', undefined],
+    ['tf-lock[s]', undefined],
+    ['*', undefined],
+  ])('%j names %j outright', (pattern, literal) => {
+    expect(compileGlob(pattern).literal).toBe(literal);
+  });
+
   it('agrees with a reference regular expression on generated patterns and values', () => {
     const alphabet = fc.constantFrom('a', 'b', '/', '*', '?', '[a-b]', '[!a]', '.');
     const pattern = fc.array(alphabet, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));

@@ -9,7 +9,12 @@
  * (pattern length + 1) × (value length + 1) steps: lock content (any table writer controls `Who`) can never
  * make a run hang.
  */
-export type Glob = { readonly pattern: string; test(value: string): boolean };
+export type Glob = {
+  readonly pattern: string;
+  /** The one value the glob matches when it has no `*`, `?` or set (a table named outright); else undefined. */
+  readonly literal: string | undefined;
+  test(value: string): boolean;
+};
 
 /** One character of the pattern: a literal, `?`, a set, or `*`. */
 type Token =
@@ -34,7 +39,8 @@ export function globProblem(pattern: string): string | undefined {
 /** Compiles a glob; throws when `globProblem` reports one. */
 export function compileGlob(pattern: string): Glob {
   const tokens = compiled(pattern);
-  return { pattern, test: (value) => matchTokens(tokens, value).matched };
+  const literal = tokens.every((t) => t.kind === 'char') ? pattern : undefined;
+  return { pattern, literal, test: (value) => matchTokens(tokens, value).matched };
 }
 
 /**

@@ -1,4 +1,4 @@
-// Run: discovers the lock tables of a region (list, describe, filter, opt-out tag).
+// Run: discovers the lock tables of a region (list or name, describe, filter) and admits each by its opt-out tag.
 
 import { describeError } from '../core/errors';
 import type { Policy } from '../core/policy';
@@ -38,7 +38,10 @@ export function isOptedOut(tags: Readonly<Record<string, string>>, optOutTag: st
   return optOutTag in tags && tags[optOutTag].toLowerCase() !== 'false';
 }
 
-/** Lists, describes and filters the tables of one region; never throws. */
+/**
+ * Lists (or names), describes and filters the lock tables of one region; never throws. The opt-out tag is
+ * checked later, by `admission`, while the table's first page is read.
+ */
 export async function discoverTables(
   store: LockStore,
   policy: Policy,
@@ -47,7 +50,8 @@ export async function discoverTables(
   const { region } = store;
   const names: string[] = [];
   try {
-    for await (const name of store.listTables()) if (isSelected(name, policy.tables)) names.push(name);
+    for await (const name of candidateNames(store, policy.tables))
+      if (isSelected(name, policy.tables)) names.push(name);
   } catch (e) {
     const error = `could not list the tables of ${region}: ${describeError(e)}`;
     logger?.error({ region, error }, 'region failed');
@@ -55,31 +59,56 @@ export async function discoverTables(
   }
   const failures: TableReport[] = [];
   const found = await mapBounded(names, 8, async (name): Promise<LockTable | undefined> => {
-    let description: TableDescription;
+    let description: TableDescription | undefined;
     try {
       description = await store.describeTable(name);
     } catch (e) {
       failures.push(emptyTable(region, name, `could not describe the table: ${describeError(e)}`));
       return undefined;
     }
-    if (!isLockTableSchema(description)) return undefined;
-    const tag = policy.tables.optOutTag;
-    if (tag === false) return { region, name, arn: description.arn };
-    let tags: Record<string, string>;
-    try {
-      tags = await store.listTags(description.arn);
-    } catch (e) {
-      // Fail closed: a table whose opt-out tag cannot be read is never swept.
-      failures.push(emptyTable(region, name, tagsUnreadable(tag, e)));
-      return undefined;
-    }
-    if (isOptedOut(tags, tag)) {
-      logger?.info({ region, table: name, tag }, 'table opted out');
-      return undefined;
-    }
+    // A table named outright that this region does not have is simply not here (as if it were not listed).
+    if (!description || !isLockTableSchema(description)) return undefined;
     return { region, name, arn: description.arn };
   });
   return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings: [] };
+}
+
+/** Whether the opt-out tag lets the janitor sweep a table: yes, no (opted out), or no with a failure to report. */
+export type Admission =
+  | { readonly admitted: true }
+  | { readonly admitted: false; readonly failure?: TableReport };
+
+/**
+ * The table's opt-out tag check; never throws. Fail closed: a table whose tags cannot be read is not swept, and
+ * that is reported. With `optOutTag: false` every table is admitted without a call.
+ */
+export async function admission(
+  store: LockStore,
+  table: LockTable,
+  policy: Policy,
+  logger?: JanitorLogger,
+): Promise<Admission> {
+  const tag = policy.tables.optOutTag;
+  if (tag === false) return { admitted: true };
+  let tags: Record<string, string>;
+  try {
+    tags = await store.listTags(table.arn);
+  } catch (e) {
+    return { admitted: false, failure: emptyTable(table.region, table.name, tagsUnreadable(tag, e)) };
+  }
+  if (!isOptedOut(tags, tag)) return { admitted: true };
+  logger?.info({ region: table.region, table: table.name, tag }, 'table opted out');
+  return { admitted: false };
+}
+
+/**
+ * The names to describe: when every include glob names one table outright, those names (DescribeTable answers
+ * whether each exists, so ListTables would only repeat it); otherwise every table of the region.
+ */
+async function* candidateNames(store: LockStore, tables: Policy['tables']): AsyncIterable<string> {
+  const literals = tables.include.map((g) => g.literal);
+  if (literals.every((name): name is string => name !== undefined)) yield* new Set(literals);
+  else yield* store.listTables();
 }
 
 function tagsUnreadable(tag: string, e: unknown): string {

@@ -7,7 +7,7 @@ import { classifyItem } from '../core/lock-item';
 import { classifyLockfile, isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
 import type { Policy } from '../core/policy';
-import type { LockStore, Notifier, StateStore, TableDescription } from '../core/ports';
+import type { LockStore, Notifier, StateStore } from '../core/ports';
 import { lockReportOf } from '../core/records';
 import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
 import type { LockReport } from '../core/report';
@@ -261,14 +261,9 @@ async function placeRefusal(
       'not-allowed',
       `table ${table} is outside the policy's tables (include/exclude globs); nothing deleted`,
     );
-  let description: TableDescription;
-  try {
-    description = await deps.store.describeTable(table);
-  } catch (e) {
-    if ((e as Error).name === 'ResourceNotFoundException')
-      return refuse('no-lock-table', `there is no table ${table} in ${region}; check --table and --region`);
-    throw e;
-  }
+  const description = await deps.store.describeTable(table);
+  if (!description)
+    return refuse('no-lock-table', `there is no table ${table} in ${region}; check --table and --region`);
   if (!isLockTableSchema(description))
     return refuse(
       'no-lock-table',

@@ -8,8 +8,8 @@ import type { LockReport, TableReport, UnparseableReport } from '../core/report'
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
-import type { LockTable } from './discovery';
-import { holdersOf, withDigest } from './evidence';
+import { admission, type LockTable } from './discovery';
+import { holdersOf, withDigests } from './evidence';
 import { handleLock } from './handle-lock';
 import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
@@ -43,14 +43,24 @@ export function outOfTime(opts: SweepOptions): boolean {
 
 /**
  * Reads one table page by page and handles each lock (with its lockfile half, when `lockfiles` holds one);
- * a failure ends this table only.
+ * a failure ends this table only. The opt-out tag is read while the first page is: nothing on a page is
+ * counted, logged or acted on before the table is admitted. Undefined: the table opted out.
  */
 export async function sweepTable(
   opts: SweepOptions,
   table: LockTable,
   budget: DeletionBudget,
   lockfiles?: LockfileIndex,
-): Promise<TableSweep> {
+): Promise<TableSweep | undefined> {
+  // The tag check runs alongside the first page's read; whatever the read brings waits for it.
+  const admitted = admission(opts.lockStores(table.region), table, opts.policy, opts.logger);
+  let isAdmitted = false;
+  const refusal = async (): Promise<Refusal | undefined> => {
+    if (isAdmitted) return undefined;
+    const a = await admitted;
+    isAdmitted = a.admitted;
+    return a.admitted ? undefined : { sweep: refusedSweep(a.failure) };
+  };
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
   const found: Omit<TableSweep, 'table' | 'complete'> = {
     locks: [],
@@ -66,6 +76,8 @@ export async function sweepTable(
   try {
     const deadline = { untilMs: Date.now() + placeTime(opts), signal: opts.signal };
     for await (const page of within(opts.lockStores(table.region).scan(table.name), deadline)) {
+      const refused = await refusal();
+      if (refused) return refused.sweep;
       const locks: LockItem[] = [];
       counts.items += page.skippedDigests;
       counts.digests += page.skippedDigests;
@@ -93,12 +105,13 @@ export async function sweepTable(
         const other = lockfiles?.take(item.lockId, item.info.ID);
         return other ? [half, other] : [half];
       });
-      // The page's holders in one host check (per region one batched DescribeInstances for the new hosts).
-      const holders = await holdersOf(opts, paired);
+      // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
+      // hosts) while the page's state digests are read in one BatchGetItem per 100 locks.
+      const [holders, withState] = await Promise.all([holdersOf(opts, paired), withDigests(opts, paired)]);
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
-      const judged = paired.map((halves, i) => ({ halves, holder: holders[i] }));
-      const handled = await mapBounded(judged, LOCKS_AT_ONCE, async ({ halves, holder }) =>
-        handleLock(opts, await withDigest(opts, halves), budget, holder),
+      const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
+      const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves, holder }) =>
+        handleLock(opts, halves, budget, holder),
       );
       for (const h of handled) {
         found.locks.push(...h.locks);
@@ -111,8 +124,12 @@ export async function sweepTable(
           `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
         );
     }
-    return end(true);
+    const refused = await refusal();
+    return refused ? refused.sweep : end(true);
   } catch (e) {
+    // A table that is not admitted is not swept, whatever became of its read.
+    const refused = await refusal();
+    if (refused) return refused.sweep;
     if (e instanceof Stopped)
       return end(
         false,
@@ -122,4 +139,12 @@ export async function sweepTable(
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
     return end(false, error);
   }
+}
+
+type Refusal = { readonly sweep: TableSweep | undefined };
+
+/** An opted-out table is left out of the report; one whose tags could not be read is a failed table. */
+function refusedSweep(failure: TableReport | undefined): TableSweep | undefined {
+  if (!failure) return undefined;
+  return { table: failure, complete: false, locks: [], unparseable: [], seen: [], failures: [] };
 }

@@ -52,12 +52,14 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
       : readBucket(opts, bucket),
   );
   const lockfiles = new LockfileIndex(read.flatMap((r) => r.halves));
-  const swept = await mapBounded(
-    discoveries.flatMap((d) => d.tables),
-    concurrency,
-    (table) =>
-      outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
-  );
+  const swept = (
+    await mapBounded(
+      discoveries.flatMap((d) => d.tables),
+      concurrency,
+      (table) =>
+        outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
+    )
+  ).filter((s): s is TableSweep => s !== undefined);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
   const holders = await holdersOf(opts, rest);
