@@ -1,7 +1,7 @@
 // Lambda shell: the events the handler accepts (the schedule, and the release payload).
-import * as z from 'zod';
 import { UsageError } from './core/errors';
-import { policySchema } from './core/policy';
+import { regionSchema } from './core/policy';
+import * as z from './core/zod';
 
 /** What the schedule sends (see lib/janitor-schedule.ts); any other non-release event also runs a sweep. */
 export type ScheduledEvent = {
@@ -24,38 +24,42 @@ export type ReleasePayload = {
   readonly requestedBy?: string;
 };
 
+const nonEmpty = (message: string) => z.string().check(z.minLength(1, message));
+
 const releaseSchema = z
   .strictObject({
-    table: z.string().min(1, 'the lock table name must not be empty').optional(),
-    lockId: z.string().min(1, 'the LockID of the lock item must not be empty').optional(),
-    bucket: z.string().min(1, 'the bucket name must not be empty').optional(),
-    key: z.string().min(1, 'the .tflock key must not be empty').optional(),
-    id: z.string().min(1, "the lock's ID (from the Terraform error message) is required"),
-    region: policySchema.shape.regions.unwrap().element.optional(),
-    requestedBy: z.string().max(256).optional(),
+    table: z.optional(nonEmpty('the lock table name must not be empty')),
+    lockId: z.optional(nonEmpty('the LockID of the lock item must not be empty')),
+    bucket: z.optional(nonEmpty('the bucket name must not be empty')),
+    key: z.optional(nonEmpty('the .tflock key must not be empty')),
+    id: nonEmpty("the lock's ID (from the Terraform error message) is required"),
+    region: z.optional(regionSchema),
+    requestedBy: z.optional(z.string().check(z.maxLength(256))),
   })
-  .superRefine((r, ctx) => {
-    const table = r.table !== undefined || r.lockId !== undefined;
-    const lockfile = r.bucket !== undefined || r.key !== undefined;
-    if (table && (r.table === undefined || r.lockId === undefined))
-      ctx.addIssue({
-        code: 'custom',
-        path: [r.table === undefined ? 'table' : 'lockId'],
-        message: 'a lock item needs both table and lockId',
-      });
-    if (lockfile && (r.bucket === undefined || r.key === undefined))
-      ctx.addIssue({
-        code: 'custom',
-        path: [r.bucket === undefined ? 'bucket' : 'key'],
-        message: 'a lockfile needs both bucket and key',
-      });
-    if (!table && !lockfile)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['table'],
-        message: 'name the lock: table and lockId, bucket and key, or both',
-      });
-  });
+  .check(
+    z.superRefine((r, ctx) => {
+      const table = r.table !== undefined || r.lockId !== undefined;
+      const lockfile = r.bucket !== undefined || r.key !== undefined;
+      if (table && (r.table === undefined || r.lockId === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [r.table === undefined ? 'table' : 'lockId'],
+          message: 'a lock item needs both table and lockId',
+        });
+      if (lockfile && (r.bucket === undefined || r.key === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [r.bucket === undefined ? 'bucket' : 'key'],
+          message: 'a lockfile needs both bucket and key',
+        });
+      if (!table && !lockfile)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['table'],
+          message: 'name the lock: table and lockId, bucket and key, or both',
+        });
+    }),
+  );
 
 /** What an invocation asks for: a sweep (the schedule, or an empty test event) or the release of one lock. */
 export type JanitorEvent =
@@ -64,7 +68,7 @@ export type JanitorEvent =
 
 const SCHEDULE_KEYS = ['source', 'scheduledTime', 'executionId', 'attempt'] as const;
 const scheduleSchema = z.strictObject(
-  Object.fromEntries(SCHEDULE_KEYS.map((k) => [k, z.string().optional()])),
+  Object.fromEntries(SCHEDULE_KEYS.map((k) => [k, z.optional(z.string())])),
 );
 
 /**

@@ -1,13 +1,10 @@
 // CDK: reads and validates the `organization` context key that switches the app to the organization deployment.
 import * as z from 'zod';
 import { UsageError } from '../../lambda/core/errors';
-import { policySchema } from '../../lambda/core/policy';
+import { regionSchema } from '../../lambda/core/policy';
 
 /** Where and how the StackSet deploys the janitor; the `organization` context key, validated. */
 export type OrganizationSettings = z.infer<typeof organizationSchema>;
-
-/** Region names as the policy's `regions` checks them. */
-const region = policySchema.shape.regions.unwrap().element;
 
 /** The longest region name AWS uses today is 14 characters (ap-southeast-2); bucket names stop at 63. */
 const MAX_PREFIX = 63 - 1 - 14;
@@ -30,7 +27,7 @@ const organizationSchema = z.strictObject({
     )
     .min(1, 'name at least one organizational unit to deploy to'),
   regions: z
-    .array(region)
+    .array(regionSchema)
     .min(1, 'name at least one region to deploy the janitor to')
     .refine((list) => new Set(list).size === list.length, 'lists a region twice'),
   callAs: z
