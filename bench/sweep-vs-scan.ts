@@ -17,12 +17,10 @@ export type SweepVsScan = {
   readonly stale: number;
   readonly scan: Stats;
   readonly sweep: Stats;
-  /** The sweep's ListTables + DescribeTable + ListTagsOfResource, O(items) in dynalite. */
+  /** The wall time of the sweep's DescribeTable and ListTagsOfResource (O(items) in dynalite; it overlaps the Scan). */
   readonly discovery: Stats;
   /** Per pair (run back to back): sweep / scan. */
   readonly ratio: Stats;
-  /** Per pair: (sweep - its discovery) / scan, i.e. reading, judging and logging against the bare read. */
-  readonly ratioWithoutDiscovery: Stats;
   readonly scanClientCpu: Stats;
   readonly sweepClientCpu: Stats;
   readonly scanEngineCpu: Stats;
@@ -92,7 +90,6 @@ export async function sweepVsScan(
     sweep: of(sweeps, (t) => t.wallMs),
     discovery: of(sweeps, (t) => t.discoveryMs),
     ratio: stats(sweeps.map((t, i) => t.wallMs / scans[i].wallMs)),
-    ratioWithoutDiscovery: stats(sweeps.map((t, i) => (t.wallMs - t.discoveryMs) / scans[i].wallMs)),
     scanClientCpu: of(scans, (t) => t.clientCpuMs),
     sweepClientCpu: of(sweeps, (t) => t.clientCpuMs),
     scanEngineCpu: of(scans, (t) => t.engineCpuMs),

@@ -4,7 +4,8 @@ import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../lam
 import { since } from './stats';
 
 /**
- * A lock store that adds up the wall time spent in discovery (ListTables, DescribeTable, ListTagsOfResource).
+ * A lock store that adds up the wall time spent in discovery calls (ListTables, DescribeTable,
+ * ListTagsOfResource; the sweep sends the last beside its first Scan page, so the sum overlaps the Scan).
  * dynalite 4.0.0 answers ListTables and ListTagsOfResource by walking every item of every table (its prefixed
  * sub-databases filter one shared key stream), so there they cost O(items) rather than one round trip.
  */
