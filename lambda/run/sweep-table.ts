@@ -8,7 +8,7 @@ import type { LockReport, TableReport, UnparseableReport } from '../core/report'
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
-import { admission, type LockTable } from './discovery';
+import { type Admission, admission, type LockTable } from './discovery';
 import { holdersOf, withDigests } from './evidence';
 import { handleLock } from './handle-lock';
 import type { LockfileIndex } from './lockfile-index';
@@ -52,15 +52,7 @@ export async function sweepTable(
   budget: DeletionBudget,
   lockfiles?: LockfileIndex,
 ): Promise<TableSweep | undefined> {
-  // The tag check runs alongside the first page's read; whatever the read brings waits for it.
-  const admitted = admission(opts.lockStores(table.region), table, opts.policy, opts.logger);
-  let isAdmitted = false;
-  const refusal = async (): Promise<Refusal | undefined> => {
-    if (isAdmitted) return undefined;
-    const a = await admitted;
-    isAdmitted = a.admitted;
-    return a.admitted ? undefined : { sweep: refusedSweep(a.failure) };
-  };
+  const gate = new AdmissionGate(admission(opts.lockStores(table.region), table, opts.policy, opts.logger));
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
   const found: Omit<TableSweep, 'table' | 'complete'> = {
     locks: [],
@@ -76,7 +68,7 @@ export async function sweepTable(
   try {
     const deadline = { untilMs: Date.now() + placeTime(opts), signal: opts.signal };
     for await (const page of within(opts.lockStores(table.region).scan(table.name), deadline)) {
-      const refused = await refusal();
+      const refused = await gate.refusal();
       if (refused) return refused.sweep;
       const locks: LockItem[] = [];
       counts.items += page.skippedDigests;
@@ -124,11 +116,11 @@ export async function sweepTable(
           `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
         );
     }
-    const refused = await refusal();
+    const refused = await gate.refusal();
     return refused ? refused.sweep : end(true);
   } catch (e) {
     // A table that is not admitted is not swept, whatever became of its read.
-    const refused = await refusal();
+    const refused = await gate.refusal();
     if (refused) return refused.sweep;
     if (e instanceof Stopped)
       return end(
@@ -141,10 +133,30 @@ export async function sweepTable(
   }
 }
 
+/** What the sweep of a table that was not admitted returns. */
 type Refusal = { readonly sweep: TableSweep | undefined };
 
-/** An opted-out table is left out of the report; one whose tags could not be read is a failed table. */
-function refusedSweep(failure: TableReport | undefined): TableSweep | undefined {
-  if (!failure) return undefined;
-  return { table: failure, complete: false, locks: [], unparseable: [], seen: [], failures: [] };
+/**
+ * A table's opt-out check, started beside its first Scan page and awaited before anything the read brings
+ * (a page, its failure, its end) counts. An opted-out table is left out of the report; one whose tags could not
+ * be read is a failed table.
+ */
+class AdmissionGate {
+  private admitted = false;
+
+  constructor(private readonly check: Promise<Admission>) {}
+
+  /** Undefined once the table is admitted; otherwise what its sweep returns. */
+  async refusal(): Promise<Refusal | undefined> {
+    if (this.admitted) return undefined;
+    const a = await this.check;
+    if (a.admitted) {
+      this.admitted = true;
+      return undefined;
+    }
+    if (!a.failure) return { sweep: undefined };
+    return {
+      sweep: { table: a.failure, complete: false, locks: [], unparseable: [], seen: [], failures: [] },
+    };
+  }
 }
