@@ -14,6 +14,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { lockItem } from '../bin/demo/terraform-lock';
 import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
+import {
+  createBucket,
+  getObject,
+  lockfileBody,
+  putObject,
+  s3TestClient,
+  startLocalEngine,
+} from './support/s3';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -183,6 +191,40 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       expect(report.locks).toEqual([
         expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
       ]);
+    },
+    SLOW,
+  );
+
+  it(
+    'releases a lockfile with the installed CLI, which loads the S3 client from the package dependencies',
+    async () => {
+      // Prepare: the S3 client is outside the CLI bundle, required on first use.
+      const engine = await startLocalEngine();
+      const s3 = s3TestClient(engine.endpoint).client;
+      try {
+        const bucket = 'pkg-state';
+        await createBucket(s3, bucket);
+        const held = lockfileBody(bucket, 'pkg/app.tfstate');
+        await putObject(s3, bucket, 'pkg/app.tfstate.tflock', held.body);
+        const policy = join(app, 'buckets.json');
+        writeFileSync(policy, JSON.stringify({ buckets: { include: [bucket] } }));
+        // Act
+        const { stdout } = await run(
+          bin,
+          ['release', '--endpoint', engine.endpoint, '--region', 'us-east-1', '--policy', policy].concat([
+            `--bucket=${bucket}`,
+            '--key=pkg/app.tfstate.tflock',
+            `--id=${held.id}`,
+          ]),
+          { cwd: app, env },
+        );
+        // Assess
+        expect(stdout).toContain(`released s3://${bucket}/pkg/app.tfstate.tflock`);
+        expect(await getObject(s3, bucket, 'pkg/app.tfstate.tflock')).toBeUndefined();
+      } finally {
+        s3.destroy();
+        await engine.stop();
+      }
     },
     SLOW,
   );
