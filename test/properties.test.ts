@@ -153,8 +153,13 @@ const attributeValue: fc.Arbitrary<object> = fc.letrec<{ value: object }>((tie) 
   ),
 })).value;
 
+/**
+ * Attribute names a writer may use. Not `__proto__`: DynamoDB takes it, but the JavaScript SDK cannot send it (its
+ * marshalling sets the object's prototype instead), so no seeding here could write it; the janitor's projection
+ * never reads it anyway.
+ */
 const attributeName = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 12 }),
+  fc.string({ minLength: 1, maxLength: 12 }).filter((name) => name !== '__proto__'),
   fc.constantFrom('Info', 'Digest', 'ID', 'info', 'Path', 'Created', 'TTL'),
 );
 
