@@ -5,16 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { type EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { LOCK_TABLE_SCHEMA } from '../bin/demo/tables';
 import { lockItem } from '../bin/demo/terraform-lock';
 import type { RunReport } from '../lambda/core/report';
+import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
 import { MINUTE } from './support/janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 
@@ -32,7 +27,7 @@ const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
   beforeAll(async () => {
     engine = await startMoto();
     dynamo = new DynamoDBClient({ endpoint: engine.endpoint, region: REGION, credentials });
-    ec2 = new EC2Client({ endpoint: engine.endpoint, region: REGION, credentials });
+    ec2 = ec2TestClient(engine.endpoint, REGION);
   }, 60_000);
   afterAll(async () => {
     dynamo?.destroy();
@@ -40,30 +35,11 @@ const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
     await engine?.stop();
   });
 
-  async function launch(subnetId: string, ip: string): Promise<string> {
-    const out = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: 'ami-12c6146b',
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        PrivateIpAddress: ip,
-      }),
-    );
-    const id = out.Instances?.[0]?.InstanceId;
-    if (!id) throw new Error('moto launched no instance');
-    return id;
-  }
-
   it('deletes the lock of a terminated runner under deleteWhenHolderGone and keeps the running one', async () => {
     // Prepare: a terminated and a running runner, each holding a 20-minute-old lock.
-    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-    const subnet = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.0.12.0/24' }),
-    );
-    const subnetId = subnet.Subnet?.SubnetId ?? '';
-    const gone = await launch(subnetId, '10.0.12.40');
-    const running = await launch(subnetId, '10.0.12.41');
+    const subnetId = await createSubnet(ec2);
+    const gone = await launchInstance(ec2, subnetId, '10.0.12.40');
+    const running = await launchInstance(ec2, subnetId, '10.0.12.41');
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone] }));
     const table = 'cli-hosts-locks';
     await dynamo.send(

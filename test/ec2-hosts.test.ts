@@ -3,41 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateNetworkInterfaceCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { awsClientConfig } from '../lambda/adapters/aws-client-config';
 import { Ec2HostDirectory, MAX_FILTER_VALUES } from '../lambda/adapters/ec2-hosts';
 import { type Ec2Host, parseEc2Host } from '../lambda/core/evidence';
+import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 
 const REGION = 'eu-west-1';
 const UNUSED_ID = 'i-0123456789abcdef0';
-
-/** An EC2 client for the endpoint: one attempt, short timeouts; `sent` counts its DescribeInstances calls. */
-function ec2Client(endpoint: string, region: string, sent: string[] = []): EC2Client {
-  const client = new EC2Client(
-    awsClientConfig({
-      region,
-      endpoint,
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      timeouts: { connectionTimeoutMs: 1000, requestTimeoutMs: 5000 },
-    }),
-  );
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      sent.push(`${region} ${context.commandName}`);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-  return client;
-}
 
 function host(who: string): Ec2Host {
   const parsed = parseEc2Host(who);
@@ -52,25 +27,11 @@ suite('Ec2HostDirectory against moto', () => {
   let moto: Moto;
   let subnetId: string;
   const sent: string[] = [];
-  const setup = () => ec2Client(moto.endpoint, REGION);
+  const setup = () => ec2TestClient(moto.endpoint, REGION);
   const directory = (pageSize?: number) =>
-    new Ec2HostDirectory((region) => ec2Client(moto.endpoint, region, sent), { pageSize });
+    new Ec2HostDirectory((region) => ec2TestClient(moto.endpoint, region, sent), { pageSize });
 
-  async function launch(ip: string, hibernation = false): Promise<string> {
-    const run = await setup().send(
-      new RunInstancesCommand({
-        ImageId: 'ami-12c6146b',
-        MinCount: 1,
-        MaxCount: 1,
-        SubnetId: subnetId,
-        PrivateIpAddress: ip,
-        ...(hibernation ? { HibernationOptions: { Configured: true } } : {}),
-      }),
-    );
-    const id = run.Instances?.[0]?.InstanceId;
-    if (!id) throw new Error('moto launched no instance');
-    return id;
-  }
+  const launch = (ip: string, hibernation = false) => launchInstance(setup(), subnetId, ip, { hibernation });
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -79,11 +40,7 @@ suite('Ec2HostDirectory against moto', () => {
   beforeEach(async () => {
     await moto.reset();
     sent.length = 0;
-    const vpc = await setup().send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-    const subnet = await setup().send(
-      new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.0.12.0/24' }),
-    );
-    subnetId = subnet.Subnet?.SubnetId ?? '';
+    subnetId = await createSubnet(setup());
   });
 
   it('finds a running instance by its private IP, in any of the hostname forms', async () => {
@@ -249,7 +206,7 @@ describe('Ec2HostDirectory when DescribeInstances fails', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('says unknown, never gone, when EC2 refuses the call', async () => {
-    const directory = new Ec2HostDirectory((region) => ec2Client(endpoint, region));
+    const directory = new Ec2HostDirectory((region) => ec2TestClient(endpoint, region));
     const [holder] = await directory.holders([{ region: REGION, who: 'runner@ip-10-0-12-34' }]);
     expect(holder).toEqual({
       outcome: 'unknown',
@@ -264,7 +221,7 @@ describe('Ec2HostDirectory when DescribeInstances fails', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const directory = new Ec2HostDirectory((region) => ec2Client(`http://127.0.0.1:${port}`, region));
+    const directory = new Ec2HostDirectory((region) => ec2TestClient(`http://127.0.0.1:${port}`, region));
     const holders = await directory.holders([
       { region: REGION, who: 'runner@ip-10-0-12-34' },
       { region: REGION, who: `runner@${UNUSED_ID}` },

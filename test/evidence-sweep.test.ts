@@ -1,14 +1,7 @@
 // Tests: sweeps judged from evidence of life: state digests (dynalite), state objects (in-process S3), EC2 hosts (moto).
-import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { lockItem } from '../bin/demo/terraform-lock';
-import { awsClientConfig } from '../lambda/adapters/aws-client-config';
 import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
 import { hostCheck } from '../lambda/adapters/ec2-hosts';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
@@ -25,6 +18,7 @@ import {
   testClient,
   uniqueName,
 } from './support/dynamo';
+import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
 import { HOUR, MINUTE, NOW, sweepTables, withOverrides } from './support/janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 import { createBucket, putObject, type S3Engine, s3TestClient, startLocalEngine } from './support/s3';
@@ -347,49 +341,13 @@ describe('the holder host check in a sweep', () => {
     }, 60_000);
     afterAll(async () => engine?.stop());
 
-    /** An EC2 client on moto (or, for `deadRegion`, on a port nobody listens on); counts its calls in `sent`. */
-    function ec2(region: string, endpoint = engine.endpoint): EC2Client {
-      const client = new EC2Client(
-        awsClientConfig({
-          region,
-          endpoint,
-          maxAttempts: 1,
-          credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-          timeouts: { connectionTimeoutMs: 1000, requestTimeoutMs: 5000 },
-        }),
-      );
-      client.middlewareStack.add(
-        (next, context) => (args) => {
-          sent.push(`${region} ${context.commandName}`);
-          return next(args);
-        },
-        { step: 'initialize', name: 'countRequests' },
-      );
-      return client;
-    }
-
-    async function launch(ip: string): Promise<string> {
-      const run = await ec2('us-east-1').send(
-        new RunInstancesCommand({
-          ImageId: 'ami-12c6146b',
-          MinCount: 1,
-          MaxCount: 1,
-          SubnetId: subnetId,
-          PrivateIpAddress: ip,
-        }),
-      );
-      const id = run.Instances?.[0]?.InstanceId;
-      if (!id) throw new Error('moto launched no instance');
-      return id;
-    }
+    /** An EC2 client on moto (or on a port nobody listens on); counts its calls in `sent`. */
+    const ec2 = (region: string, endpoint = engine.endpoint) => ec2TestClient(endpoint, region, sent);
+    const launch = (ip: string) => launchInstance(ec2('us-east-1'), subnetId, ip);
 
     beforeEach(async () => {
       await engine.reset();
-      const vpc = await ec2('us-east-1').send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-      const subnet = await ec2('us-east-1').send(
-        new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.0.12.0/24' }),
-      );
-      subnetId = subnet.Subnet?.SubnetId ?? '';
+      subnetId = await createSubnet(ec2('us-east-1'));
       sent.length = 0;
     });
 
