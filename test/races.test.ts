@@ -116,11 +116,15 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
   const removals: Removal[] = [];
   const runs: JanitorRun[] = [];
   let contended = 0;
+  let janitorDone = false;
 
-  /** One Terraform client: take a lock (retrying with the same Info), hold it briefly, unlock it. */
+  /**
+   * One Terraform client: take a lock (retrying with the same Info), hold it briefly, unlock it; at least CYCLES
+   * times, and on while the janitor runs, so every janitor run races the clients however fast either side is.
+   */
   async function terraformClient(n: number): Promise<void> {
     const random = prng(1000 + n);
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
+    for (let cycle = 0; cycle < CYCLES || !janitorDone; cycle++) {
       const table = tables[random(tables.length)];
       const lockId = states[random(states.length)];
       // Back-dated a day, so the prod rule would alert on it; the catch-all deletes anything at once.
@@ -151,8 +155,12 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
   }
 
   async function janitor(): Promise<void> {
-    for (let round = 0; round < ROUNDS; round++) {
-      runs.push(...(await Promise.all([recordedSweep(prefix), recordedSweep(prefix)])));
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.push(...(await Promise.all([recordedSweep(prefix), recordedSweep(prefix)])));
+      }
+    } finally {
+      janitorDone = true;
     }
   }
 
