@@ -1,6 +1,6 @@
 // Doctor core: each check's verdict, detail and fix from what was read (pure; `now` is passed in).
 import { type HandlerConfig, readConfig } from '../../lambda/config';
-import { describeError, JanitorError } from '../../lambda/core/errors';
+import { describeError, JanitorError, PolicyError } from '../../lambda/core/errors';
 import { commandOrWhy, shellCommand, shellWord } from '../../lambda/core/message/shell';
 import type { Check, CheckId } from './checklist';
 import type {
@@ -33,7 +33,11 @@ export function judgeFunction(fn: FunctionFacts, region: string): { check: Check
   try {
     config = readConfig({ ...fn.env, AWS_REGION: region, AWS_LAMBDA_FUNCTION_NAME: fn.name });
   } catch (e) {
-    const message = e instanceof JanitorError ? e.message : describeError(e);
+    // One line: the policy's issues, or the message with its line breaks folded.
+    const message =
+      e instanceof PolicyError && e.issues.length > 0
+        ? e.issues.join('; ')
+        : (e instanceof JanitorError ? e.message : describeError(e)).replace(/\s*\n\s*/g, ' ');
     return {
       check: {
         id: 'function',
