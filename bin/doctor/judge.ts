@@ -14,7 +14,12 @@ import type {
 
 /** A check that could not be run: why (the AWS error), and the permission or step that would let it run. */
 export function unknownCheck(id: CheckId, what: string, error: unknown, fix: string): Check {
-  return { id, verdict: 'unknown', detail: `could not ${what}: ${describeError(error)}`, fix };
+  return {
+    id,
+    verdict: 'unknown',
+    detail: `could not ${what}: ${describeError(error).replace(/\s*\n\s*/g, ' ')}`,
+    fix,
+  };
 }
 
 /** A check that depends on an earlier one that did not pass. */
