@@ -32,7 +32,9 @@ function deployedPolicy(template: Template): unknown {
 function allows(template: Template, action: string, onResource = ''): boolean {
   return statements(template).some(
     (s) =>
-      s.Effect === 'Allow' && list(s.Action).includes(action) && JSON.stringify(s.Resource).includes(onResource),
+      s.Effect === 'Allow' &&
+      list(s.Action).includes(action) &&
+      JSON.stringify(s.Resource).includes(onResource),
   );
 }
 
@@ -48,7 +50,9 @@ describe('the example policies', () => {
   });
 
   it.each(files)('%s has its one-line description in examples/README.md', (file) => {
-    expect(text('README.md')).toMatch(new RegExp(`^\\| \\[${file.replace('.', '\\.')}\\]\\(${file}\\) \\| .+ \\|$`, 'm'));
+    expect(text('README.md')).toMatch(
+      new RegExp(`^\\| \\[${file.replace('.', '\\.')}\\]\\(${file}\\) \\| .+ \\|$`, 'm'),
+    );
   });
 
   it.each(files)('%s is plain JSON that the CLI policy loader accepts', (file) => {
@@ -83,7 +87,9 @@ describe('the example policies', () => {
     // Act
     const { central } = addOrganizationStacks(app, 'Org', org!, settings);
     // Assess
-    const stackSet = Object.values(Template.fromStack(central).findResources('AWS::CloudFormation::StackSet'))[0];
+    const stackSet = Object.values(
+      Template.fromStack(central).findResources('AWS::CloudFormation::StackSet'),
+    )[0];
     const member = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody));
     expect(deployedPolicy(member)).toEqual(JSON.parse(text('organization.json')));
   });
