@@ -4,7 +4,7 @@ import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
 import { describeError } from '../../lambda/core/errors';
 import { printable } from '../../lambda/core/message/format';
-import type { Want } from './command';
+import type { Want } from './flags';
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
