@@ -8,6 +8,7 @@ import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
 import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, Outcome } from '../core/report';
+import type { PlaceAbsence } from './absence';
 import { type DeleteDone, deleteAndAudit } from './act';
 import type { DeletionBudget } from './budget';
 import type { SweepOptions } from './options';
@@ -32,10 +33,11 @@ export async function handleLock(
   halves: readonly LockHalf[],
   budget: DeletionBudget,
   holder?: Holder,
+  absence?: PlaceAbsence,
 ): Promise<Handled> {
   const nowMs = opts.now.getTime();
   const failures: RunFailure[] = [];
-  const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures)));
+  const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures, absence)));
   const sighting = together(sightings);
   const item = judgedItem(halves);
   const { stateWrites, ec2Hosts } = opts.policy.evidence;
@@ -100,12 +102,14 @@ async function sight(
   half: LockHalf,
   nowMs: number,
   failures: RunFailure[],
+  absence?: PlaceAbsence,
 ): Promise<Sighting> {
   const key = lockKeyOf(half);
   try {
     const gapMs = opts.policy.sightingGap.seconds * 1000;
     const digest = half.store === 'dynamodb' ? half.digest : undefined;
-    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest);
+    const absentMs = absence ? await absence.of(placeOf(half)) : undefined;
+    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest, absentMs);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;
@@ -120,13 +124,22 @@ async function sight(
   }
 }
 
-/** The sighting of a lock held in several places: seen as often as its least-seen half, alerted when any was. */
+/**
+ * The sighting of a lock held in several places: seen as often as its least-seen half, alerted when any was,
+ * absent until the later of its halves' bounds.
+ */
 function together(sightings: readonly Sighting[]): Sighting {
-  const alerted = sightings.map((s) => s.lastAlertedMs).filter((t): t is number => t !== undefined);
+  const latest = (times: (number | undefined)[]) => {
+    const known = times.filter((t): t is number => t !== undefined);
+    return known.length ? Math.max(...known) : undefined;
+  };
+  const alerted = latest(sightings.map((s) => s.lastAlertedMs));
+  const absent = latest(sightings.map((s) => s.absentMs));
   return {
     count: Math.min(...sightings.map((s) => s.count)),
     firstSeenMs: Math.max(...sightings.map((s) => s.firstSeenMs)),
-    ...(alerted.length ? { lastAlertedMs: Math.max(...alerted) } : {}),
+    ...(alerted === undefined ? {} : { lastAlertedMs: alerted }),
+    ...(absent === undefined ? {} : { absentMs: absent }),
   };
 }
 
