@@ -2,8 +2,9 @@
 import { describeError } from '../core/errors';
 import type { Evidence, Holder } from '../core/evidence';
 import type { RunFailure } from '../core/failure';
-import { judge, type Sighting } from '../core/judge';
-import { judgedItem, type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
+import type { Sighting } from '../core/judge';
+import { judgeHalves } from '../core/judge-halves';
+import { type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
 import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
 import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
@@ -23,9 +24,10 @@ export type Handled = {
 const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
 
 /**
- * Handles one lock held in one place or two (a double lock): each half is sighted, the lock is judged once (its
- * age from the younger half, its last sign of life from the evidence: state writes seen on either half, and the
- * `holder` the host check found) and planned once; a delete removes every half, each under its own condition,
+ * Handles one lock held in one place or two (a double lock): each half is sighted, each half is judged with its
+ * own place and Info and the lock gets the most cautious decision (its age from the younger half, its last sign
+ * of life from the evidence: state writes seen on either half, and the `holder` the host check found), planned
+ * once; a delete removes every half, each under its own condition,
  * and takes one deletion from the budget. A double lock's two report lines say what happened to the other half.
  */
 export async function handleLock(
@@ -39,7 +41,6 @@ export async function handleLock(
   const failures: RunFailure[] = [];
   const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures, absence)));
   const sighting = together(sightings);
-  const item = judgedItem(halves);
   const { stateWrites, ec2Hosts } = opts.policy.evidence;
   const stateWrite = stateWrites
     ? stateWriteOf(
@@ -51,8 +52,7 @@ export async function handleLock(
     ...(stateWrite ? { stateWrite } : {}),
     ...(ec2Hosts && holder ? { holder } : {}),
   };
-  const place = placeOf(halves[0]).table;
-  const judgement = judge(opts.policy, { table: place, item }, nowMs, sighting, evidence);
+  const judgement = judgeHalves(opts.policy, halves, nowMs, sighting, evidence);
   const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
   const { action } = plan;
   const done: readonly {
