@@ -9,6 +9,7 @@ import {
 import { JanitorError } from '../core/errors';
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
+import { callOptions } from './call-signal';
 import { putAudit } from './state-audit';
 import {
   fromAuditItem,
@@ -142,7 +143,7 @@ export class DynamoStateStore implements StateStore {
         Key: sightingKey(key),
         ConsistentRead: true,
       });
-      const { Item } = await this.send(this.client.send(get));
+      const { Item } = await this.send(this.client.send(get, callOptions()));
       const lastSeen = Number(Item?.lastSeen?.N);
       if (Item?.infoHash?.S === hash && Math.abs(lastSeen - nowMs) < Math.max(gapMs, 1))
         return toSighting(Item);
@@ -209,7 +210,7 @@ export class DynamoStateStore implements StateStore {
 
   async forgetLock(key: LockKey): Promise<void> {
     const command = new DeleteItemCommand({ TableName: this.tableName, Key: sightingKey(key) });
-    await this.send(this.client.send(command));
+    await this.send(this.client.send(command, callOptions()));
   }
 
   /** Remembers failing tables (pk `TABLEFAIL#<region>`, sk the table) and forgets recovered ones. */
@@ -238,12 +239,17 @@ export class DynamoStateStore implements StateStore {
   /** Writes the intent record (pk `INTENT`): the audit record to be, with no `expiresAt` (kept until cleared). */
   async recordIntent(intent: AuditRecord): Promise<void> {
     const item = { ...toAuditItem(intent), ...intentKey(intent) };
-    await this.send(this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
+    await this.send(
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }), callOptions()),
+    );
   }
 
   async clearIntent(key: LockKey): Promise<void> {
     await this.send(
-      this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: intentKey(key) })),
+      this.client.send(
+        new DeleteItemCommand({ TableName: this.tableName, Key: intentKey(key) }),
+        callOptions(),
+      ),
     );
   }
 
@@ -275,7 +281,10 @@ export class DynamoStateStore implements StateStore {
       ExpressionAttributeValues: usedValues(values, condition, update),
       ReturnValues: 'ALL_NEW',
     });
-    return this.send(this.client.send(command)).then(({ Attributes }) => Attributes, unlessConditionFailed);
+    return this.send(this.client.send(command, callOptions())).then(
+      ({ Attributes }) => Attributes,
+      unlessConditionFailed,
+    );
   }
 
   /** Deletes a sighting unless a later run saw it after `nowMs`; the deleted item, if this call deleted it. */
@@ -288,7 +297,10 @@ export class DynamoStateStore implements StateStore {
       ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
       ReturnValues: 'ALL_OLD',
     });
-    return this.send(this.client.send(command)).then(({ Attributes }) => Attributes, unlessConditionFailed);
+    return this.send(this.client.send(command, callOptions())).then(
+      ({ Attributes }) => Attributes,
+      unlessConditionFailed,
+    );
   }
 
   private send<T>(call: Promise<T>): Promise<T> {

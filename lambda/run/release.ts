@@ -1,4 +1,5 @@
 // Run: releases one lock safely on request — its lock item, its lockfile, or both (ID must match, guarded delete, audit, notify).
+import { carryingSignal } from '../adapters/call-signal';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
@@ -55,6 +56,8 @@ export type ReleaseDeps = {
   /** How the request came (announced with the result). @default 'cli' */
   readonly via?: ReleaseVia;
   readonly logger?: JanitorLogger;
+  /** Aborted when the AWS calls in flight must be abandoned (see `SweepOptions.callSignal`). */
+  readonly callSignal?: AbortSignal;
 };
 
 /**
@@ -62,7 +65,11 @@ export type ReleaseDeps = {
  * policy must allow it, a fresh read must hold a lock whose `ID` equals `target.id`, then the same guarded delete
  * and audit record a sweep uses (lockfile first), and a notification. Nothing is deleted on any mismatch.
  */
-export async function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+export function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+  return carryingSignal(deps.callSignal, () => releaseAndTell(target, deps));
+}
+
+async function releaseAndTell(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const result = await releaseLock(target, deps);
   if (!deps.notifier) return result;
   const told = await announceRelease(

@@ -1,4 +1,5 @@
 // Run: one janitor run over every region's tables and the policy's buckets, ending in one report built from what it found and did.
+import { carryingSignal } from '../adapters/call-signal';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { bucketPlace } from '../core/lock-half';
@@ -34,7 +35,11 @@ const NOT_REACHED = 'not reached: the time limit came first; it will be read nex
  * plan every lock, carry the plans out within the deletion budget, remember, tell people, and return the
  * report. Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
  */
-export async function sweep(opts: SweepOptions): Promise<RunReport> {
+export function sweep(opts: SweepOptions): Promise<RunReport> {
+  return carryingSignal(opts.callSignal, () => sweepAll(opts));
+}
+
+async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
   const startMs = Date.now();
   const [discoveries, bucketsFound] = await Promise.all([
