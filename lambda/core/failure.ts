@@ -7,6 +7,7 @@ export type FailureKind =
   | 'intent' // writing, clearing or resolving an intent record (written before each delete)
   | 'forget' // forgetting the locks that are gone
   | 'table-memory' // remembering which tables failed
+  | 'sweep-memory' // reading or remembering when a place was last read in full
   | 'alert-memory' // remembering what was alerted
   | 'notification' // publishing the run's message
   | 'deadline' // the run outlived the Lambda's deadline

@@ -13,6 +13,7 @@ import {
   type RunReport,
   type TableReport,
 } from '../core/report';
+import { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { discoverTables } from './discovery';
@@ -49,6 +50,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   ]);
   const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
+  const absence = new PlaceAbsence(opts);
   const concurrency = opts.concurrency ?? 4;
   // Lockfiles first (few, small): each lock item then finds its lockfile half, so a double lock is judged once.
   const read = await mapBounded(bucketsFound.buckets, concurrency, (bucket) =>
@@ -62,7 +64,9 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
       discoveries.flatMap((d) => d.tables),
       concurrency,
       (table) =>
-        outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
+        outOfTime(opts)
+          ? notReached(table.region, table.name)
+          : sweepTable(opts, table, budget, lockfiles, absence),
     )
   ).filter((s): s is TableSweep => s !== undefined);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
@@ -71,7 +75,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
-    handleLock(opts, halves, budget, holder),
+    handleLock(opts, halves, budget, holder, absence),
   );
 
   const failures = onceEach(
@@ -79,6 +83,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
       ...recovered.failures,
       ...swept.flatMap((s) => s.failures),
       ...singles.flatMap((h) => h.failures),
+      ...absence.failures,
       ...unread,
     ],
     swept.filter((s) => s.table.error !== undefined).map((s) => s.table),
@@ -93,6 +98,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   ];
   const seen = [...swept.flatMap((s) => s.seen), ...singles.flatMap((h) => h.keys)];
   const resolved = await forgetGone(opts, places, seen, failures);
+  await noteComplete(opts, places, opts.now.getTime() + Date.now() - startMs, failures);
   const [tables, buckets] = await placesWithNews(
     opts,
     [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
@@ -172,6 +178,28 @@ async function forgetGone(
       message: `could not forget the locks that are gone: ${describeError(e)}`,
     });
     return [];
+  }
+}
+
+/**
+ * Remembers the end of each place's complete read, so a lock first seen later is known to be younger than it.
+ * `atMs` is the run's clock after every place's read ended: later than any moment a place was read.
+ */
+async function noteComplete(
+  opts: SweepOptions,
+  places: readonly Place[],
+  atMs: number,
+  failures: RunFailure[],
+): Promise<void> {
+  const complete = places.filter((p) => p.complete).map(({ region, table }) => ({ region, table }));
+  if (complete.length === 0) return;
+  try {
+    await opts.state.noteCompleteSweeps(complete, atMs);
+  } catch (e) {
+    failures.push({
+      kind: 'sweep-memory',
+      message: `could not remember which places were read in full: ${describeError(e)}`,
+    });
   }
 }
 
