@@ -141,7 +141,9 @@ export function renderSummary(report: RunReport): string {
     : '';
   return (
     `${plural(tables, 'lock table')}, ${items} items${s3}: ${c.locks} locks, ${c.stale} stale; ` +
-    `${c.deleted} deleted, ${c.alerted} alerted, ${c.changed} changed, ${c.skipped} skipped, ${c.errors} errors ` +
+    `${c.deleted} deleted, ${c.alerted} alerted, ${c.unsent} unsent, ` +
+    (c.alertedEarlier ? `${c.alertedEarlier} alerted earlier, ` : '') +
+    `${c.changed} changed, ${c.skipped} skipped, ${c.errors} errors ` +
     `(mode ${report.mode}, run ${printable(report.runId)})`
   );
 }
@@ -215,7 +217,11 @@ export function* reportLines(report: RunReport): Generator<string> {
       '',
       `Notification: ${sent ? 'published' : error ? `failed (${p(error)})` : 'nothing new, none published'}`,
     ];
-  }
+  } else if (report.counts.unsent > 0)
+    yield* [
+      '',
+      `Not alerted: no alert topic, so nobody was told of the ${plural(report.counts.unsent, 'unsent lock')} (pass --topic-arn to publish to SNS).`,
+    ];
   yield* couldNotReadLines(report);
   yield* ['', renderSummary(report)];
 }

@@ -130,7 +130,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
       allowShortDurations: true,
     });
     const first = JSON.parse((await cli(...args)).stdout);
-    expect(first.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    expect(first.locks[0]).toMatchObject({ outcome: 'unsent', sightings: 1 });
     const second = JSON.parse((await cli(...args)).stdout);
     expect(second.locks[0]).toMatchObject({ outcome: 'deleted', sightings: 2 });
     expect(await lockIds(client, own)).toEqual([]);
@@ -144,7 +144,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     const { own, args } = await rememberingSweep('forged');
     await cli(...args);
     const second = JSON.parse((await cli(...args)).stdout);
-    expect(second.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    expect(second.locks[0]).toMatchObject({ outcome: 'unsent', sightings: 1 });
     expect(second.locks[0].reason).toContain('seen on 1 of the 2 runs needed');
     expect(await lockIds(client, own)).toEqual(['acme/old.tfstate']);
   });

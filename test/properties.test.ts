@@ -743,7 +743,7 @@ describe("items near DynamoDB's 400 KB limit", () => {
     const { prefix, table } = await freshTable([big]);
     const { first, second, stateName } = await sweepTwice(prefix);
     expect(first.locks).toEqual([
-      expect.objectContaining({ decision: 'alert', outcome: 'alerted', sightings: 1 }),
+      expect.objectContaining({ decision: 'alert', outcome: 'unsent', sightings: 1 }),
     ]);
     expect(second.locks).toEqual([
       expect.objectContaining({ decision: 'delete', outcome: 'deleted', sightings: 2 }),
@@ -804,7 +804,7 @@ describe('odd characters in LockID', () => {
       const digest = { LockID: { S: `${lockId}-md5` }, Digest: { S: 'd41d8cd98f00b204e9800998ecf8427e' } };
       const { prefix, table } = await freshTable([stale, fresh, digest]);
       const { first, second, stateName } = await sweepTwice(prefix);
-      expect(first.counts).toMatchObject({ locks: 2, stale: 1, alerted: 1, deleted: 0, errors: 0 });
+      expect(first.counts).toMatchObject({ locks: 2, stale: 1, unsent: 1, deleted: 0, errors: 0 });
       expect(second.locks.find((l) => l.outcome === 'deleted')?.lockId).toBe(lockId);
       expect(second.counts).toMatchObject({ locks: 2, deleted: 1, errors: 0 });
       expect(second.tables[0]).toMatchObject({ items: 3, locks: 2, digests: 1, unparseable: 0 });

@@ -84,7 +84,11 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
       out(notifier.describe());
       if (report.counts.errors) code = 1;
     }
-    out(`\nAudit trail (${state.audits.length} deletions):`);
+    // One record per place: a double lock's two halves are two records of one deleted lock.
+    const locks = new Set(state.audits.map((a) => JSON.stringify([a.region, a.lockId, a.id]))).size;
+    out(
+      `\nAudit trail (${state.audits.length} records of ${locks} deleted locks; a double lock has one per half):`,
+    );
     for (const a of state.audits) out(`  ${a.at} ${a.table} ${a.lockId} ID ${a.id} by rule "${a.rule}"`);
     return code;
   } finally {
