@@ -1,6 +1,7 @@
 // Terminal rendering of run reports and lock lists for the CLI: every value printable, line by line.
 import { formatAge } from '../lambda/core/duration';
 import { plural, printable } from '../lambda/core/message/format';
+import { shortOperation } from '../lambda/core/operations';
 import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
 import type { Unread } from '../lambda/core/unread';
 
@@ -38,12 +39,7 @@ function cell(value: string | undefined): string {
   return printable(value ?? '', MAX_CELL);
 }
 
-/** `OperationTypeApply` → `apply`; other reasons (`init`, `workspace-new`) as they are. */
-export function shortOperation(operation: string): string {
-  return operation.startsWith('OperationType')
-    ? operation.slice('OperationType'.length).toLowerCase()
-    : operation;
-}
+export { shortOperation } from '../lambda/core/operations';
 
 const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
 const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE', 'LAST SIGN'];
