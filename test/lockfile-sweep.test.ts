@@ -304,7 +304,8 @@ if (!moto) console.warn(MOTO_MISSING);
 
     const wrong = await release('f0000000-0000-0000-0000-000000000000');
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toContain(`does not match the held lock ("${held.id}")`);
+    expect(wrong.stdout).toContain('is not the ID of the lock held at');
+    expect(wrong.stdout + wrong.stderr).not.toContain(held.id);
     expect((await getObject(s3, bucket, 'env:/prod/app.tfstate.tflock'))?.body.toString()).toBe(held.body);
 
     const right = await release(held.id);
