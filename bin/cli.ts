@@ -10,6 +10,7 @@ import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy
 import { hasErrors } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
+import { AuditFileStateStore } from './cli-audit';
 import {
   dynamoClientFactory,
   hostCheckFor,
@@ -17,6 +18,7 @@ import {
   lockStoreFactory,
   resolveRegions,
 } from './cli-context';
+import { checkStateTable, prepareSweep, withBuckets } from './cli-preflight';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { listLines, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
@@ -31,9 +33,10 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   'state-table': { type: 'string' },
   'topic-arn': { type: 'string' },
+  'audit-file': { type: 'string' },
   table: { type: 'string' },
   'lock-id': { type: 'string' },
-  bucket: { type: 'string' },
+  bucket: { type: 'string', multiple: true },
   key: { type: 'string' },
   id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -149,32 +152,40 @@ async function interruptible(io: Io, run: (signals: Signals) => Promise<number>)
 }
 
 async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<number> {
-  const policy = loadPolicy(flags.policy, flags['dry-run']);
+  const searched = withBuckets(loadPolicy(flags.policy, flags['dry-run']), flags.bucket);
+  const { policy } = searched;
   const regions = resolveRegions(flags, policy.regions);
   const clients = dynamoClientFactory(flags);
-  const report = await sweep({
+  // Refusals come before any place is read: state table, topic, and where deletions are recorded.
+  const setup = await prepareSweep(flags, policy, regions[0], clients(regions[0]));
+  const swept = await sweep({
     policy,
     regions,
     lockStores: lockStoreFactory(clients),
     lockfileStores: lockfileStoreFactory(flags),
     holders: hostCheckFor(flags, policy),
-    state: flags['state-table']
-      ? stateStoreFor(clients(regions[0]), flags['state-table'])
-      : new MemoryStateStore({ singleRun: true }),
-    notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
+    state: setup.state,
+    notifier: setup.notifier,
     now: new Date(),
     runId: randomUUID(),
     ...signals,
   });
-  if (flags.json) io.out(JSON.stringify(report, null, 2));
-  else for (const line of reportLines(report)) io.out(line);
+  const report = { ...swept, warnings: [...swept.warnings, ...setup.warnings, ...searched.warnings] };
+  const audit = setup.auditFile && { path: setup.auditFile.file, appended: setup.auditFile.appended };
+  if (flags.json) io.out(JSON.stringify(audit ? { ...report, auditFile: audit } : report, null, 2));
+  else {
+    for (const line of reportLines(report)) io.out(line);
+    if (audit)
+      io.out(`Audit file: ${printable(audit.path)} (${audit.appended} records appended by this run)`);
+  }
   return hasErrors(report) ? 1 : 0;
 }
 
 async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
   // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
-  const policy: Policy = { ...loadPolicy(flags.policy, true), mode: 'report' };
-  const report = await sweep({
+  const searched = withBuckets({ ...loadPolicy(flags.policy, true), mode: 'report' }, flags.bucket);
+  const { policy } = searched;
+  const swept = await sweep({
     policy,
     regions: resolveRegions(flags, policy.regions),
     lockStores: lockStoreFactory(dynamoClientFactory(flags)),
@@ -185,6 +196,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
     runId: randomUUID(),
     ...signals,
   });
+  const report = { ...swept, warnings: [...swept.warnings, ...searched.warnings] };
   if (flags.json) {
     const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(
@@ -209,7 +221,10 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
 }
 
 async function runRelease(flags: Flags, io: Io, { callSignal }: Signals): Promise<number> {
-  const { table, id, bucket, key } = flags;
+  const { table, id, key } = flags;
+  if ((flags.bucket?.length ?? 0) > 1)
+    throw new UsageError('release works on one lockfile: pass --bucket once');
+  const bucket = flags.bucket?.[0];
   const lockId = flags['lock-id'];
   const item = table !== undefined || lockId !== undefined;
   const lockfile = bucket !== undefined || key !== undefined;
@@ -221,6 +236,8 @@ async function runRelease(flags: Flags, io: Io, { callSignal }: Signals): Promis
   const [region, ...more] = resolveRegions(flags);
   if (more.length) throw new UsageError('release works on one region: pass --region once');
   const clients = dynamoClientFactory(flags);
+  if (flags['state-table'] !== undefined)
+    await checkStateTable(clients(region), region, flags['state-table']);
   const result = await release(
     { region, id, table, lockId, bucket, key },
     {
@@ -228,7 +245,11 @@ async function runRelease(flags: Flags, io: Io, { callSignal }: Signals): Promis
       regions: policy.regions ?? [region],
       store: lockStoreFactory(clients)(region),
       lockfiles: lockfile ? lockfileStoreFactory(flags)(region) : undefined,
-      state: flags['state-table'] ? stateStoreFor(clients(region), flags['state-table']) : undefined,
+      state: flags['state-table']
+        ? stateStoreFor(clients(region), flags['state-table'])
+        : flags['audit-file'] === undefined
+          ? undefined
+          : new AuditFileStateStore(flags['audit-file']),
       notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
       now: new Date(),
       runId: randomUUID(),

@@ -35,11 +35,13 @@ Flags:
   --json              print the machine-readable report instead of the table
   --version, --help   print the version or this text
   sweep:   --policy FILE (JSON; default: alert after 4h, never delete), --dry-run (mode report),
-           --state-table NAME (remember sightings across runs), --topic-arn ARN (publish the alert)
-  list:    --policy FILE (only its tables and buckets are read)
+           --state-table NAME (remember sightings across runs; the audit trail), --topic-arn ARN (publish
+           the alert), --audit-file FILE (append each deletion to a local file instead of a state table;
+           mode delete needs one of the two), --bucket GLOB (state buckets to search; repeatable)
+  list:    --policy FILE (only its tables and buckets are read), --bucket GLOB (repeatable)
   release: --id LOCK_ID and --table T --lock-id LOCKID (a lock item) and/or --bucket B --key KEY.tflock
            (a lockfile; both: the two halves of a double lock) [--policy FILE] [--state-table NAME]
-           [--topic-arn ARN]
+           [--audit-file FILE] [--topic-arn ARN]
            (the release stays inside the policy's regions, tables and opt-out tag, as a sweep does)
 
 Ctrl-C (SIGINT) or SIGTERM: reading stops, calls in flight get 1 s and are then abandoned, the partial
