@@ -27,7 +27,7 @@ export type CliStart = {
 
 /** The floor of a command: require the clients, send the same first calls. Args: endpoint, SDK paths... */
 const SDK_CALL_JS = `
-const [endpoint, dynamo, s3] = process.argv.slice(1);
+const [endpoint, dynamo, s3] = process.argv.slice(2);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const { DynamoDBClient, DescribeTableCommand } = require(dynamo);
 const calls = [new DynamoDBClient({ endpoint, region: 'us-east-1', credentials })
@@ -36,7 +36,7 @@ if (s3) {
   const { S3Client, ListBucketsCommand } = require(s3);
   calls.push(new S3Client({ endpoint, region: 'us-east-1', credentials, forcePathStyle: true }).send(new ListBucketsCommand({})));
 }
-Promise.all(calls).then(() => process.exit(0));
+Promise.all(calls).then(() => process.stdout.write('ok'));
 `;
 
 /**
@@ -79,7 +79,8 @@ export async function measureCliStart(scratch: Scratch, reps: number, endpoint: 
   >;
   for (let round = -1; round < reps; round++) {
     for (const name of names) {
-      const { wallMs } = await timedProcess(peakRss, commands[name]);
+      const { wallMs, stdout } = await timedProcess(peakRss, commands[name]);
+      if (name.startsWith('sdk') && stdout !== 'ok') throw new Error(`the SDK floor failed: ${stdout}`);
       if (round >= 0) times[name].push(wallMs);
     }
   }
