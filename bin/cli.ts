@@ -18,7 +18,7 @@ import {
   resolveRegions,
 } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
-import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
+import { listLines, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
 
 export { USAGE, VERSION };
@@ -68,11 +68,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"\n\n${USAGE}`);
     switch (command) {
       case 'list':
-        return await interruptible(io, (signal) => list(flags, io, signal));
+        return await interruptible(io, (signals) => list(flags, io, signals));
       case 'sweep':
-        return await interruptible(io, (signal) => runSweep(flags, io, signal));
+        return await interruptible(io, (signals) => runSweep(flags, io, signals));
       case 'release':
-        return await runRelease(flags, io);
+        return await interruptible(io, (signals) => runRelease(flags, io, signals));
       case 'demo':
         // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need.
         return await (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
@@ -103,13 +103,21 @@ function loadPolicy(file: string | undefined, dryRun: boolean | undefined): Poli
 /** Exit codes of a run stopped by a signal (128 + the signal's number), after its partial report. */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
+/** What a command run under {@link interruptible} is told: stop reading, and abandon the calls in flight. */
+type Signals = { readonly signal: AbortSignal; readonly callSignal: AbortSignal };
+
+/** Time the calls in flight get after the first signal to finish (a delete and its audit record) before they are abandoned. */
+export const ABANDON_AFTER_MS = 1_000;
+
 /**
- * Runs a command that reads many places so that SIGINT/SIGTERM stop it gracefully: reading stops at once, calls
- * in flight finish or are abandoned, the partial report is printed, and the exit code says which signal came.
- * A second signal exits at once.
+ * Runs a command so that SIGINT/SIGTERM stop it gracefully: reading stops at once, calls in flight get
+ * {@link ABANDON_AFTER_MS} to finish and are then abandoned (every AWS call carries the call signal), the partial
+ * report is printed, and the exit code says which signal came. A second signal exits at once.
  */
-async function interruptible(io: Io, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+async function interruptible(io: Io, run: (signals: Signals) => Promise<number>): Promise<number> {
   const stop = new AbortController();
+  const abandon = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
   let received: keyof typeof SIGNAL_EXIT | undefined;
   const handlers = (Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]).map((name) => {
     const handler = () => {
@@ -119,19 +127,21 @@ async function interruptible(io: Io, run: (signal: AbortSignal) => Promise<numbe
         `tf-lock-janitor: ${name}: stopping; the partial report follows (send it again to exit at once)`,
       );
       stop.abort();
+      timer = setTimeout(() => abandon.abort(), ABANDON_AFTER_MS);
     };
     process.on(name, handler);
     return () => process.off(name, handler);
   });
   try {
-    const code = await run(stop.signal);
+    const code = await run({ signal: stop.signal, callSignal: abandon.signal });
     return received ? SIGNAL_EXIT[received] : code;
   } finally {
+    clearTimeout(timer);
     for (const off of handlers) off();
   }
 }
 
-async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<number> {
   const policy = loadPolicy(flags.policy, flags['dry-run']);
   const regions = resolveRegions(flags, policy.regions);
   const clients = dynamoClientFactory(flags);
@@ -147,14 +157,14 @@ async function runSweep(flags: Flags, io: Io, signal?: AbortSignal): Promise<num
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn']) : undefined,
     now: new Date(),
     runId: randomUUID(),
-    signal,
+    ...signals,
   });
   if (flags.json) io.out(JSON.stringify(report, null, 2));
   else for (const line of reportLines(report)) io.out(line);
   return hasErrors(report) ? 1 : 0;
 }
 
-async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
   // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
   const policy: Policy = { ...loadPolicy(flags.policy, true), mode: 'report' };
   const report = await sweep({
@@ -166,10 +176,10 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
     state: new MemoryStateStore({ singleRun: true }),
     now: new Date(),
     runId: randomUUID(),
-    signal,
+    ...signals,
   });
   if (flags.json) {
-    const { tables, buckets, locks, unparseable, warnings, counts } = report;
+    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(
       JSON.stringify(
         {
@@ -178,6 +188,7 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
           locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
           unparseable,
           warnings,
+          couldNotRead,
           errors: counts.errors,
         },
         null,
@@ -185,16 +196,12 @@ async function list(flags: Flags, io: Io, signal?: AbortSignal): Promise<number>
       ),
     );
   } else {
-    for (const line of lockListLines(report.locks)) io.out(line);
-    for (const t of report.tables.filter((t) => t.error)) io.err(renderTableError(t));
-    for (const b of report.buckets.filter((b) => b.error))
-      io.err(renderTableError({ ...b, name: `s3://${b.name}` }));
-    io.out(renderSummary(report));
+    for (const line of listLines(report)) io.out(line);
   }
   return hasErrors(report) ? 1 : 0;
 }
 
-async function runRelease(flags: Flags, io: Io): Promise<number> {
+async function runRelease(flags: Flags, io: Io, { callSignal }: Signals): Promise<number> {
   const { table, id, bucket, key } = flags;
   const lockId = flags['lock-id'];
   const item = table !== undefined || lockId !== undefined;
@@ -219,6 +226,7 @@ async function runRelease(flags: Flags, io: Io): Promise<number> {
       now: new Date(),
       runId: randomUUID(),
       requestedBy: `OS user ${JSON.stringify(userInfo().username)} with the CLI`,
+      callSignal,
     },
   );
   // A table that is missing or not a lock table is a usage mistake (exit 2), told plainly, not a stack trace.

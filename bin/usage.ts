@@ -40,7 +40,7 @@ Flags:
            [--topic-arn ARN]
            (the release stays inside the policy's regions, tables and opt-out tag, as a sweep does)
 
-Ctrl-C (SIGINT) or SIGTERM: reading stops, calls in flight finish or are abandoned, the partial report is
-printed (a second signal exits at once).
+Ctrl-C (SIGINT) or SIGTERM: reading stops, calls in flight get 1 s and are then abandoned, the partial
+report is printed (a second signal exits at once).
 Exit codes: 0 done, 1 finished with errors (or not released), 2 bad usage or configuration,
 130/143 interrupted by SIGINT/SIGTERM (after the partial report).`;

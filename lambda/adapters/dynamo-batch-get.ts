@@ -1,6 +1,7 @@
 // Adapter: consistent reads of many lock-table items by LockID (BatchGetItem, projected, unprocessed keys retried).
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
+import { callOptions } from './call-signal';
 import { PROJECTION } from './dynamo-scan';
 
 /**
@@ -45,6 +46,7 @@ async function batchGet(client: DynamoDBClient, table: string, keys: Key[]): Pro
       new BatchGetItemCommand({
         RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...PROJECTION } },
       }),
+      callOptions(),
     );
     items.push(...(out.Responses?.[table] ?? []));
     pending = out.UnprocessedKeys?.[table]?.Keys ?? [];

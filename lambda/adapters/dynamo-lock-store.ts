@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
 import type { DeleteResult, LockStore, ScanPage, TableDescription } from '../core/ports';
+import { callOptions } from './call-signal';
 import { batchGetLocks } from './dynamo-batch-get';
 import { PROJECTION, scanSegments, scanTable } from './dynamo-scan';
 import { PageKeys } from './pagination';
@@ -45,7 +46,10 @@ export class DynamoLockStore implements LockStore {
     const keys = new PageKeys<string>('ListTables');
     let start: string | undefined;
     do {
-      const page = await this.client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+      const page = await this.client.send(
+        new ListTablesCommand({ ExclusiveStartTableName: start }),
+        callOptions(),
+      );
       yield* page.TableNames ?? [];
       start = keys.next(page.LastEvaluatedTableName);
     } while (start);
@@ -54,7 +58,7 @@ export class DynamoLockStore implements LockStore {
   async describeTable(name: string): Promise<TableDescription | undefined> {
     let t: TableDescriptionOutput | undefined;
     try {
-      t = (await this.client.send(new DescribeTableCommand({ TableName: name }))).Table;
+      t = (await this.client.send(new DescribeTableCommand({ TableName: name }), callOptions())).Table;
     } catch (e) {
       if (e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException')
         return undefined;
@@ -78,6 +82,7 @@ export class DynamoLockStore implements LockStore {
     do {
       const page = await this.client.send(
         new ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: token }),
+        callOptions(),
       );
       for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
       token = page.NextToken;
@@ -99,6 +104,7 @@ export class DynamoLockStore implements LockStore {
         ConsistentRead: true,
         ...PROJECTION,
       }),
+      callOptions(),
     );
     return Item as RawItem | undefined;
   }
@@ -120,6 +126,7 @@ export class DynamoLockStore implements LockStore {
           ExpressionAttributeValues: { ':info': { S: rawInfo } },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        callOptions(),
       );
       return 'deleted';
     } catch (e) {

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
 import type { ScanPage } from '../core/ports';
+import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 
 /**
@@ -90,6 +91,7 @@ function scanPage(
       FilterExpression: NOT_A_DIGEST,
       ...(segment ? { Segment: segment.segment, TotalSegments: segment.total } : {}),
     }),
+    callOptions(),
   );
   // A consumer that stops early (time limit, failure) never awaits the prefetched page: keep its
   // rejection from becoming an unhandled one. Awaiting it still throws.

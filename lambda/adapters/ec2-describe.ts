@@ -5,6 +5,7 @@ import {
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
+import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 
 /** What one instance-state says about the process that held a lock on it. */
@@ -51,6 +52,7 @@ export async function describeInstances(
         MaxResults: pageSize,
         NextToken: token,
       }),
+      callOptions(),
     );
     for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       for (const value of kind === 'ip' ? privateIps(instance) : [instance.InstanceId]) {
@@ -98,6 +100,7 @@ export async function describeInterfaces(
         MaxResults: pageSize,
         NextToken: token,
       }),
+      callOptions(),
     );
     for (const eni of page.NetworkInterfaces ?? []) {
       const id = eni.NetworkInterfaceId ?? '?';

@@ -25,6 +25,7 @@ import type {
   LockfileStore,
 } from '../core/lockfile-port';
 import { awsClientConfig } from './aws-client-config';
+import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 import { LockfileFilter } from './s3-listing';
 import { type ListedPage, parseListObjectsV2 } from './s3-listing-parse';
@@ -56,7 +57,10 @@ export class S3LockfileStore implements LockfileStore {
     const keys = new PageKeys<string>('ListBuckets');
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListBucketsCommand({ ContinuationToken: token }));
+      const page = await this.client.send(
+        new ListBucketsCommand({ ContinuationToken: token }),
+        callOptions(),
+      );
       for (const b of page.Buckets ?? [])
         if (b.Name)
           yield b.BucketRegion ? { name: b.Name, region: regionOf(b.BucketRegion) } : { name: b.Name };
@@ -67,13 +71,17 @@ export class S3LockfileStore implements LockfileStore {
   async bucketRegion(bucket: string): Promise<string> {
     const { LocationConstraint: where } = await this.client.send(
       new GetBucketLocationCommand({ Bucket: bucket }),
+      callOptions(),
     );
     return regionOf(where);
   }
 
   async bucketTags(bucket: string): Promise<Record<string, string>> {
     try {
-      const { TagSet } = await this.client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+      const { TagSet } = await this.client.send(
+        new GetBucketTaggingCommand({ Bucket: bucket }),
+        callOptions(),
+      );
       return Object.fromEntries((TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
     } catch (e) {
       if ((e as Error).name === 'NoSuchTagSet') return {};
@@ -107,7 +115,7 @@ export class S3LockfileStore implements LockfileStore {
       EncodingType: 'url',
     });
     const parsed = readListingsLightly(command);
-    const page = this.client.send(command).then((out) => {
+    const page = this.client.send(command, callOptions()).then((out) => {
       const light = parsed();
       return light
         ? {
@@ -126,7 +134,7 @@ export class S3LockfileStore implements LockfileStore {
   async readLockfile(bucket: string, key: string): Promise<LockfileRead> {
     let out: GetObjectCommandOutput;
     try {
-      out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), callOptions());
     } catch (e) {
       const name = (e as Error).name;
       if (name === 'NoSuchKey') return { kind: 'missing' };
@@ -150,7 +158,10 @@ export class S3LockfileStore implements LockfileStore {
     if (!etag || etag.trim() === '*')
       throw new JanitorError(`refusing to delete s3://${bucket}/${key} without the ETag that was read`);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }));
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag }),
+        callOptions(),
+      );
       return 'deleted';
     } catch (e) {
       const err = e as AwsError;

@@ -2,6 +2,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { AUDIENCE_ATTRIBUTE, type RenderedMessage } from '../core/message/sns';
 import type { Notifier } from '../core/ports';
+import { callOptions } from './call-signal';
 
 /**
  * Publishes one rendered message with one SNS publish, its audience in the message attribute `audience` (e-mail
@@ -25,6 +26,7 @@ export class SnsNotifier implements Notifier {
         ...(message.structure === 'json' ? { MessageStructure: 'json' } : {}),
         MessageAttributes: { [AUDIENCE_ATTRIBUTE]: { DataType: 'String', StringValue: message.audience } },
       }),
+      callOptions(),
     );
   }
 }

@@ -2,6 +2,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../core/errors';
 import type { AuditRecord } from '../core/ports';
+import { callOptions } from './call-signal';
 import { auditPk, fromAuditItem, toAuditItem } from './state-keys';
 import { isConditionFailed, onStateTable, queryPartition } from './state-table';
 
@@ -25,6 +26,7 @@ export async function putAudit(
           Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
+        callOptions(),
       ),
     );
   } catch (err) {
@@ -33,6 +35,7 @@ export async function putAudit(
       tableName,
       client.send(
         new GetItemCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+        callOptions(),
       ),
     );
     const stored = Item && fromAuditItem(Item);

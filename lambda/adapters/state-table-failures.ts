@@ -1,6 +1,7 @@
 // Adapter: the state table's memory of failing lock tables.
 import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TableRef } from '../core/ports';
+import { callOptions } from './call-signal';
 import { inParallel, onStateTable, queryPartition, unlessConditionFailed } from './state-table';
 
 /**
@@ -38,6 +39,7 @@ export class TableFailureMemory {
             },
             ReturnValues: 'ALL_NEW',
           }),
+          callOptions(),
         ),
       );
       const alerted = Attributes?.lastAlerted?.N;
@@ -56,7 +58,9 @@ export class TableFailureMemory {
         UpdateExpression: 'SET lastAlerted = :now',
         ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
       });
-      await onStateTable(this.tableName, this.client.send(update)).catch(unlessConditionFailed);
+      await onStateTable(this.tableName, this.client.send(update, callOptions())).catch(
+        unlessConditionFailed,
+      );
     });
   }
 
@@ -69,7 +73,7 @@ export class TableFailureMemory {
         const present = page.filter((item) => names.has(item.sk?.S ?? ''));
         await inParallel(present, 8, async ({ pk, sk }) => {
           const command = new DeleteItemCommand({ TableName: this.tableName, Key: { pk, sk } });
-          await onStateTable(this.tableName, this.client.send(command));
+          await onStateTable(this.tableName, this.client.send(command, callOptions()));
         });
       }
     }

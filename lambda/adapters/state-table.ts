@@ -1,6 +1,7 @@
 // Adapter: shared state-table helpers (errors, conditions, paginated queries).
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../core/errors';
+import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 import type { StateItem } from './state-keys';
 
@@ -59,6 +60,7 @@ export async function* queryPartition(
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
+        callOptions(),
       ),
     );
     yield page.Items ?? [];

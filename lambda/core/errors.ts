@@ -22,6 +22,8 @@ export class UsageError extends JanitorError {}
 
 /** `Name: message`, the form AWS errors are best recognised by. */
 export function describeError(e: unknown): string {
+  // The SDK's HTTP handler rejects a call whose abort signal fired with an AbortError ("Request aborted").
+  if (e instanceof Error && e.name === 'AbortError') return 'abandoned: the run was told to stop';
   if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
   return String(e);
 }

@@ -42,6 +42,12 @@ export type SweepOptions = {
   readonly remainingMs?: () => number;
   /** Aborted when the run must wrap up now (SIGINT/SIGTERM in the CLI, the Lambda deadline): reads stop at once. */
   readonly signal?: AbortSignal;
+  /**
+   * Aborted when the AWS calls still in flight must be abandoned (the CLI a moment after Ctrl-C, the Lambda just
+   * before its deadline): every AWS call of the run carries it, retries included. Omitted: calls end by their
+   * own timeouts. Unlike `signal`, which only stops reading, this also cuts the run's last writes short.
+   */
+  readonly callSignal?: AbortSignal;
   /** How long one place (table) may be read before it is left for the next run. @default 120000 */
   readonly placeBudgetMs?: number;
   /**

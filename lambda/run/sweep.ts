@@ -1,4 +1,5 @@
 // Run: one janitor run over every region's tables and the policy's buckets, ending in one report built from what it found and did.
+import { carryingSignal } from '../adapters/call-signal';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { bucketPlace } from '../core/lock-half';
@@ -12,6 +13,7 @@ import {
   type RunReport,
   type TableReport,
 } from '../core/report';
+import { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { type Discovery, describeLockTable, tableNames } from './discovery';
@@ -35,10 +37,15 @@ const NOT_REACHED = 'not reached: the time limit came first; it will be read nex
  * plans carried out within the deletion budget; then the run remembers, tells people, and returns the report.
  * Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
  */
-export async function sweep(opts: SweepOptions): Promise<RunReport> {
+export function sweep(opts: SweepOptions): Promise<RunReport> {
+  return carryingSignal(opts.callSignal, () => sweepAll(opts));
+}
+
+async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
   const startMs = Date.now();
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
+  const absence = new PlaceAbsence(opts);
   const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
   // Intents left by an earlier run are resolved before this run handles any lock; discovery goes on meanwhile.
   const recovering = resolveIntents(opts);
@@ -61,24 +68,30 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     );
   });
   const regions = await Promise.all(
-    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering)),
+    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering, absence)),
   );
   const [recovered, bucketsFound, read] = await Promise.all([recovering, bucketsFinding, reading]);
   const swept = regions.flatMap((r) => r.swept);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
-  const holders = await holdersOf(opts, rest);
+  const unread: RunFailure[] = [];
+  const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
-    handleLock(opts, halves, budget, holder),
+    handleLock(opts, halves, budget, holder, absence),
   );
   const discoveries = regions.map((r) => r.discovery);
 
-  const failures = [
-    ...recovered.failures,
-    ...swept.flatMap((s) => s.failures),
-    ...singles.flatMap((h) => h.failures),
-  ];
+  const failures = onceEach(
+    [
+      ...recovered.failures,
+      ...swept.flatMap((s) => s.failures),
+      ...singles.flatMap((h) => h.failures),
+      ...absence.failures,
+      ...unread,
+    ],
+    swept.filter((s) => s.table.error !== undefined).map((s) => s.table),
+  );
   const places: Place[] = [
     ...swept.map((s) => ({ region: s.table.region, table: s.table.name, complete: s.complete })),
     ...read.map((r) => ({
@@ -89,6 +102,7 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
   ];
   const seen = [...swept.flatMap((s) => s.seen), ...singles.flatMap((h) => h.keys)];
   const resolved = await forgetGone(opts, places, seen, failures);
+  await noteComplete(opts, places, opts.now.getTime() + Date.now() - startMs, failures);
   const [tables, buckets] = await placesWithNews(
     opts,
     [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
@@ -109,7 +123,7 @@ export async function sweep(opts: SweepOptions): Promise<RunReport> {
     locks: [...swept.flatMap((s) => s.locks), ...singles.flatMap((h) => h.locks)],
     unparseable: [...swept.flatMap((s) => s.unparseable), ...read.flatMap((r) => r.unparseable)],
     resolved,
-    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings)],
+    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings), ...bucketsFound.warnings],
     failures,
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
@@ -132,6 +146,7 @@ async function sweepRegion(
   budget: DeletionBudget,
   lockfiles: LockfileIndex,
   recovering: Promise<unknown>,
+  absence: PlaceAbsence,
 ): Promise<{ discovery: Discovery; swept: TableSweep[] }> {
   const store = opts.lockStores(region);
   const failures: TableReport[] = [];
@@ -150,7 +165,9 @@ async function sweepRegion(
             return undefined;
           }
           await recovering;
-          return outOfTime(opts) ? notReached(region, name) : sweepTable(opts, table, budget, lockfiles);
+          return outOfTime(opts)
+            ? notReached(region, name)
+            : sweepTable(opts, table, budget, lockfiles, absence);
         }),
       );
     },
@@ -159,6 +176,22 @@ async function sweepRegion(
   const swept = (await Promise.all(reads)).filter((s): s is TableSweep => s !== undefined);
   if (listFailure) failures.push(listFailure);
   return { discovery: { tables: [], failures, warnings: [] }, swept };
+}
+
+/**
+ * The failures with each unread evidence source once (every page of every table may meet the same failure), and
+ * none for a table that failed itself (its digests fail with it: one problem, counted once).
+ */
+function onceEach(failures: readonly RunFailure[], failed: readonly TableReport[]): RunFailure[] {
+  const seen = new Set(failed.map((t) => JSON.stringify([t.region, t.name])));
+  return failures.filter((f) => {
+    if (f.kind !== 'evidence') return true;
+    if (seen.has(JSON.stringify([f.region, f.table]))) return false;
+    const key = JSON.stringify([f.region, f.table, f.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A place read this run, by the name the janitor's memory uses (a table, or `s3://<bucket>`). */
@@ -189,6 +222,28 @@ async function forgetGone(
       message: `could not forget the locks that are gone: ${describeError(e)}`,
     });
     return [];
+  }
+}
+
+/**
+ * Remembers the end of each place's complete read, so a lock first seen later is known to be younger than it.
+ * `atMs` is the run's clock after every place's read ended: later than any moment a place was read.
+ */
+async function noteComplete(
+  opts: SweepOptions,
+  places: readonly Place[],
+  atMs: number,
+  failures: RunFailure[],
+): Promise<void> {
+  const complete = places.filter((p) => p.complete).map(({ region, table }) => ({ region, table }));
+  if (complete.length === 0) return;
+  try {
+    await opts.state.noteCompleteSweeps(complete, atMs);
+  } catch (e) {
+    failures.push({
+      kind: 'sweep-memory',
+      message: `could not remember which places were read in full: ${describeError(e)}`,
+    });
   }
 }
 
