@@ -6,7 +6,10 @@ const KEY = { region: 'eu-west-1', table: 'locks', lockId: 'b/a/terraform.tfstat
 describe('MemoryStateStore', () => {
   it('of a single run answers every lock as first seen now and remembers nothing', async () => {
     const store = new MemoryStateStore({ singleRun: true });
-    expect(await store.observe(KEY, '{"ID":"id-1"}', 1_000, 0, 'd1')).toEqual({ count: 1, firstSeenMs: 1_000 });
+    expect(await store.observe(KEY, '{"ID":"id-1"}', 1_000, 0, 'd1')).toEqual({
+      count: 1,
+      firstSeenMs: 1_000,
+    });
     expect(await store.observe(KEY, '{"ID":"id-1"}', 900_000, 0, 'd2')).toEqual({
       count: 1,
       firstSeenMs: 900_000,
