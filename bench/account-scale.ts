@@ -29,6 +29,8 @@ export type AccountScaleConfig = {
   /** Objects of the smallest bucket; bucket i holds (i + 1) times as many. */
   readonly objectsStep: number;
   readonly reps: number;
+  /** The janitor's policy `concurrency` (places at once per region); undefined: its default. */
+  readonly concurrency?: number;
 };
 
 /** One scenario: which places both sides read, and the pairs' figures. */
@@ -115,6 +117,7 @@ export async function accountScale(
           rules: [{ name: 'default', match: {}, alertAfter: '4h', deleteAfter: '24h' }],
           minSightings: 1,
           maxDeletionsPerRun: 10_000,
+          ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
         }),
       );
       const counted = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {

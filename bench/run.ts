@@ -38,6 +38,8 @@ const config = {
   /** Objects of the smallest state bucket; bucket i holds (i + 1) times as many (1k ... 20k by default). */
   accountObjectsStep: envInt('BENCH_ACCOUNT_OBJECTS_STEP', 1000),
   accountReps: envInt('BENCH_ACCOUNT_REPS', 5),
+  /** The janitor's policy `concurrency` in the account scenario; 0: the default. */
+  accountConcurrency: envInt('BENCH_ACCOUNT_CONCURRENCY', 0, 0),
   /** 1: record a CPU profile of the sweep-vs-scan phase to bench/results/sweep-vs-scan.cpuprofile. */
   profile: envInt('BENCH_PROFILE', 0, 0),
 };
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
         buckets: config.accountBuckets,
         objectsStep: config.accountObjectsStep,
         reps: config.accountReps,
+        ...(config.accountConcurrency ? { concurrency: config.accountConcurrency } : {}),
       },
       nowMs,
       log,
