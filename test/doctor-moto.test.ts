@@ -2,9 +2,12 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Check, checklistJson, doctorExitCode, renderChecklist } from '../bin/doctor/checklist';
 import { runDoctor } from '../bin/doctor/doctor';
+import { releaseCommand } from '../lib/release-command';
+import { standIn } from './support/chatbot-stand-in';
 import { motoClients, REGION, runFinished, seedJanitor } from './support/deployed-janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 
@@ -104,7 +107,7 @@ const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => 
       now,
     );
     await clients.raw.sns.send(
-      new (await import('@aws-sdk/client-sns')).SubscribeCommand({
+      new SubscribeCommand({
         TopicArn: `arn:aws:sns:${REGION}:123456789012:healthy-janitor-alerts`,
         Protocol: 'sqs',
         Endpoint: `arn:aws:sqs:${REGION}:123456789012:healthy-janitor-dlq`,
@@ -207,6 +210,70 @@ const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => 
       verdict: 'FAIL',
     });
   });
+
+  it.each([
+    ['linked to the Release button: ok', true, 'ok', /^slack ops with the Release button$/],
+    ['without the Release button: FAIL', false, 'FAIL', /^slack ops has no Release button for this janitor$/],
+  ])(
+    'checks a chat channel on the topic through the Chatbot API (stand-in), %s',
+    async (_name, linked, verdict, detail) => {
+      // Prepare
+      const name = `chat-janitor-${linked}`;
+      const clients = motoClients(moto.endpoint);
+      simulatingAllowed(clients);
+      const { topicArn } = await seedJanitor(
+        clients,
+        { name, policy: '{"mode":"delete"}', logLines: [{ minutesAgo: 5, line: runFinished(0) }] },
+        now,
+      );
+      await clients.raw.sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'https',
+          Endpoint: 'https://global.sns-api.chatbot.amazonaws.com',
+        }),
+      );
+      const action = `arn:aws:chatbot::123456789012:custom-action/${name}-release-${REGION}`;
+      const api = await standIn(({ path, body }) => {
+        if (path === '/describe-slack-channel-configurations')
+          return {
+            body: {
+              SlackChannelConfigurations: [
+                {
+                  ChatConfigurationArn: 'arn:aws:chatbot::123456789012:chat-configuration/slack-channel/ops',
+                  ConfigurationName: 'ops',
+                  SnsTopicArns: [topicArn],
+                  State: 'ENABLED',
+                },
+              ],
+            },
+          };
+        if (path === '/list-associations')
+          return { body: { Associations: linked ? [{ Resource: action }] : [] } };
+        if (path === '/get-custom-action')
+          return {
+            body: {
+              CustomAction: {
+                CustomActionArn: body.CustomActionArn,
+                Definition: { CommandText: releaseCommand(name, REGION) },
+              },
+            },
+          };
+        return { body: {} };
+      });
+      process.env.AWS_ENDPOINT_URL_CHATBOT = api.endpoint;
+
+      // Act
+      const { checks } = await runDoctor({ functionName: name, region: REGION }, clients, now);
+
+      // Assess
+      delete process.env.AWS_ENDPOINT_URL_CHATBOT;
+      await api.close();
+      expect(byId(checks).chat).toMatchObject({ verdict, detail: expect.stringMatching(detail) });
+      expect(byId(checks).subscriptions.detail).toMatch(/https \(chat\)/);
+      expect(api.seen.map((s) => s.path)).toContain('/list-associations');
+    },
+  );
 
   it('says FAIL for a missing function and leaves every other check unknown, never ok', async () => {
     const { checks } = await runDoctor(
