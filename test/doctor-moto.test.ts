@@ -1,6 +1,7 @@
 // Tests: the doctor against a janitor deployed on moto (Lambda, Scheduler, SNS, SQS, CloudWatch Logs); IAM simulation pinned.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -274,6 +275,63 @@ const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => 
       expect(api.seen.map((s) => s.path)).toContain('/list-associations');
     },
   );
+
+  it('finds the janitor function of a CloudFormation stack (--stack), and refuses a stack without one', async () => {
+    // Prepare
+    const config = {
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    };
+    const cfn = new CloudFormationClient(config);
+    const clients = { ...motoClients(moto.endpoint), cloudformation: () => cfn };
+    simulatingAllowed(clients);
+    const { roleArn } = await seedJanitor(clients, { name: 'stack-seed' }, now);
+    const fn = (name: string, env: Record<string, string>) => ({
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: roleArn,
+        Code: { ZipFile: 'exports.handler=async()=>({});' },
+        Environment: { Variables: env },
+      },
+    });
+    const template = (resources: object) =>
+      JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources });
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'TfLockJanitor',
+        TemplateBody: template({
+          Janitor: fn('stack-janitor', {
+            POLICY: '{}',
+            STATE_TABLE: 'state',
+            TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+          }),
+          Other: fn('stack-other', { LOG_LEVEL: 'info' }),
+        }),
+      }),
+    );
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'NoJanitor',
+        TemplateBody: template({ Other: fn('nojanitor-other', {}) }),
+      }),
+    );
+
+    // Act
+    const { target, checks } = await runDoctor({ stack: 'TfLockJanitor', region: REGION }, clients, now);
+
+    // Assess
+    expect(target).toEqual({ functionName: 'stack-janitor', region: REGION, stack: 'TfLockJanitor' });
+    expect(checks[0]).toMatchObject({ id: 'function', detail: expect.stringMatching(/^stack-janitor: /) });
+    await expect(runDoctor({ stack: 'NoJanitor', region: REGION }, clients, now)).rejects.toThrow(
+      /stack "NoJanitor" has no tf-lock-janitor function \(of its 1 Lambda functions, none has the janitor's POLICY and STATE_TABLE\); pass --function NAME/,
+    );
+    cfn.destroy();
+  });
 
   it('says FAIL for a missing function and leaves every other check unknown, never ok', async () => {
     const { checks } = await runDoctor(
