@@ -65,7 +65,9 @@ describe('the operation words the tables show (dynalite, the CLI as a process)',
       });
 
       // Act
-      const { code, stdout } = await cli('sweep', '--endpoint', endpoint(), '--policy', policy, '--json');
+      const audit = join(dir, `${uniqueName('audit')}.jsonl`);
+      const args = ['--policy', policy, '--audit-file', audit, '--json'];
+      const { code, stdout } = await cli('sweep', '--endpoint', endpoint(), ...args);
 
       // Assess
       expect(code).toBe(0);

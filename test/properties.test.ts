@@ -238,7 +238,22 @@ const thresholdsOf = (deleteAfter: fc.Arbitrary<DurationParts | null>) =>
     .map(([a, d]) => ({ ...(a ? { alertAfter: a.text } : {}), ...(d ? { deleteAfter: d.text } : {}) }));
 const thresholds = thresholdsOf(fc.option(duration));
 
-const match = fc.record({ table: glob, lockId: glob, operation: glob, who: glob }, { requiredKeys: [] });
+// Table and operation globs must be able to match a table name or an operation (the policy refuses the others).
+const tableGlob = fc.constantFrom('*', '*prod*', '*-locks', 'acme-*', '?*', '[a-m]*', '*[!x]', 's3://acme-*');
+const operationGlob = fc.constantFrom(
+  '*',
+  'OperationType*',
+  'plan',
+  'apply',
+  '*Plan',
+  'state-*',
+  '?*',
+  '[a-m]*',
+);
+const match = fc.record(
+  { table: tableGlob, lockId: glob, operation: operationGlob, who: glob },
+  { requiredKeys: [] },
+);
 
 /**
  * A valid policy: any mode, cap and minSightings, up to 3 matching rules and a final catch-all. With
