@@ -17,14 +17,7 @@ import {
 } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import type { CommandName, Flags } from './commands';
-import {
-  fitLine,
-  lockListLines,
-  lockTsvLines,
-  renderListSummary,
-  renderTableError,
-  reportLines,
-} from './format';
+import { listLines, lockTsvLines, reportLines } from './format';
 import { withProgress } from './progress';
 
 /** Where the CLI writes, and what it knows of the terminal. */
@@ -149,7 +142,7 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
   const { options, done } = await runOptions(flags, 'list', policy, io, signals);
   const report = await sweep(options).finally(done);
   if (flags.output === 'json') {
-    const { tables, buckets, locks, unparseable, warnings, counts } = report;
+    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(
       JSON.stringify(
         {
@@ -158,6 +151,7 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
           locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
           unparseable,
           warnings,
+          couldNotRead,
           errors: counts.errors,
         },
         null,
@@ -165,12 +159,6 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
       ),
     );
   } else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'list')) io.out(line);
-  else {
-    for (const line of lockListLines(report.locks, io.columns)) io.out(line);
-    const failed = [...report.tables, ...report.buckets.map((b) => ({ ...b, name: `s3://${b.name}` }))];
-    for (const place of failed.filter((p) => p.error))
-      for (const line of fitLine(renderTableError(place), io.columns)) io.err(line);
-    for (const line of fitLine(renderListSummary(report), io.columns)) io.out(line);
-  }
+  else for (const line of listLines(report, io.columns)) io.out(line);
   return exitCode(report, flags);
 }

@@ -2,6 +2,7 @@
 import { formatAge } from '../lambda/core/duration';
 import { plural, printable } from '../lambda/core/message/format';
 import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
+import type { Unread } from '../lambda/core/unread';
 import { wrap } from './wrap';
 
 const MAX_CELL = 56;
@@ -101,10 +102,20 @@ const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE'
 /** How the lock tables narrow: least useful columns first; the state path and the lock ID always whole. */
 const FIT: Fit = { drop: ['LAST SIGN', 'OPERATION', 'DECISION', 'WHO'], whole: ['STATE PATH', 'LOCK ID'] };
 
-/** The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. */
-export function* lockLines(locks: readonly LockReport[], width?: number): Generator<string> {
+/** What an empty lock list says: an all-clear only when every place was read. */
+export function noLocksLine(unread: number): string {
+  return unread === 0
+    ? 'No locks found.'
+    : `No locks seen, but ${unread} ${unread === 1 ? 'place' : 'places'} could not be read (see "Could not read" below): this is not an all-clear.`;
+}
+
+/**
+ * The locks of a run as table lines: table, state path, operation, who, age, decision, outcome, fitted to `width`.
+ * `unread` is how many places could not be read: `No locks found.` is said only when none.
+ */
+export function* lockLines(locks: readonly LockReport[], unread = 0, width?: number): Generator<string> {
   if (locks.length === 0) {
-    yield 'No locks found.';
+    yield noLocksLine(unread);
     return;
   }
   yield* tableLines(
@@ -145,9 +156,9 @@ export function lastSignText(lock: LockReport): string {
  * The locks as `list` shows them, line by line: where, the lock ID (what `force-unlock` and `release` need), who,
  * age and the last sign of life.
  */
-export function* lockListLines(locks: readonly LockReport[], width?: number): Generator<string> {
+export function* lockListLines(locks: readonly LockReport[], unread = 0, width?: number): Generator<string> {
   if (locks.length === 0) {
-    yield 'No locks found.';
+    yield noLocksLine(unread);
     return;
   }
   yield* tableLines(
@@ -225,7 +236,47 @@ function whereCell(l: LockReport): string {
   return l.double ? `${l.table} +double` : l.table;
 }
 
-/** The human report, line by line: the lock table, why each stale lock was judged so, problems, the summary. */
+const UNREAD_WORDS: Record<Unread['kind'], string> = {
+  region: 'region',
+  table: 'table',
+  bucket: 'bucket',
+  evidence: 'evidence',
+};
+
+/**
+ * The "Could not read" block: every region, table, bucket and evidence source the run could not read, each with
+ * its reason and its fix. Nothing when every place was read.
+ */
+export function* couldNotReadLines(report: Pick<RunReport, 'couldNotRead'>): Generator<string> {
+  const unread = report.couldNotRead;
+  if (unread.length === 0) return;
+  yield* ['', `Could not read (${unread.length}):`];
+  for (const u of unread) {
+    const where =
+      u.kind === 'region'
+        ? `${u.region} (${u.name})`
+        : `${u.region}/${u.kind === 'bucket' ? `s3://${u.name}` : u.name}`;
+    yield `  ${UNREAD_WORDS[u.kind]} ${printable(where)}: ${printable(u.reason)}`;
+    yield `    fix: ${printable(u.fix)}`;
+  }
+}
+
+/** `list`'s human output, line by line, within `width`: the locks, warnings, what could not be read, the summary. */
+export function* listLines(report: RunReport, width?: number): Generator<string> {
+  yield* lockListLines(report.locks, report.couldNotRead.length, width);
+  const rest = [
+    ...(report.warnings.length ? ['', 'Warnings:', ...report.warnings.map((w) => `  ${printable(w)}`)] : []),
+    ...couldNotReadLines(report),
+    '',
+    renderListSummary(report),
+  ];
+  for (const line of rest) yield* fitLine(line, width);
+}
+
+/**
+ * The human report, line by line, within `width`: the lock table, why each stale lock was judged so, problems,
+ * what could not be read, the summary.
+ */
 export function* reportLines(report: RunReport, width?: number): Generator<string> {
   for (const line of reportText(report, width)) yield* fitLine(line, width);
 }
@@ -238,7 +289,7 @@ export function fitLine(line: string, width?: number): string[] {
 }
 
 function* reportText(report: RunReport, width?: number): Generator<string> {
-  yield* lockLines(report.locks, width);
+  yield* lockLines(report.locks, report.couldNotRead.length, width);
   const p = (value: string) => printable(value);
   let first = true;
   for (const l of report.locks) {
@@ -248,12 +299,11 @@ function* reportText(report: RunReport, width?: number): Generator<string> {
     yield `  ${p(l.table)} ${p(l.lockId)} (ID ${p(l.id)}): ${l.outcome}: ${p(l.reason)}`;
   }
   const problems = [
-    ...report.tables.filter((t) => t.error).map(renderTableError),
     ...report.unparseable.map(
       (u) =>
         `unparseable item in ${p(u.table)}: ${u.lockId === undefined ? '(no LockID)' : p(u.lockId)}: ${p(u.problem)}`,
     ),
-    ...report.failures.map((f) => p(f.message)),
+    ...report.failures.filter((f) => f.kind !== 'evidence').map((f) => p(f.message)),
     ...report.warnings.map((w) => `warning: ${p(w)}`),
   ];
   if (problems.length) yield* ['', 'Problems:', ...problems.map((line) => `  ${line}`)];
@@ -266,6 +316,7 @@ function* reportText(report: RunReport, width?: number): Generator<string> {
       `Notification: ${sent ? 'published' : error ? `failed (${p(error)})` : 'nothing new, none published'}`,
     ];
   }
+  yield* couldNotReadLines(report);
   yield* ['', renderSummary(report)];
 }
 

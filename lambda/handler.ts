@@ -44,8 +44,11 @@ type Shell = {
   readonly lockfileStores?: (region: string) => LockfileStore;
   readonly state: StateStore;
   readonly notifier?: Notifier;
-  /** Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. */
-  readonly holders?: (locks: readonly HolderQuery[]) => Promise<Holder[]>;
+  /**
+   * Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. A factory: each run
+   * makes its own check, so what EC2 said lives one run (a warm sandbox never reuses an earlier run's answers).
+   */
+  readonly newHostCheck?: () => (locks: readonly HolderQuery[]) => Promise<Holder[]>;
 };
 
 let shell: Shell | undefined;
@@ -67,8 +70,8 @@ function coldStart(): Shell {
         config.topicArn,
       )
     : undefined;
-  const holders = config.policy.evidence.ec2Hosts ? ec2HostCheck() : undefined;
-  return { config, logger, lockStore, lockfileStores, state, notifier, holders };
+  const newHostCheck = config.policy.evidence.ec2Hosts ? ec2HostChecks() : undefined;
+  return { config, logger, lockStore, lockfileStores, state, notifier, newHostCheck };
 }
 
 // The S3 and EC2 clients are loaded only when the policy needs them, from the Lambda runtime's own SDK v3
@@ -81,10 +84,12 @@ function s3Stores(): (region: string) => LockfileStore {
   return perRegion((region) => new s3.S3LockfileStore(new S3Client(s3.s3ClientConfig({ region }))));
 }
 
-function ec2HostCheck(): (locks: readonly HolderQuery[]) => Promise<Holder[]> {
+/** Makes one host check per run on the sandbox's EC2 clients (the clients are kept; the answers are not). */
+function ec2HostChecks(): () => (locks: readonly HolderQuery[]) => Promise<Holder[]> {
   const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
   const { hostCheck } = require('./adapters/ec2-hosts') as typeof import('./adapters/ec2-hosts');
-  return hostCheck(perRegion((region) => new EC2Client(awsClientConfig({ region }))));
+  const clients = perRegion((region) => new EC2Client(awsClientConfig({ region })));
+  return () => hostCheck(clients);
 }
 
 /** The region of an ARN (`arn:aws:sns:REGION:ACCOUNT:NAME`), else `fallback`. */
@@ -130,7 +135,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     lockStores: s.lockStore,
     lockfileStores: s.lockfileStores,
     // A host check per run: EC2's answers are remembered for this run only.
-    holders: s.holders,
+    holders: s.newHostCheck?.(),
     state: s.state,
     notifier: s.notifier,
     render: renderOptionsOf(config),

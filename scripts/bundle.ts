@@ -1,6 +1,6 @@
 // Build: bundles the Lambda handler (dist/lambda-bundle, the asset the installed construct deploys) and the CLI
-// (dist/bin/cli.bundle.js: one file starts about twice as fast), and gives the CLI entry its shebang.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+// (dist/bin/cli.bundle.js: one file starts about twice as fast), and gives the CLI entry its shebang and execute bit.
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { CLI_BUILD, LAMBDA_BUILD } from './lambda-build';
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   });
   const entry = await readFile(CLI_ENTRY, 'utf8');
   if (!entry.startsWith(SHEBANG)) await writeFile(CLI_ENTRY, SHEBANG + entry);
+  // tsc writes the entry without an execute bit; npm installs keep the packed mode, a clone's `npx` runs the file.
+  await chmod(CLI_ENTRY, 0o755);
 }
 
 main().catch((e: unknown) => {

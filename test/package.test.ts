@@ -25,7 +25,12 @@ import {
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
-const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  license: string;
+  description: string;
+};
 /** Packing builds (tsc + esbuild), installing extracts ~35 packages, synth loads aws-cdk-lib: about a minute. */
 const SLOW = 240_000;
 
@@ -87,6 +92,25 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
     }
   }, SLOW);
   afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it('packs the Apache-2.0 LICENSE and an executable CLI entry (the bin a shell runs through its shebang)', async () => {
+    // `tar -tv` lists each member's mode as npm packed it: `-rwxr-xr-x ... package/dist/bin/main.js`.
+    const { stdout } = await run('tar', ['-tvzf', tarball], { env });
+    const mode = (member: string) =>
+      stdout
+        .split('\n')
+        .find((line) => line.endsWith(` package/${member}`))
+        ?.split(/\s+/)[0];
+    expect(mode('dist/bin/main.js')).toBe('-rwxr-xr-x');
+    expect(mode('LICENSE')).toMatch(/^-rw/);
+    const license = readFileSync(join(app, 'node_modules', PKG.name, 'LICENSE'), 'utf8');
+    expect(license).toContain('Apache License\n                           Version 2.0, January 2004');
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+    expect(license).toBe(readFileSync(join(ROOT, 'LICENSE'), 'utf8'));
+    expect(PKG.license).toBe('Apache-2.0');
+    expect(PKG.description).toMatch(/lockfiles/);
+    expect(PKG.description).toMatch(/double locks/);
+  });
 
   it('ships the compiled construct, CLI and Lambda bundle, and no sources, tests or benchmarks', () => {
     const installed = join(app, 'node_modules', PKG.name);
