@@ -133,7 +133,7 @@ describe('regions, profiles and endpoints', () => {
   const policy = () => file(`${prefix}.json`, JSON.stringify({ tables: { include: [table] } }));
 
   it('accepts a region of another partition from the SDK data (eusc-de-east-1 in aws-eusc)', async () => {
-    const { code, stderr } = await runCli([
+    const { code, stdout, stderr } = await runCli([
       'list',
       '--region',
       'eusc-de-east-1',
@@ -141,7 +141,7 @@ describe('regions, profiles and endpoints', () => {
       'http://127.0.0.1:9',
     ]);
     expect(stderr).not.toContain('is not an AWS region');
-    expect(stderr).toContain('could not list the tables of eusc-de-east-1');
+    expect(stdout).toContain('could not list the tables of eusc-de-east-1');
     expect(code).toBe(1);
   });
 
