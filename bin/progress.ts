@@ -27,7 +27,7 @@ const REDRAW_MS = 250;
 export function withProgress(
   options: SweepOptions,
   draw: ((line: string) => void) | undefined,
-): { options: SweepOptions; done: () => void } {
+): { options: SweepOptions; done: () => void; progress?: Progress } {
   if (!draw) return { options, done: () => undefined };
   const p: Progress = { found: 0, done: 0, items: 0, locks: 0 };
   const start = Date.now();
@@ -45,6 +45,7 @@ export function withProgress(
   redraw();
   return {
     options: counting,
+    progress: p,
     done: () => {
       clearInterval(timer);
       draw('');
