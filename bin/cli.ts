@@ -1,4 +1,4 @@
-// The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code.
+// The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code (doctor, test-alert: bin/doctor).
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
 import { parseCommandLine, usageError } from './args';
 import { runRelease } from './cli-release';
@@ -37,6 +37,13 @@ function noArgs(command: CommandName, args: readonly string[], run: () => Promis
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
+    // doctor and test-alert have their own flags and SDK clients, loaded only for them.
+    if (argv[0] === 'doctor' || argv[0] === 'test-alert')
+      return await (require('./doctor/command') as typeof import('./doctor/command')).runDoctorCommand(
+        argv[0],
+        argv.slice(1),
+        io,
+      );
     const { command, flags, args } = parseCommandLine(argv);
     if (flags.version) {
       io.out(VERSION);

@@ -173,6 +173,12 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 
+/** Commands that read their own flags (bin/doctor), listed in the usage with their summary. */
+export const OWN_FLAG_COMMANDS = {
+  doctor: 'check a deployed janitor end to end, read-only',
+  'test-alert': 'ask a deployed janitor to send one labelled test notification',
+} as const;
+
 /** Flags every command takes. */
 export const EVERYWHERE: readonly FlagName[] = ['help', 'version'];
 
