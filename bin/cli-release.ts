@@ -53,7 +53,8 @@ export async function runRelease(
         'release',
       );
     target = { region: regions[0], id, table, lockId: statePath, bucket, key };
-    for (const line of fitLine(`Lock ID ${printable(id)} at ${placeOf(target)}.`, io.columns)) io.err(line);
+    if (!flags.yes)
+      for (const line of fitLine(`Lock ID ${printable(id)} at ${placeOf(target)}.`, io.columns)) io.err(line);
   } else {
     const found = await search(id, policy, regions, aws, flags, io, signals);
     if (typeof found === 'number') return found;

@@ -371,6 +371,7 @@ const SCENARIOS: Scenario[] = [
         // Act
         const release = await cli([
           'release',
+          '--yes',
           '--endpoint',
           engine.endpoint,
           '--region',
