@@ -2,17 +2,18 @@
 import path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
+import { BUNDLE_NODE_MAJOR } from '../lib/runtime';
 
 /**
  * The options the stack's NodejsFunction uses (lib/janitor-function.ts `bundling`): bundle, minify, node
- * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
+ * platform, target Node.js 24 (lib/runtime.ts), CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
  * provider aliased in. The stack adds a linked source map without sources content.
  */
 export const LAMBDA_BUILD: BuildOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
-  target: 'node24',
+  target: `node${BUNDLE_NODE_MAJOR}`,
   format: 'cjs',
   mainFields: ['module', 'main'],
   external: [...RUNTIME_PROVIDED_MODULES],
