@@ -1,6 +1,6 @@
 // Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
 import path from 'node:path';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
 import { BUNDLE_NODE_MAJOR } from '../lib/runtime';
 
@@ -31,9 +31,34 @@ export const LAMBDA_BUILD: BuildOptions = {
 };
 
 /**
+ * The files beside the CLI's bundle in `dist/bin` that it requires only when a command needs them, so the package
+ * installs no dependency of its own for the CLI: the S3 and EC2 clients (a policy naming buckets, or the EC2 host
+ * check; parsing their 1.2 MB on every start would cost each command more than the rest of the bundle) and the
+ * demo (with dynalite, which a package install leaves out: bin/demo/local-dynamo.ts).
+ */
+export const CLI_SIDE_BUNDLES = {
+  '@aws-sdk/client-s3': './sdk-s3.js',
+  '@aws-sdk/client-ec2': './sdk-ec2.js',
+  './demo/demo': './demo.bundle.js',
+} as const;
+
+/** Turns each require of a side bundle's module into a require of that file beside the requiring bundle. */
+function sideBundles(skip?: string): Plugin {
+  return {
+    name: 'side-bundles',
+    setup(b) {
+      for (const [module, file] of Object.entries(CLI_SIDE_BUNDLES)) {
+        if (module === skip) continue;
+        const filter = new RegExp(`^${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+        b.onResolve({ filter }, () => ({ path: file, external: true }));
+      }
+    },
+  };
+}
+
+/**
  * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
- * supports, not minified (stack traces stay readable), the S3 and EC2 clients left to node_modules. The demo stays out: `bin/cli.ts` requires it only for
- * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
+ * supports, not minified (stack traces stay readable); the side bundles stay out.
  */
 export const CLI_BUILD: BuildOptions = {
   bundle: true,
@@ -41,16 +66,19 @@ export const CLI_BUILD: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   mainFields: ['module', 'main'],
-  // Loaded from node_modules only when a policy names buckets or turns on the EC2 host check (bin/cli-context.ts):
-  // parsing their 1.2 MB on every start would cost each command more than all the rest of the bundle.
-  external: [...RUNTIME_PROVIDED_MODULES],
   logLevel: 'warning',
-  plugins: [
-    {
-      name: 'demo-stays-out',
-      setup(b) {
-        b.onResolve({ filter: /^\.\/demo\/demo$/ }, (args) => ({ path: args.path, external: true }));
-      },
-    },
-  ],
+  plugins: [sideBundles()],
 };
+
+/** A side bundle: `module` bundled alone (an SDK client), minified: its frames are the SDK's, not ours. */
+export function sdkSideBuild(module: keyof typeof CLI_SIDE_BUNDLES): BuildOptions {
+  return {
+    ...CLI_BUILD,
+    minify: true,
+    plugins: [sideBundles(module)],
+    stdin: { contents: `module.exports = require(${JSON.stringify(module)});`, resolveDir: path.join(__dirname, '..') },
+  };
+}
+
+/** The demo's bundle: dynalite stays external (required on first use, with a message when it is absent). */
+export const DEMO_BUILD: BuildOptions = { ...CLI_BUILD, external: ['dynalite'] };

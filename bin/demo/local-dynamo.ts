@@ -8,13 +8,15 @@ type DynaliteServer = {
   close(cb: (err?: Error) => void): void;
   on(event: 'error', cb: (err: Error) => void): void;
 };
-const dynalite = require('dynalite') as (opts: Record<string, number>) => DynaliteServer;
+type Dynalite = (opts: Record<string, number>) => DynaliteServer;
 
 /** A DynamoDB-compatible engine running in this process, on a free loopback port. */
 export type LocalDynamo = { readonly endpoint: string; close(): Promise<void> };
 
 /** Starts dynalite in memory on 127.0.0.1 with instant table creation and deletion. */
 export async function startDynalite(): Promise<LocalDynamo> {
+  // Required here, not on import: the installed package leaves dynalite out (bin/demo/dynalite-check.ts).
+  const dynalite = require('dynalite') as Dynalite;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.on('error', reject);
