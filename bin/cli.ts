@@ -1,4 +1,4 @@
-// The command line: parses flags, wires the run and prints reports (list, sweep, release, demo).
+// The command line: parses flags, wires the run and prints reports (list, sweep, release, demo; doctor, test-alert).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -19,7 +19,7 @@ import {
 } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
 import { assertDynalite } from './demo/dynalite-check';
-import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
+import { listLines, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
 
 export { USAGE, VERSION };
@@ -56,6 +56,13 @@ function parseFlags(argv: string[]) {
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
+    // doctor and test-alert have their own flags and SDK clients, loaded only for them.
+    if (argv[0] === 'doctor' || argv[0] === 'test-alert')
+      return await (require('./doctor/command') as typeof import('./doctor/command')).runDoctorCommand(
+        argv[0],
+        argv.slice(1),
+        io,
+      );
     const { values: flags, positionals } = parseFlags(argv);
     const [command, ...extra] = positionals;
     if (flags.version) {
@@ -182,7 +189,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
     ...signals,
   });
   if (flags.json) {
-    const { tables, buckets, locks, unparseable, warnings, counts } = report;
+    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(
       JSON.stringify(
         {
@@ -191,6 +198,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
           locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
           unparseable,
           warnings,
+          couldNotRead,
           errors: counts.errors,
         },
         null,
@@ -198,11 +206,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
       ),
     );
   } else {
-    for (const line of lockListLines(report.locks)) io.out(line);
-    for (const t of report.tables.filter((t) => t.error)) io.err(renderTableError(t));
-    for (const b of report.buckets.filter((b) => b.error))
-      io.err(renderTableError({ ...b, name: `s3://${b.name}` }));
-    io.out(renderSummary(report));
+    for (const line of listLines(report)) io.out(line);
   }
   return hasErrors(report) ? 1 : 0;
 }

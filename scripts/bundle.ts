@@ -4,7 +4,14 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { CLI_BUILD, DEMO_BUILD, LAMBDA_BUILD, sdkSideBuild } from './lambda-build';
+import {
+  CLI_BUILD,
+  DEMO_BUILD,
+  DEMO_SIDE_BUNDLE,
+  LAMBDA_BUILD,
+  SDK_SIDE_BUNDLES,
+  sdkSideBuild,
+} from './lambda-build';
 
 const ROOT = path.join(__dirname, '..');
 /** Where lib/janitor-function.ts looks for the bundle: `../lambda-bundle` from dist/lib. */
@@ -27,12 +34,13 @@ async function main(): Promise<void> {
     entryPoints: [path.join(ROOT, 'bin', 'cli.ts')],
     outfile: path.join(ROOT, 'dist', 'bin', 'cli.bundle.js'),
   });
-  await build({ ...sdkSideBuild('@aws-sdk/client-s3'), outfile: path.join(ROOT, 'dist', 'bin', 'sdk-s3.js') });
-  await build({ ...sdkSideBuild('@aws-sdk/client-ec2'), outfile: path.join(ROOT, 'dist', 'bin', 'sdk-ec2.js') });
+  for (const file of Object.keys(SDK_SIDE_BUNDLES)) {
+    await build({ ...sdkSideBuild(file), outfile: path.join(ROOT, 'dist', 'bin', file) });
+  }
   await build({
     ...DEMO_BUILD,
     entryPoints: [path.join(ROOT, 'bin', 'demo', 'demo.ts')],
-    outfile: path.join(ROOT, 'dist', 'bin', 'demo.bundle.js'),
+    outfile: path.join(ROOT, 'dist', 'bin', DEMO_SIDE_BUNDLE),
   });
   const entry = await readFile(CLI_ENTRY, 'utf8');
   if (!entry.startsWith(SHEBANG)) await writeFile(CLI_ENTRY, SHEBANG + entry);

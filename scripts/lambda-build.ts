@@ -2,18 +2,17 @@
 import path from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
-import { BUNDLE_NODE_MAJOR } from '../lib/runtime';
 
 /**
  * The options the stack's NodejsFunction uses (lib/janitor-function.ts `bundling`): bundle, minify, node
- * platform, target Node.js 24 (lib/runtime.ts), CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
+ * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
  * provider aliased in. The stack adds a linked source map without sources content.
  */
 export const LAMBDA_BUILD: BuildOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
-  target: `node${BUNDLE_NODE_MAJOR}`,
+  target: 'node24',
   format: 'cjs',
   mainFields: ['module', 'main'],
   external: [...RUNTIME_PROVIDED_MODULES],
@@ -30,28 +29,50 @@ export const LAMBDA_BUILD: BuildOptions = {
   logLevel: 'warning',
 };
 
-/**
- * The files beside the CLI's bundle in `dist/bin` that it requires only when a command needs them, so the package
- * installs no dependency of its own for the CLI: the S3 and EC2 clients (a policy naming buckets, or the EC2 host
- * check; parsing their 1.2 MB on every start would cost each command more than the rest of the bundle) and the
- * demo (with dynalite, which a package install leaves out: bin/demo/local-dynamo.ts).
- */
-export const CLI_SIDE_BUNDLES = {
-  '@aws-sdk/client-s3': './sdk-s3.js',
-  '@aws-sdk/client-ec2': './sdk-ec2.js',
-  './demo/demo': './demo.bundle.js',
-} as const;
+/** The SDK clients only `doctor` and `test-alert` load (bin/doctor/command.ts), from a side bundle (below). */
+export const DOCTOR_MODULES = [
+  '@aws-sdk/client-lambda',
+  '@aws-sdk/client-scheduler',
+  '@aws-sdk/client-sqs',
+  '@aws-sdk/client-cloudwatch-logs',
+  '@aws-sdk/client-iam',
+  '@aws-sdk/client-cloudformation',
+] as const;
 
-/** Turns each require of a side bundle's module into a require of that file beside the requiring bundle. */
-function sideBundles(skip?: string): Plugin {
+/**
+ * The files beside the CLI's bundle in `dist/bin` that carry the SDK clients only some commands need, so the
+ * package installs none of them and the other commands never parse them: S3 and EC2 (a policy naming buckets,
+ * the EC2 host check; 1.2 MB), and the doctor's (`doctor`, `test-alert`). Each file exports its clients by module
+ * name; a require of the module in the CLI becomes a require of the file beside it.
+ */
+export const SDK_SIDE_BUNDLES: Readonly<Record<string, readonly string[]>> = {
+  'sdk-s3.js': ['@aws-sdk/client-s3'],
+  'sdk-ec2.js': ['@aws-sdk/client-ec2'],
+  'sdk-doctor.js': DOCTOR_MODULES,
+};
+
+/** The demo's bundle beside the CLI's: `bin/cli.ts` requires it only for `demo`. */
+export const DEMO_SIDE_BUNDLE = 'demo.bundle.js';
+
+const SIDE = 'side-bundle';
+
+/** Resolves the side bundles' modules (other than `inside`'s own) to the files beside the requiring bundle. */
+function sideBundles(inside?: string): Plugin {
   return {
     name: 'side-bundles',
     setup(b) {
-      for (const [module, file] of Object.entries(CLI_SIDE_BUNDLES)) {
-        if (module === skip) continue;
-        const filter = new RegExp(`^${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
-        b.onResolve({ filter }, () => ({ path: file, external: true }));
-      }
+      const fileOf = new Map<string, string>();
+      for (const [file, modules] of Object.entries(SDK_SIDE_BUNDLES))
+        if (file !== inside) for (const m of modules) fileOf.set(m, file);
+      b.onResolve({ filter: /^@aws-sdk\/client-/ }, (args) =>
+        fileOf.has(args.path) ? { path: args.path, namespace: SIDE } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: SIDE }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${fileOf.get(args.path)}`)})[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\/sdk-[a-z0-9]+\.js$/ }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: /^\.\/demo\/demo$/ }, () => ({ path: `./${DEMO_SIDE_BUNDLE}`, external: true }));
     },
   };
 }
@@ -70,15 +91,17 @@ export const CLI_BUILD: BuildOptions = {
   plugins: [sideBundles()],
 };
 
-/** A side bundle: `module` bundled alone (an SDK client), minified: its frames are the SDK's, not ours. */
-export function sdkSideBuild(module: keyof typeof CLI_SIDE_BUNDLES): BuildOptions {
+/** A side bundle of SDK clients, minified (its frames are the SDK's, not ours). */
+export function sdkSideBuild(file: string): BuildOptions {
+  const modules = SDK_SIDE_BUNDLES[file];
+  const exports = modules.map((m) => `${JSON.stringify(m)}: require(${JSON.stringify(m)})`).join(', ');
   return {
     ...CLI_BUILD,
     minify: true,
-    plugins: [sideBundles(module)],
-    stdin: { contents: `module.exports = require(${JSON.stringify(module)});`, resolveDir: path.join(__dirname, '..') },
+    plugins: [sideBundles(file)],
+    stdin: { contents: `module.exports = { ${exports} };`, resolveDir: path.join(__dirname, '..') },
   };
 }
 
-/** The demo's bundle: dynalite stays external (required on first use, with a message when it is absent). */
+/** The demo's bundle: dynalite stays external (an optional peer: bin/demo/dynalite-check.ts). */
 export const DEMO_BUILD: BuildOptions = { ...CLI_BUILD, external: ['dynalite'] };

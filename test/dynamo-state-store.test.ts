@@ -159,7 +159,7 @@ const STORES = [
 
 describe('observe with the state digest', () => {
   it.each(STORES)(
-    'remembers when a counted sighting saw the digest move, and keeps it while the digest stays (%s)',
+    'remembers when a sighting saw the digest move (within the gap too), and keeps it while the digest stays (%s)',
     async (_n, make) => {
       const state = make();
       const key = lockKey(freshTable());
@@ -171,9 +171,9 @@ describe('observe with the state digest', () => {
         [0, 'aaa', undefined], // first sighting: nothing to compare with
         [5, 'aaa', undefined], // same digest: no write
         [10, 'bbb', T0 + 10 * MINUTE], // moved: written between 5 and 10, noticed at 10
-        [12, 'ccc', T0 + 10 * MINUTE], // within the gap: not counted, nothing remembered
-        [15, undefined, T0 + 10 * MINUTE], // not read this run: the write is kept
-        [20, 'bbb', T0 + 10 * MINUTE], // same as last counted (ccc was never counted): no new write
+        [12, 'ccc', T0 + 12 * MINUTE], // within the gap: not counted, but a moved digest is a sign of life
+        [15, undefined, T0 + 12 * MINUTE], // not read this run: the write is kept
+        [20, 'bbb', T0 + 20 * MINUTE], // moved from ccc, the last one seen
         [25, 'ddd', T0 + 25 * MINUTE], // moved again
         [30, 'ddd', T0 + 25 * MINUTE],
       ];

@@ -5,12 +5,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { S3LockfileStore } from '../lambda/adapters/s3-lockfile-store';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
-import type { PolicyInput } from '../lambda/core/policy';
+import { type PolicyInput, parsePolicy } from '../lambda/core/policy';
 import type { RunReport } from '../lambda/core/report';
+import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, testClient, uniqueName } from './support/dynamo';
 import { sweepTables } from './support/janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
@@ -180,6 +182,104 @@ if (!moto) console.warn(MOTO_MISSING);
     expect(report.locks.map((l) => l.outcome)).toEqual(['changed']);
     if (what === 'replace')
       expect((await getObject(s3, bucket, 'app/terraform.tfstate.tflock'))?.body.toString()).toBe(next.body);
+  });
+
+  /** A double lock on `path`: its lockfile in `bucket` and its item in `<prefix>-locks`, with `info` if given. */
+  async function doubleLock(prefix: string, bucket: string, path: string, info?: (body: string) => string) {
+    await createBucket(s3, bucket);
+    await createLockTable(dynamo, `${prefix}-locks`);
+    const lock = await lockfile(bucket, path);
+    const itemInfo = info ? info(lock.body) : lock.body;
+    await putItems(dynamo, `${prefix}-locks`, [
+      { LockID: { S: `${bucket}/${path}` }, Info: { S: itemInfo } },
+    ]);
+    return { lock, itemInfo };
+  }
+
+  it('judges each half of a double lock by its own place: a bucket rule that only alerts keeps both (issue 19 #3)', async () => {
+    // Prepare: the first rule keeps the prod bucket's locks (alert only); the catch-all would delete them.
+    const prefix = uniqueName('lf-place');
+    const bucket = bucketName('prod-state');
+    const { lock } = await doubleLock(prefix, bucket, 'app/terraform.tfstate');
+    // Act
+    const report = await sweepWith(prefix, {
+      mode: 'delete',
+      minSightings: 1,
+      buckets: { include: [bucket] },
+      rules: [
+        { name: 'prod-bucket', match: { table: `s3://${bucket}` }, alertAfter: '1h' },
+        { name: 'cleanup', match: {}, deleteAfter: '2h' },
+      ],
+    });
+    // Assess: the pair takes the lockfile half's rule (the more cautious); both halves stay.
+    expect(report.locks.map((l) => [l.store, l.rule, l.decision, l.outcome])).toEqual([
+      ['dynamodb', 'prod-bucket', 'alert', 'alerted'],
+      ['s3', 'prod-bucket', 'alert', 'alerted'],
+    ]);
+    expect(report.locks[0].reason).toContain('the more cautious is taken');
+    expect((await getObject(s3, bucket, 'app/terraform.tfstate.tflock'))?.body.toString()).toBe(lock.body);
+    expect(await infoOf(dynamo, `${prefix}-locks`, `${bucket}/app/terraform.tfstate`)).toBe(lock.body);
+  });
+
+  it('never deletes a double lock whose halves hold different Info under one ID: it alerts (issue 19 #4)', async () => {
+    // Prepare: a live apply's lockfile, and an item someone wrote with its LockID and ID but Operation plan.
+    const prefix = uniqueName('lf-info');
+    const bucket = bucketName('acme-tfstate');
+    const { lock, itemInfo } = await doubleLock(prefix, bucket, 'app/terraform.tfstate', (body) =>
+      body.replace('OperationTypeApply', 'OperationTypePlan'),
+    );
+    // Act: plans are deleted after 2h; applies only alerted.
+    const report = await sweepWith(prefix, {
+      mode: 'delete',
+      minSightings: 1,
+      buckets: { include: [bucket] },
+      rules: [
+        { name: 'plans', match: { operation: 'OperationTypePlan' }, deleteAfter: '2h' },
+        { name: 'applies', match: {}, alertAfter: '1h' },
+      ],
+    });
+    // Assess: the apply's half rules; the mismatch alone would keep the pair.
+    expect(report.locks.map((l) => [l.store, l.decision, l.outcome])).toEqual([
+      ['dynamodb', 'alert', 'alerted'],
+      ['s3', 'alert', 'alerted'],
+    ]);
+    expect(report.locks[0].reason).toContain('its two halves hold different Info under the same ID');
+    expect((await getObject(s3, bucket, 'app/terraform.tfstate.tflock'))?.body.toString()).toBe(lock.body);
+    expect(await infoOf(dynamo, `${prefix}-locks`, `${bucket}/app/terraform.tfstate`)).toBe(itemInfo);
+    // Even when every rule would delete both, halves that disagree are kept.
+    const anyway = await sweepWith(prefix, {
+      mode: 'delete',
+      minSightings: 1,
+      buckets: { include: [bucket] },
+      rules: [{ name: 'all', match: {}, deleteAfter: '2h' }],
+    });
+    expect(anyway.locks.map((l) => l.outcome)).toEqual(['alerted', 'alerted']);
+  });
+
+  it('releases the remaining half of a double lock whose lockfile is already gone (issue 19 #10)', async () => {
+    // Prepare: a double lock, then its lockfile deleted (the holder's unlock got halfway).
+    const prefix = uniqueName('lf-half');
+    const bucket = bucketName('acme-tfstate');
+    const { lock } = await doubleLock(prefix, bucket, 'app/terraform.tfstate');
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'app/terraform.tfstate.tflock' }));
+    const table = `${prefix}-locks`;
+    const lockId = `${bucket}/app/terraform.tfstate`;
+    // Act: release both places by the lock's ID.
+    const result = await release(
+      { region: 'us-east-1', id: lock.id, table, lockId, bucket, key: 'app/terraform.tfstate.tflock' },
+      {
+        store: new DynamoLockStore(dynamo, 'us-east-1'),
+        lockfiles: new S3LockfileStore(s3),
+        policy: parsePolicy({ mode: 'delete', buckets: { include: [bucket] } }),
+        regions: ['us-east-1'],
+        now: new Date(),
+        runId: 'release-half',
+      },
+    );
+    // Assess: the item is released; the answer says the other half was gone.
+    expect(result.outcome).toBe('released');
+    expect(result.lock?.reason).toContain('its other half was already gone');
+    expect(await infoOf(dynamo, table, lockId)).toBeUndefined();
   });
 
   it('releases a lockfile with the CLI: a wrong ID is refused (exit 1), the right one releases it (exit 0)', async () => {

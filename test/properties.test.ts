@@ -666,6 +666,8 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           intents: () => memory.intents(),
           noteTableFailures: (f, r, now) => memory.noteTableFailures(f, r, now),
           markTableFailuresAlerted: (t, now) => memory.markTableFailuresAlerted(t, now),
+          lastCompleteSweep: (t) => memory.lastCompleteSweep(t),
+          noteCompleteSweeps: (t, now) => memory.noteCompleteSweeps(t, now),
         };
         const notifier: Notifier = { publish: () => (p.notify ? fail('notify') : Promise.resolve()) };
         const policyInput = {

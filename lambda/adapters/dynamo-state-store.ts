@@ -32,6 +32,7 @@ import {
   unlessConditionFailed,
 } from './state-table';
 import { TableFailureMemory } from './state-table-failures';
+import { SweepMemory } from './state-table-sweeps';
 
 export { listAudit } from './state-audit';
 
@@ -47,12 +48,17 @@ const SET_IDENTITY = 'SET #region = :region, #table = :table, #lockId = :lockId,
 // Same Info (or a new lock), last counted at least the sighting gap away from this run: one more sighting.
 const COUNT_IF =
   'attribute_not_exists(pk) OR (#infoHash = :hash AND NOT #lastSeen = :now AND (#lastSeen <= :early OR #lastSeen >= :late))';
+// `absentAt` is set once, when the lock is first seen (0: no complete sweep of its place was remembered then).
 const COUNT_SET =
   '#lastSeen = :now, #firstSeen = if_not_exists(#firstSeen, :now), #infoHash = :hash, #expiresAt = :expiresAt';
+const ABSENT_SET = ', #absentAt = if_not_exists(#absentAt, :absentAt)';
 const COUNT_ADD = 'ADD #count :one';
 // With the state's digest: the same one as last counted (or none remembered yet), or another one: a state write.
 const SAME_DIGEST_IF = 'attribute_not_exists(#digest) OR #digest = :digest';
 const MOVED_DIGEST_IF = 'attribute_exists(#digest) AND NOT #digest = :digest';
+// Within the sighting gap the count stays, but a digest that moved is still a sign of life, recorded at once.
+const MOVED_WITHIN_GAP_IF = `#infoHash = :hash AND ${MOVED_DIGEST_IF}`;
+const MOVED_WITHIN_GAP = 'SET #digest = :digest, #lastWrite = :now';
 // Another Info under the same lock ID: "the same Info seen on N runs" starts again (lastAlerted is kept).
 const RESTART_IF = 'attribute_exists(pk) AND NOT #infoHash = :hash';
 const RESTART =
@@ -77,6 +83,7 @@ const FORGET_IF = 'attribute_exists(pk) AND NOT #lastSeen > :now';
 export class DynamoStateStore implements StateStore {
   private readonly ttlSeconds: number;
   private readonly tableFailures: TableFailureMemory;
+  private readonly sweeps: SweepMemory;
 
   /** @param options.sightingTtlSeconds how long a sighting outlives its last run. @default 7 days */
   constructor(
@@ -89,6 +96,7 @@ export class DynamoStateStore implements StateStore {
       throw new JanitorError(`sightingTtlSeconds must be a positive whole number, got ${this.ttlSeconds}`);
     }
     this.tableFailures = new TableFailureMemory(client, tableName, this.ttlSeconds);
+    this.sweeps = new SweepMemory(client, tableName, this.ttlSeconds);
   }
 
   /**
@@ -97,7 +105,14 @@ export class DynamoStateStore implements StateStore {
    * With `digest`, a counted sighting remembers it, and sets `lastWrite` to `nowMs` when it differs from the
    * one remembered (a second update, only then); a restart forgets the write.
    */
-  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0, digest?: string): Promise<Sighting> {
+  async observe(
+    key: LockKey,
+    rawInfo: string,
+    nowMs: number,
+    gapMs = 0,
+    digest?: string,
+    absentMs?: number,
+  ): Promise<Sighting> {
     const hash = sha256(rawInfo);
     const values = {
       ...strings({
@@ -111,12 +126,16 @@ export class DynamoStateStore implements StateStore {
       ':one': { N: '1' },
       ':expiresAt': { N: String(Math.floor(nowMs / 1000) + this.ttlSeconds) },
       ...(digest === undefined ? {} : { ':digest': { S: digest } }),
+      ...(absentMs === undefined ? {} : { ':absentAt': { N: String(absentMs) } }),
     };
     for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
       const gap = { ':early': { N: String(nowMs - gapMs) }, ':late': { N: String(nowMs + gapMs) } };
       const item =
-        (await this.count(key, digest !== undefined, { ...values, ...gap })) ??
-        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values));
+        (await this.count(key, digest !== undefined, absentMs !== undefined, { ...values, ...gap })) ??
+        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values)) ??
+        (digest === undefined
+          ? undefined
+          : await this.update(key, MOVED_WITHIN_GAP_IF, MOVED_WITHIN_GAP, values));
       if (item) return toSighting(item);
       // Neither condition held: counted already at this instant or within the gap, or another run changed it.
       const get = new GetItemCommand({
@@ -139,8 +158,13 @@ export class DynamoStateStore implements StateStore {
    * One more sighting of the same `Info`: without a digest, one update; with one, the update that keeps the
    * same digest, else the one that records a write (the digest moved since the last counted sighting).
    */
-  private async count(key: LockKey, withDigest: boolean, values: StateItem): Promise<StateItem | undefined> {
-    const set = `${SET_IDENTITY}, ${COUNT_SET}`;
+  private async count(
+    key: LockKey,
+    withDigest: boolean,
+    withAbsent: boolean,
+    values: StateItem,
+  ): Promise<StateItem | undefined> {
+    const set = `${SET_IDENTITY}, ${COUNT_SET}${withAbsent ? ABSENT_SET : ''}`;
     if (!withDigest) return this.update(key, COUNT_IF, `${set} ${COUNT_ADD}`, values);
     const same = `(${COUNT_IF}) AND (${SAME_DIGEST_IF})`;
     const moved = `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`;
@@ -198,6 +222,15 @@ export class DynamoStateStore implements StateStore {
     return this.tableFailures.markAlerted(tables, nowMs);
   }
 
+  /** The end of the place's last complete sweep (pk `SWEPT#<region>`, sk the place). */
+  lastCompleteSweep(place: TableRef): Promise<number | undefined> {
+    return this.sweeps.lastComplete(place);
+  }
+
+  noteCompleteSweeps(places: readonly TableRef[], atMs: number): Promise<void> {
+    return this.sweeps.noteComplete(places, atMs);
+  }
+
   /** Writes the audit record (kept forever, never overwritten); failures propagate. */
   audit(record: AuditRecord): Promise<void> {
     return putAudit(this.client, this.tableName, record);
@@ -245,7 +278,7 @@ export class DynamoStateStore implements StateStore {
       ConditionExpression: condition,
       UpdateExpression: update,
       ExpressionAttributeNames: attributeNames(condition, update),
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: usedValues(values, condition, update),
       ReturnValues: 'ALL_NEW',
     });
     return this.send(this.client.send(command, callOptions())).then(
@@ -273,4 +306,10 @@ export class DynamoStateStore implements StateStore {
   private send<T>(call: Promise<T>): Promise<T> {
     return onStateTable(this.tableName, call);
   }
+}
+
+/** The values the expressions use (DynamoDB rejects unused ones). */
+function usedValues(values: StateItem, ...expressions: string[]): StateItem {
+  const used = new Set(expressions.flatMap((e) => [...e.matchAll(/:\w+/g)].map(([token]) => token)));
+  return Object.fromEntries(Object.entries(values).filter(([token]) => used.has(token)));
 }

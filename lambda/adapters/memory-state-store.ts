@@ -14,6 +14,8 @@ type Entry = {
   lastAlertedMs?: number;
   digest?: string;
   lastWriteMs?: number;
+  /** The end of the place's last complete sweep when the lock was first seen (0: none). */
+  absentMs: number;
 };
 
 /**
@@ -28,6 +30,8 @@ export class MemoryStateStore implements StateStore {
   readonly audits: AuditRecord[] = [];
   /** Intent records by lock instance (written before each delete, cleared after its audit). */
   private readonly pending = new Map<string, AuditRecord>();
+  /** The end of each place's last complete sweep, key `[region, table]`. */
+  private readonly swept = new Map<string, number>();
   readonly singleRun: boolean;
 
   /** @param options.singleRun this instance serves one run and is dropped (the CLI); @default false */
@@ -35,7 +39,14 @@ export class MemoryStateStore implements StateStore {
     this.singleRun = options.singleRun ?? false;
   }
 
-  async observe(key: LockKey, rawInfo: string, nowMs: number, gapMs = 0, digest?: string): Promise<Sighting> {
+  async observe(
+    key: LockKey,
+    rawInfo: string,
+    nowMs: number,
+    gapMs = 0,
+    digest?: string,
+    absentMs = 0,
+  ): Promise<Sighting> {
     const id = keyOf(key);
     const prev = this.entries.get(id);
     const counts = !prev || (prev.lastSeenMs !== nowMs && Math.abs(nowMs - prev.lastSeenMs) >= gapMs);
@@ -43,7 +54,7 @@ export class MemoryStateStore implements StateStore {
       prev && prev.rawInfo === rawInfo
         ? counts
           ? { ...prev, count: prev.count + 1, lastSeenMs: nowMs, ...digestSeen(prev, digest, nowMs) }
-          : prev
+          : { ...prev, ...digestSeen(prev, digest, nowMs) }
         : {
             rawInfo,
             count: 1,
@@ -51,10 +62,28 @@ export class MemoryStateStore implements StateStore {
             lastSeenMs: nowMs,
             lastAlertedMs: prev?.lastAlertedMs,
             digest,
+            absentMs: prev?.absentMs ?? absentMs,
           };
     this.entries.set(id, next);
     const { count, firstSeenMs, lastAlertedMs, lastWriteMs } = next;
-    return { count, firstSeenMs, lastAlertedMs, ...(lastWriteMs === undefined ? {} : { lastWriteMs }) };
+    return {
+      count,
+      firstSeenMs,
+      lastAlertedMs,
+      ...(lastWriteMs === undefined ? {} : { lastWriteMs }),
+      ...(next.absentMs > 0 ? { absentMs: next.absentMs } : {}),
+    };
+  }
+
+  async lastCompleteSweep(place: TableRef): Promise<number | undefined> {
+    return this.swept.get(tableKey(place));
+  }
+
+  async noteCompleteSweeps(places: readonly TableRef[], atMs: number): Promise<void> {
+    for (const place of places) {
+      const key = tableKey(place);
+      this.swept.set(key, Math.max(atMs, this.swept.get(key) ?? 0));
+    }
   }
 
   async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {

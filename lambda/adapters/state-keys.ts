@@ -113,14 +113,19 @@ export function strings(values: Record<string, string>): StateItem {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { S: value }]));
 }
 
-/** The `Sighting` a sighting item holds (count, firstSeen, lastAlerted and lastWrite are epoch-ms numbers). */
+/**
+ * The `Sighting` a sighting item holds (count; firstSeen, lastAlerted, lastWrite and absentAt are epoch-ms numbers,
+ * absentAt 0 meaning none).
+ */
 export function toSighting(item: StateItem): Sighting {
   const lastAlerted = item.lastAlerted?.N;
   const lastWrite = item.lastWrite?.N;
+  const absentAt = Number(item.absentAt?.N ?? 0);
   return {
     count: Number(item.count?.N),
     firstSeenMs: Number(item.firstSeen?.N),
     ...(lastAlerted === undefined ? {} : { lastAlertedMs: Number(lastAlerted) }),
     ...(lastWrite === undefined ? {} : { lastWriteMs: Number(lastWrite) }),
+    ...(absentAt > 0 ? { absentMs: absentAt } : {}),
   };
 }

@@ -26,6 +26,11 @@ export type Sighting = {
    * was written while this lock was held, at or before this time (epoch ms, the janitor's clock).
    */
   readonly lastWriteMs?: number;
+  /**
+   * When the lock was first seen: the end of its place's last complete sweep that did not contain it (epoch ms,
+   * the janitor's clock). The lock was taken after it, whatever its `Created` says.
+   */
+  readonly absentMs?: number;
 };
 
 /** The lock as judged: where it lives and what it holds. */
@@ -73,7 +78,7 @@ export function judge(
   evidence: Evidence = {},
 ): Judgement {
   const rule = findRule(policy, lock);
-  const age = lockAge(lock.item, nowMs, sighting.firstSeenMs);
+  const age = lockAge(lock.item, nowMs, sighting.firstSeenMs, sighting.absentMs);
   const idle = idleTime(policy, age, evidence.stateWrite, nowMs);
   const holder = policy.evidence.ec2Hosts ? evidence.holder : undefined;
   const { decision, why } = decide(rule, idle, holder, sighting.count, policy.minSightings);
@@ -138,19 +143,31 @@ function idleTime(policy: Policy, age: LockAge, write: StateWrite | undefined, n
 /** A lock's age: when it counts from (epoch ms), its seconds, and the words that say how it was counted. */
 export type LockAge = { readonly startMs: number; readonly seconds: number; readonly text: string };
 
-/** A lock's age and how it was counted: from `Created`, or from the first sighting when `Created` cannot be trusted. */
+/**
+ * A lock's age and how it was counted: from `Created`, or from the first sighting when `Created` cannot be
+ * trusted; never from before `absentMs`, the end of the last complete sweep of its place that did not contain
+ * it (a `-lock-timeout` wait or a clock behind makes `Created` earlier than the lock).
+ */
 export function lockAge(
   item: Pick<LockItem, 'createdMs' | 'createdProblem'>,
   nowMs: number,
   firstSeenMs: number,
+  absentMs?: number,
 ): LockAge {
   const { createdMs } = item;
   const trusted = createdMs !== undefined && createdMs <= nowMs;
-  const startMs = trusted ? createdMs : firstSeenMs;
+  const fromCreated = trusted ? createdMs : firstSeenMs;
+  const bounded = absentMs !== undefined && absentMs > fromCreated;
+  const startMs = bounded ? absentMs : fromCreated;
   const seconds = Math.max(0, Math.floor((nowMs - startMs) / 1000));
   const why =
     item.createdProblem ?? (createdMs === undefined ? 'Created unreadable' : 'Created is in the future');
-  return { startMs, seconds, text: `${formatAge(seconds)}${trusted ? '' : ` since first seen (${why})`}` };
+  const how = bounded
+    ? ' since the last complete sweep of its place that did not see it'
+    : trusted
+      ? ''
+      : ` since first seen (${why})`;
+  return { startMs, seconds, text: `${formatAge(seconds)}${how}` };
 }
 
 function anyMatch(globs: readonly Glob[] | undefined, value: string): boolean {

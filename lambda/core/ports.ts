@@ -89,9 +89,23 @@ export interface StateStore {
    * sighting closer than `gapMs` to the last counted one (or at the same instant) is not counted again.
    * `digest`: the state's digest (`<LockID>-md5` item's `Digest`) read this run, remembered on each counted
    * sighting; one that differs from the digest remembered before sets `lastWriteMs` to `nowMs`, kept until the
-   * lock's `Info` changes. Without it the remembered digest and write are left as they are.
+   * lock's `Info` changes. Without it the remembered digest and write are left as they are. A digest that differs
+   * from the remembered one is a state write even when the sighting is within the gap (only the count is spaced).
+   * `absentMs`: the end of the last complete sweep of the lock's place (0: none known), remembered once, when the
+   * lock is first seen (`Sighting.absentMs`).
    */
-  observe(key: LockKey, rawInfo: string, nowMs: number, gapMs?: number, digest?: string): Promise<Sighting>;
+  observe(
+    key: LockKey,
+    rawInfo: string,
+    nowMs: number,
+    gapMs?: number,
+    digest?: string,
+    absentMs?: number,
+  ): Promise<Sighting>;
+  /** When the place (a table, or `s3://<bucket>`) was last read in full; undefined when none is remembered. */
+  lastCompleteSweep(place: TableRef): Promise<number | undefined>;
+  /** Remembers that these places were read in full by a sweep that ended at `atMs` (an earlier time never wins). */
+  noteCompleteSweeps(places: readonly TableRef[], atMs: number): Promise<void>;
   /** Remembers that these locks were part of an alert at `nowMs`. */
   markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
   /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */

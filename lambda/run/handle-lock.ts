@@ -2,12 +2,14 @@
 import { describeError } from '../core/errors';
 import type { Evidence, Holder } from '../core/evidence';
 import type { RunFailure } from '../core/failure';
-import { judge, type Sighting } from '../core/judge';
-import { judgedItem, type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
+import type { Sighting } from '../core/judge';
+import { judgeHalves } from '../core/judge-halves';
+import { type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
 import { OUTCOME_OF, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
 import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, Outcome } from '../core/report';
+import type { PlaceAbsence } from './absence';
 import { type DeleteDone, deleteAndAudit } from './act';
 import type { DeletionBudget } from './budget';
 import type { SweepOptions } from './options';
@@ -22,9 +24,10 @@ export type Handled = {
 const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
 
 /**
- * Handles one lock held in one place or two (a double lock): each half is sighted, the lock is judged once (its
- * age from the younger half, its last sign of life from the evidence: state writes seen on either half, and the
- * `holder` the host check found) and planned once; a delete removes every half, each under its own condition,
+ * Handles one lock held in one place or two (a double lock): each half is sighted, each half is judged with its
+ * own place and Info and the lock gets the most cautious decision (its age from the younger half, its last sign
+ * of life from the evidence: state writes seen on either half, and the `holder` the host check found), planned
+ * once; a delete removes every half, each under its own condition,
  * and takes one deletion from the budget. A double lock's two report lines say what happened to the other half.
  */
 export async function handleLock(
@@ -32,12 +35,12 @@ export async function handleLock(
   halves: readonly LockHalf[],
   budget: DeletionBudget,
   holder?: Holder,
+  absence?: PlaceAbsence,
 ): Promise<Handled> {
   const nowMs = opts.now.getTime();
   const failures: RunFailure[] = [];
-  const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures)));
+  const sightings = await Promise.all(halves.map((half) => sight(opts, half, nowMs, failures, absence)));
   const sighting = together(sightings);
-  const item = judgedItem(halves);
   const { stateWrites, ec2Hosts } = opts.policy.evidence;
   const stateWrite = stateWrites
     ? stateWriteOf(
@@ -49,8 +52,7 @@ export async function handleLock(
     ...(stateWrite ? { stateWrite } : {}),
     ...(ec2Hosts && holder ? { holder } : {}),
   };
-  const place = placeOf(halves[0]).table;
-  const judgement = judge(opts.policy, { table: place, item }, nowMs, sighting, evidence);
+  const judgement = judgeHalves(opts.policy, halves, nowMs, sighting, evidence);
   const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
   const { action } = plan;
   const done: readonly {
@@ -100,12 +102,14 @@ async function sight(
   half: LockHalf,
   nowMs: number,
   failures: RunFailure[],
+  absence?: PlaceAbsence,
 ): Promise<Sighting> {
   const key = lockKeyOf(half);
   try {
     const gapMs = opts.policy.sightingGap.seconds * 1000;
     const digest = half.store === 'dynamodb' ? half.digest : undefined;
-    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest);
+    const absentMs = absence ? await absence.of(placeOf(half)) : undefined;
+    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest, absentMs);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;
@@ -120,13 +124,22 @@ async function sight(
   }
 }
 
-/** The sighting of a lock held in several places: seen as often as its least-seen half, alerted when any was. */
+/**
+ * The sighting of a lock held in several places: seen as often as its least-seen half, alerted when any was,
+ * absent until the later of its halves' bounds.
+ */
 function together(sightings: readonly Sighting[]): Sighting {
-  const alerted = sightings.map((s) => s.lastAlertedMs).filter((t): t is number => t !== undefined);
+  const latest = (times: (number | undefined)[]) => {
+    const known = times.filter((t): t is number => t !== undefined);
+    return known.length ? Math.max(...known) : undefined;
+  };
+  const alerted = latest(sightings.map((s) => s.lastAlertedMs));
+  const absent = latest(sightings.map((s) => s.absentMs));
   return {
     count: Math.min(...sightings.map((s) => s.count)),
     firstSeenMs: Math.max(...sightings.map((s) => s.firstSeenMs)),
-    ...(alerted.length ? { lastAlertedMs: Math.max(...alerted) } : {}),
+    ...(alerted === undefined ? {} : { lastAlertedMs: alerted }),
+    ...(absent === undefined ? {} : { absentMs: absent }),
   };
 }
 

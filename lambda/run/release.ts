@@ -103,22 +103,29 @@ export function whereOf(target: ReleaseTarget): {
 
 async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const found: LockHalf[] = [];
+  const missing: ReleaseResult[] = [];
+  // A half already gone (its holder or a client released it) does not keep the other half of a double lock held.
+  const take = (half: LockHalf | ReleaseResult): ReleaseResult | undefined => {
+    if (!('outcome' in half)) found.push(half);
+    else if (half.outcome === 'not-found') missing.push(half);
+    else return half;
+    return undefined;
+  };
   if (target.bucket !== undefined && target.key !== undefined) {
-    const half = await lockfileHalf({ ...target, bucket: target.bucket, key: target.key }, deps);
-    if ('outcome' in half) return half;
-    found.push(half);
+    const refused = take(await lockfileHalf({ ...target, bucket: target.bucket, key: target.key }, deps));
+    if (refused) return refused;
   }
   if (target.table !== undefined && target.lockId !== undefined) {
-    const half = await tableHalf({ ...target, table: target.table, lockId: target.lockId }, deps);
-    if ('outcome' in half) return half;
-    found.push(half);
+    const refused = take(await tableHalf({ ...target, table: target.table, lockId: target.lockId }, deps));
+    if (refused) return refused;
   }
   if (found.length === 0)
-    return refuse(
-      'no-lock-table',
-      'name the lock: a table and its LockID, a bucket and its .tflock key, or both',
+    return (
+      missing[0] ??
+      refuse('no-lock-table', 'name the lock: a table and its LockID, a bucket and its .tflock key, or both')
     );
-  const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched`;
+  const gone = missing.length ? '; its other half was already gone' : '';
+  const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched${gone}`;
   const done: DeleteDone[] = [];
   for (const half of found) {
     const stores = { tables: deps.store, lockfiles: deps.lockfiles };

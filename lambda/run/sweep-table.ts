@@ -5,6 +5,7 @@ import type { LockHalf } from '../core/lock-half';
 import { classifyItem, type LockItem } from '../core/lock-item';
 import type { LockKey } from '../core/ports';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
+import type { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
@@ -51,6 +52,7 @@ export async function sweepTable(
   table: LockTable,
   budget: DeletionBudget,
   lockfiles?: LockfileIndex,
+  absence?: PlaceAbsence,
 ): Promise<TableSweep | undefined> {
   const gate = new AdmissionGate(admission(opts.lockStores(table.region), table, opts.policy, opts.logger));
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
@@ -99,11 +101,14 @@ export async function sweepTable(
       });
       // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
       // hosts) while the page's state digests are read in one BatchGetItem per 100 locks.
-      const [holders, withState] = await Promise.all([holdersOf(opts, paired), withDigests(opts, paired)]);
+      const [holders, withState] = await Promise.all([
+        holdersOf(opts, paired, found.failures),
+        withDigests(opts, paired, found.failures),
+      ]);
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
       const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
       const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves, holder }) =>
-        handleLock(opts, halves, budget, holder),
+        handleLock(opts, halves, budget, holder, absence),
       );
       for (const h of handled) {
         found.locks.push(...h.locks);

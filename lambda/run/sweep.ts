@@ -13,6 +13,7 @@ import {
   type RunReport,
   type TableReport,
 } from '../core/report';
+import { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { discoverTables } from './discovery';
@@ -49,6 +50,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   ]);
   const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
+  const absence = new PlaceAbsence(opts);
   const concurrency = opts.concurrency ?? 4;
   // Lockfiles first (few, small): each lock item then finds its lockfile half, so a double lock is judged once.
   const read = await mapBounded(bucketsFound.buckets, concurrency, (bucket) =>
@@ -62,22 +64,30 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
       discoveries.flatMap((d) => d.tables),
       concurrency,
       (table) =>
-        outOfTime(opts) ? notReached(table.region, table.name) : sweepTable(opts, table, budget, lockfiles),
+        outOfTime(opts)
+          ? notReached(table.region, table.name)
+          : sweepTable(opts, table, budget, lockfiles, absence),
     )
   ).filter((s): s is TableSweep => s !== undefined);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
-  const holders = await holdersOf(opts, rest);
+  const unread: RunFailure[] = [];
+  const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
-    handleLock(opts, halves, budget, holder),
+    handleLock(opts, halves, budget, holder, absence),
   );
 
-  const failures = [
-    ...recovered.failures,
-    ...swept.flatMap((s) => s.failures),
-    ...singles.flatMap((h) => h.failures),
-  ];
+  const failures = onceEach(
+    [
+      ...recovered.failures,
+      ...swept.flatMap((s) => s.failures),
+      ...singles.flatMap((h) => h.failures),
+      ...absence.failures,
+      ...unread,
+    ],
+    swept.filter((s) => s.table.error !== undefined).map((s) => s.table),
+  );
   const places: Place[] = [
     ...swept.map((s) => ({ region: s.table.region, table: s.table.name, complete: s.complete })),
     ...read.map((r) => ({
@@ -88,6 +98,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   ];
   const seen = [...swept.flatMap((s) => s.seen), ...singles.flatMap((h) => h.keys)];
   const resolved = await forgetGone(opts, places, seen, failures);
+  await noteComplete(opts, places, opts.now.getTime() + Date.now() - startMs, failures);
   const [tables, buckets] = await placesWithNews(
     opts,
     [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
@@ -108,7 +119,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     locks: [...swept.flatMap((s) => s.locks), ...singles.flatMap((h) => h.locks)],
     unparseable: [...swept.flatMap((s) => s.unparseable), ...read.flatMap((r) => r.unparseable)],
     resolved,
-    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings)],
+    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings), ...bucketsFound.warnings],
     failures,
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
@@ -120,6 +131,22 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     ...results,
     failures: [...failures, ...told.failures, ...remembered],
     notification: told.notification,
+  });
+}
+
+/**
+ * The failures with each unread evidence source once (every page of every table may meet the same failure), and
+ * none for a table that failed itself (its digests fail with it: one problem, counted once).
+ */
+function onceEach(failures: readonly RunFailure[], failed: readonly TableReport[]): RunFailure[] {
+  const seen = new Set(failed.map((t) => JSON.stringify([t.region, t.name])));
+  return failures.filter((f) => {
+    if (f.kind !== 'evidence') return true;
+    if (seen.has(JSON.stringify([f.region, f.table]))) return false;
+    const key = JSON.stringify([f.region, f.table, f.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -151,6 +178,28 @@ async function forgetGone(
       message: `could not forget the locks that are gone: ${describeError(e)}`,
     });
     return [];
+  }
+}
+
+/**
+ * Remembers the end of each place's complete read, so a lock first seen later is known to be younger than it.
+ * `atMs` is the run's clock after every place's read ended: later than any moment a place was read.
+ */
+async function noteComplete(
+  opts: SweepOptions,
+  places: readonly Place[],
+  atMs: number,
+  failures: RunFailure[],
+): Promise<void> {
+  const complete = places.filter((p) => p.complete).map(({ region, table }) => ({ region, table }));
+  if (complete.length === 0) return;
+  try {
+    await opts.state.noteCompleteSweeps(complete, atMs);
+  } catch (e) {
+    failures.push({
+      kind: 'sweep-memory',
+      message: `could not remember which places were read in full: ${describeError(e)}`,
+    });
   }
 }
 

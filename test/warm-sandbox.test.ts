@@ -1,0 +1,68 @@
+// Tests: a warm Lambda sandbox invoked several times: nothing one run learnt or started outlives it.
+import { lockItem } from '../bin/demo/terraform-lock';
+import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
+import { MINUTE } from './support/janitor';
+import { MOTO_MISSING, motoAvailable, startMoto } from './support/moto';
+import { warmSandbox } from './support/sandbox';
+
+const SCHEDULE = { source: 'tf-lock-janitor.schedule' };
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+const moto = motoAvailable();
+if (!moto) console.warn(MOTO_MISSING);
+
+(moto ? it : it.skip)(
+  "asks EC2 again on every run: a new runner on a gone runner's IP keeps its fresh lock (issue 19 #1)",
+  async () => {
+    // Prepare: a lock held by a runner at 10.0.12.40, an IP no instance has now.
+    const engine = await startMoto();
+    const client = testClient();
+    const ec2 = ec2TestClient(engine.endpoint, 'us-east-1');
+    try {
+      const subnet = await createSubnet(ec2);
+      const table = uniqueName('warm-hosts');
+      await createLockTable(client, table);
+      const lock = (path: string) =>
+        lockItem({
+          bucket: 'b',
+          path,
+          operation: 'OperationTypeApply',
+          who: 'runner@ip-10-0-12-40',
+          createdMs: Date.now() - 20 * MINUTE,
+        });
+      await putItems(client, table, [lock('old')]);
+      Object.assign(process.env, {
+        POLICY: JSON.stringify({
+          mode: 'delete',
+          minSightings: 1,
+          tables: { include: [table] },
+          evidence: { ec2Hosts: true },
+          rules: [{ name: 'runners', match: {}, deleteWhenHolderGone: '15m' }],
+        }),
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
+        AWS_ENDPOINT_URL_EC2: engine.endpoint,
+      });
+      const sandbox = warmSandbox();
+      expect((await sandbox.invoke(SCHEDULE)).error).toBeUndefined();
+      expect(await lockIds(client, table)).toEqual([]);
+      // Act: a new runner gets the same private IP and takes a lock after waiting 20 minutes (-lock-timeout).
+      await launchInstance(ec2, subnet, '10.0.12.40');
+      await putItems(client, table, [lock('new')]);
+      const second = await sandbox.invoke(SCHEDULE);
+      // Assess: EC2 was asked again, so the new runner is running and its lock is kept.
+      expect(second.error).toBeUndefined();
+      expect(await lockIds(client, table)).toEqual(['b/new']);
+      const judged = second.lines.find((l) => l.message === 'lock judged');
+      expect(judged).toMatchObject({ decision: 'keep', holder: { outcome: 'running' } });
+    } finally {
+      ec2.destroy();
+      client.destroy();
+      await engine.stop();
+    }
+  },
+  60_000,
+);
