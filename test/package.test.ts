@@ -280,9 +280,9 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
     SLOW,
   );
 
-  it('carries the EC2 client for the host check in its own side bundle', async () => {
+  it('carries the EC2 client for the host check in a side bundle, exported under its module name', async () => {
     const installed = join(app, 'node_modules', PKG.name, 'dist', 'bin', 'sdk-ec2.js');
-    const probe = `const { EC2Client, DescribeInstancesCommand } = require(${JSON.stringify(installed)}); console.log(typeof EC2Client, typeof DescribeInstancesCommand)`;
+    const probe = `const { EC2Client, DescribeInstancesCommand } = require(${JSON.stringify(installed)})['@aws-sdk/client-ec2']; console.log(typeof EC2Client, typeof DescribeInstancesCommand)`;
     const { stdout } = await run(process.execPath, ['-e', probe], { cwd: app, env });
     expect(stdout.trim()).toBe('function function');
   });
