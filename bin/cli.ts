@@ -4,6 +4,7 @@ import { parseCommandLine, usageError } from './args';
 import { runRelease } from './cli-release';
 import { type Io, runList, runSweep, type Signals, stdio } from './cli-run';
 import type { CommandName, Flags } from './commands';
+import { assertDynalite } from './demo/dynalite-check';
 import { commandHelp, USAGE, VERSION } from './usage';
 
 export type { Io };
@@ -23,9 +24,13 @@ const RUNNERS: Record<CommandName, Runner> = {
   list: (flags, args, io, signals) => noArgs('list', args, () => runList(flags, io, signals)),
   sweep: (flags, args, io, signals) => noArgs('sweep', args, () => runSweep(flags, io, signals)),
   release: (flags, args, io, signals) => runRelease(flags, args, io, signals),
-  // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need.
+  // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need, and that
+  // the installed package leaves out.
   demo: (_flags, args, io) =>
-    noArgs('demo', args, () => (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out)),
+    noArgs('demo', args, () => {
+      assertDynalite();
+      return (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
+    }),
 };
 
 function noArgs(command: CommandName, args: readonly string[], run: () => Promise<number>): Promise<number> {

@@ -6,10 +6,15 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Policy } from '../../lambda/core/policy';
+import { releaseCommand } from '../../lib/release-command';
 import { accessRequests, homeOf } from './access-requests';
+import { type ChatbotAuth, chatbotRegion } from './chatbot-api';
 import type { Check, DoctorTarget } from './checklist';
-import type { FunctionFacts, ScheduleFacts } from './facts';
+import type { FunctionFacts, ScheduleFacts, SubscriptionFacts } from './facts';
 import {
+  type ButtonWanted,
+  CHATBOT_ENDPOINT,
   judgeAccess,
   judgeChat,
   judgeDeadLetters,
@@ -20,6 +25,7 @@ import {
   notReached,
   unknownCheck,
 } from './judge';
+import { readChatChannels } from './read-chat';
 import { readFunction, stackFunction } from './read-function';
 import { runLines } from './read-runs';
 import { queueDepth, schedulesOf } from './read-schedule';
@@ -35,6 +41,8 @@ export type DoctorClients = {
   readonly logs: CloudWatchLogsClient;
   readonly iam: IAMClient;
   readonly cloudformation: () => CloudFormationClient;
+  /** How Chatbot calls are signed (no SDK client has its custom-action API). */
+  readonly chatbot: ChatbotAuth;
 };
 
 /** How far back the doctor reads the function's result lines. */
@@ -94,6 +102,7 @@ export async function runDoctor(
   return { target, checks: await checkFunction(fn.value, want.region, clients, nowMs) };
 }
 
+/** The checks after the function's own, read side by side: a slow service delays the checklist once, not per check. */
 async function checkFunction(
   fn: FunctionFacts,
   region: string,
@@ -101,9 +110,18 @@ async function checkFunction(
   nowMs: number,
 ): Promise<Check[]> {
   const { check, config } = judgeFunction(fn, region);
-  const schedules = await attempt(() => schedulesOf(clients.scheduler, fn.arn));
+  const canDelete = config !== undefined && (config.policy.mode === 'delete' || config.releaseAllowed);
+  const button = { canRelease: canDelete, command: releaseCommand(fn.name, region) };
+  const [schedules, lines, topic, access] = await Promise.all([
+    attempt(() => schedulesOf(clients.scheduler, fn.arn)),
+    attempt(() => runLines(clients.logs, fn.logGroup, nowMs - RUNS_WINDOW_MS)),
+    checkTopic(fn.env.TOPIC_ARN, button, region, clients),
+    config
+      ? checkAccess(fn, config.policy, config.regions, canDelete, clients)
+      : notReached('access', 'the policy does not load'),
+  ]);
   const known: readonly ScheduleFacts[] = schedules.ok ? schedules.value : [];
-  const checks: Check[] = [
+  return [
     check,
     schedules.ok
       ? judgeSchedule(schedules.value)
@@ -113,9 +131,6 @@ async function checkFunction(
           schedules.error,
           'use credentials allowed scheduler:ListSchedules and scheduler:GetSchedule',
         ),
-  ];
-  const lines = await attempt(() => runLines(clients.logs, fn.logGroup, nowMs - RUNS_WINDOW_MS));
-  checks.push(
     lines.ok
       ? judgeRuns(lines.value, { ms: RUNS_WINDOW_MS, logGroup: fn.logGroup, region }, known, nowMs)
       : unknownCheck(
@@ -124,36 +139,35 @@ async function checkFunction(
           lines.error,
           'use credentials allowed logs:FilterLogEvents on it',
         ),
-  );
-  checks.push(
-    ...(await checkTopic(
-      fn.env.TOPIC_ARN,
-      config?.policy.mode === 'delete' || config?.releaseAllowed,
-      clients,
-    )),
-  );
-  if (config) {
-    const canDelete = config.policy.mode === 'delete' || config.releaseAllowed;
-    const requests = accessRequests(config.policy, config.regions, homeOf(fn.arn), canDelete);
-    const access = await attempt(() => simulateAccess(clients.iam, fn.roleArn, requests));
-    checks.push(
-      access.ok
-        ? judgeAccess(access.value)
-        : unknownCheck(
-            'access',
-            `simulate the role ${fn.roleArn}`,
-            access.error,
-            'use credentials allowed iam:SimulatePrincipalPolicy on the role',
-          ),
-    );
-  } else checks.push(notReached('access', 'the policy does not load'));
-  checks.push(await checkDeadLetters(schedules.ok ? schedules.value : undefined, clients));
-  return checks;
+    ...topic,
+    access,
+    await checkDeadLetters(schedules.ok ? schedules.value : undefined, clients),
+  ];
+}
+
+async function checkAccess(
+  fn: FunctionFacts,
+  policy: Policy,
+  regions: readonly string[],
+  canDelete: boolean,
+  clients: DoctorClients,
+): Promise<Check> {
+  const requests = accessRequests(policy, regions, homeOf(fn.arn), canDelete);
+  const access = await attempt(() => simulateAccess(clients.iam, fn.roleArn, requests));
+  return access.ok
+    ? judgeAccess(access.value)
+    : unknownCheck(
+        'access',
+        `simulate the role ${fn.roleArn}`,
+        access.error,
+        'use credentials allowed iam:SimulatePrincipalPolicy on the role',
+      );
 }
 
 async function checkTopic(
   topicArn: string | undefined,
-  canRelease: boolean | undefined,
+  button: ButtonWanted,
+  region: string,
   clients: DoctorClients,
 ): Promise<Check[]> {
   if (!topicArn)
@@ -172,7 +186,31 @@ async function checkTopic(
       ),
       notReached('chat', 'the topic could not be read'),
     ];
-  return [judgeSubscriptions(topicArn, subs.value), judgeChat(subs.value, canRelease)];
+  return [
+    judgeSubscriptions(topicArn, subs.value),
+    await checkChat(topicArn, subs.value, button, region, clients),
+  ];
+}
+
+/** Chatbot is asked only when a chat channel is subscribed: an e-mail-only janitor needs no chatbot permission. */
+async function checkChat(
+  topicArn: string,
+  subs: readonly SubscriptionFacts[],
+  button: ButtonWanted,
+  region: string,
+  clients: DoctorClients,
+): Promise<Check> {
+  const chatbot = chatbotRegion(region);
+  if (!subs.some((s) => CHATBOT_ENDPOINT.test(s.endpoint))) return judgeChat(subs, [], button, chatbot);
+  const channels = await attempt(() => readChatChannels(clients.chatbot, chatbot, topicArn));
+  if (!channels.ok)
+    return unknownCheck(
+      'chat',
+      `read the chat channel configurations in ${chatbot}`,
+      channels.error,
+      'use credentials allowed chatbot:DescribeSlackChannelConfigurations, chatbot:ListMicrosoftTeamsChannelConfigurations, chatbot:ListAssociations and chatbot:GetCustomAction',
+    );
+  return judgeChat(subs, channels.value, button, chatbot);
 }
 
 async function checkDeadLetters(
