@@ -8,7 +8,7 @@ import { describeError, JanitorError, PolicyError, UsageError } from '../lambda/
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import type { Notifier, StateStore } from '../lambda/core/ports';
 import { AuditFileStateStore } from './cli-audit';
-import { snsClientFor } from './cli-context';
+import { type AwsFlags, snsClientFor } from './cli-context';
 import { stateStoreFor } from './cli-state';
 
 /**
@@ -82,6 +82,7 @@ export async function prepareSweep(
   policy: Pick<Policy, 'mode' | 'minSightings'>,
   region: string,
   dynamo: DynamoDBClient,
+  aws: AwsFlags = {},
 ): Promise<SweepSetup> {
   const stateTable = flags['state-table'];
   const auditPath = flags['audit-file'];
@@ -96,7 +97,7 @@ export async function prepareSweep(
         '--audit-file FILE to append each deletion with its full Info to a local file; --dry-run looks without deleting',
     );
   if (stateTable !== undefined) await checkStateTable(dynamo, region, stateTable);
-  const notifier = flags['topic-arn'] ? await checkedNotifier(flags['topic-arn']) : undefined;
+  const notifier = flags['topic-arn'] ? await checkedNotifier(flags['topic-arn'], aws) : undefined;
   const auditFile = auditPath === undefined ? undefined : new AuditFileStateStore(auditPath);
   const warnings =
     policy.mode === 'delete' && stateTable === undefined && policy.minSightings > 1
@@ -115,8 +116,8 @@ export async function prepareSweep(
   };
 }
 
-async function checkedNotifier(topicArn: string): Promise<Notifier> {
-  const client = snsClientFor(topicArn);
+async function checkedNotifier(topicArn: string, aws: AwsFlags): Promise<Notifier> {
+  const client = snsClientFor(topicArn, aws);
   await checkTopic(client, topicArn);
   return new SnsNotifier(client, topicArn);
 }

@@ -293,6 +293,7 @@ if (!moto) console.warn(MOTO_MISSING);
     const release = (id: string) =>
       cli(
         'release',
+        '--yes',
         '--endpoint',
         engine.endpoint,
         '--policy',

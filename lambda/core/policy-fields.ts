@@ -73,7 +73,7 @@ export function wholeNumber(min: number, max: number) {
 }
 
 // The geographic prefixes of AWS region names in every partition (aws, aws-cn, aws-us-gov, the ISO ones, EUSC).
-const REGION_AREAS = ['af', 'ap', 'ca', 'cn', 'eu', 'il', 'me', 'mx', 'sa', 'us'];
+const REGION_AREAS = ['af', 'ap', 'ca', 'cn', 'eu', 'eusc', 'il', 'me', 'mx', 'sa', 'us'];
 const REGION_NAME = new RegExp(`^(${REGION_AREAS.join('|')})(-[a-z]+)+-\\d{1,2}$`);
 
 /**
