@@ -5,6 +5,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from '../../lambda/adapters/s3-lockfile-store';
+import { plural } from '../../lambda/core/message/format';
 import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
@@ -86,7 +87,7 @@ export async function runDemo(print: (text: string) => void, width?: number): Pr
       out(notifier.describe());
       if (report.counts.errors) code = 1;
     }
-    out(`\nAudit trail (${state.audits.length} deletions):`);
+    out(`\nAudit trail (${plural(state.audits.length, 'deletion')}):`);
     for (const a of state.audits) out(`  ${a.at} ${a.table} ${a.lockId} ID ${a.id} by rule "${a.rule}"`);
     return code;
   } finally {

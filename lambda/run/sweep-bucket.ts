@@ -2,6 +2,7 @@
 import { describeError } from '../core/errors';
 import type { LockfileHalf } from '../core/lock-half';
 import { classifyLockfile } from '../core/lockfile';
+import { plural } from '../core/message/format';
 import type { BucketReport, UnparseableReport } from '../core/report';
 import { mapBounded } from './bounded';
 import { Stopped, within } from './deadline';
@@ -176,9 +177,9 @@ export async function readBucket(opts: SweepOptions, bucket: LockBucket): Promis
     if (e instanceof Stopped)
       return end(
         false,
-        `stopped after ${counts.objects} objects: ${e.message}; the rest of the bucket was not read this run`,
+        `stopped after ${plural(counts.objects, 'object')}: ${e.message}; the rest of the bucket was not read this run`,
       );
-    const error = `failed after ${counts.objects} objects: ${describeError(e)}`;
+    const error = `failed after ${plural(counts.objects, 'object')}: ${describeError(e)}`;
     opts.logger?.error({ region: bucket.region, bucket: bucket.name, error }, 'bucket failed');
     return end(false, error);
   }

@@ -3,6 +3,7 @@ import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import type { LockHalf } from '../core/lock-half';
 import { classifyItem, type LockItem } from '../core/lock-item';
+import { plural } from '../core/message/format';
 import type { LockKey } from '../core/ports';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
 import type { PlaceAbsence } from './absence';
@@ -121,7 +122,7 @@ export async function sweepTable(
       if (outOfTime(opts) || Date.now() >= deadline.untilMs)
         return end(
           false,
-          `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
+          `stopped before the time limit after ${plural(counts.items, 'item')}; the rest of the table was not read this run`,
         );
     }
     const refused = await gate.refusal();
@@ -133,9 +134,9 @@ export async function sweepTable(
     if (e instanceof Stopped)
       return end(
         false,
-        `stopped after ${counts.items} items: ${e.message}; the rest of the table was not read this run`,
+        `stopped after ${plural(counts.items, 'item')}: ${e.message}; the rest of the table was not read this run`,
       );
-    const error = `failed after ${counts.items} items: ${describeError(e)}`;
+    const error = `failed after ${plural(counts.items, 'item')}: ${describeError(e)}`;
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
     return end(false, error);
   }
