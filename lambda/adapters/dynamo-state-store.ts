@@ -10,7 +10,7 @@ import { JanitorError } from '../core/errors';
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
 import { callOptions } from './call-signal';
-import { putAudit } from './state-audit';
+import { isAudited, putAudit } from './state-audit';
 import {
   fromAuditItem,
   INTENT_PK,
@@ -251,6 +251,10 @@ export class DynamoStateStore implements StateStore {
         callOptions(),
       ),
     );
+  }
+
+  audited(intent: AuditRecord): Promise<boolean> {
+    return isAudited(this.client, this.tableName, intent);
   }
 
   /** Every intent record, oldest first (a consistent, paginated Query of one small partition). */

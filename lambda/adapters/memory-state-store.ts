@@ -128,6 +128,18 @@ export class MemoryStateStore implements StateStore {
     this.pending.delete(keyOf(key));
   }
 
+  async audited(intent: AuditRecord): Promise<boolean> {
+    return this.audits.some(
+      (a) =>
+        a.region === intent.region &&
+        a.table === intent.table &&
+        a.lockId === intent.lockId &&
+        a.id === intent.id &&
+        a.runId === intent.runId &&
+        a.at === intent.at,
+    );
+  }
+
   async intents(): Promise<AuditRecord[]> {
     return [...this.pending.values()].sort((a, b) => a.at.localeCompare(b.at));
   }

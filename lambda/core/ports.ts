@@ -131,6 +131,11 @@ export interface StateStore {
   /** Every intent still recorded, oldest first. */
   intents(): Promise<AuditRecord[]>;
   /**
+   * Whether the outcome of this intent is already audited: an audit record of the same lock instance by the same
+   * run at the same time exists (its run audited the delete and then failed to clear the intent).
+   */
+  audited(intent: AuditRecord): Promise<boolean>;
+  /**
    * Remembers that `failed` tables failed this run and forgets the failures of `recovered` ones (read in full);
    * returns, for each failed table in order, when its failure was last part of an alert (undefined: never).
    */
