@@ -198,6 +198,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       // The payload's requestedBy is whatever the caller wrote: recorded as its claim, next to what Lambda knows.
       requestedBy: `${req.requestedBy ? `${JSON.stringify(req.requestedBy)} (claimed by the caller)` : 'an unnamed caller'} through Lambda request ${context.awsRequestId} (CloudTrail has the invoking principal)`,
       via: viaOfRequester(req.requestedBy),
+      // Whoever invoked (the chat button, a forwarded release, anyone who can publish a button): only an announced lock.
+      onlyAnnounced: true,
       policy: config.policy,
       regions: config.regions,
       logger,

@@ -265,6 +265,7 @@ describe('one table failing', () => {
       markTableFailuresAlerted: (t, n) => state.markTableFailuresAlerted(t, n),
       lastCompleteSweep: (t) => state.lastCompleteSweep(t),
       audited: (i) => state.audited(i),
+      announced: (k, i) => state.announced(k, i),
       noteCompleteSweeps: (t, n) => state.noteCompleteSweeps(t, n),
       forgetGone(scanned, seen, n) {
         forgetScopes.push(scanned.map((s) => s.table));
@@ -457,6 +458,7 @@ describe('the state store failing', () => {
           markTableFailuresAlerted: (t, n) => memory.markTableFailuresAlerted(t, n),
           lastCompleteSweep: (t) => memory.lastCompleteSweep(t),
           audited: (i) => memory.audited(i),
+          announced: (k, i) => memory.announced(k, i),
           noteCompleteSweeps: (t, n) => memory.noteCompleteSweeps(t, n),
         });
       },
