@@ -18,7 +18,7 @@ import {
   resolveRegions,
 } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
-import { lockListLines, renderSummary, renderTableError, reportLines } from './format';
+import { listLines, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
 
 export { USAGE, VERSION };
@@ -179,7 +179,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
     ...signals,
   });
   if (flags.json) {
-    const { tables, buckets, locks, unparseable, warnings, counts } = report;
+    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(
       JSON.stringify(
         {
@@ -188,6 +188,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
           locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
           unparseable,
           warnings,
+          couldNotRead,
           errors: counts.errors,
         },
         null,
@@ -195,11 +196,7 @@ async function list(flags: Flags, io: Io, signals: Signals): Promise<number> {
       ),
     );
   } else {
-    for (const line of lockListLines(report.locks)) io.out(line);
-    for (const t of report.tables.filter((t) => t.error)) io.err(renderTableError(t));
-    for (const b of report.buckets.filter((b) => b.error))
-      io.err(renderTableError({ ...b, name: `s3://${b.name}` }));
-    io.out(renderSummary(report));
+    for (const line of listLines(report)) io.out(line);
   }
   return hasErrors(report) ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 import { formatAge } from '../lambda/core/duration';
 import { plural, printable } from '../lambda/core/message/format';
 import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
+import type { Unread } from '../lambda/core/unread';
 
 const MAX_CELL = 56;
 
@@ -47,10 +48,20 @@ export function shortOperation(operation: string): string {
 const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
 const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE', 'LAST SIGN'];
 
-/** The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. */
-export function* lockLines(locks: readonly LockReport[]): Generator<string> {
+/** What an empty lock list says: an all-clear only when every place was read. */
+export function noLocksLine(unread: number): string {
+  return unread === 0
+    ? 'No locks found.'
+    : `No locks seen, but ${unread} ${unread === 1 ? 'place' : 'places'} could not be read (see "Could not read" below): this is not an all-clear.`;
+}
+
+/**
+ * The locks of a run as table lines: table, state path, operation, who, age, decision, outcome. `unread` is how
+ * many places could not be read: `No locks found.` is said only when none.
+ */
+export function* lockLines(locks: readonly LockReport[], unread = 0): Generator<string> {
   if (locks.length === 0) {
-    yield 'No locks found.';
+    yield noLocksLine(unread);
     return;
   }
   yield* tableLines(
@@ -89,9 +100,9 @@ export function lastSignText(lock: LockReport): string {
  * The locks as `list` shows them, line by line: where, the lock ID (what `force-unlock` and `release` need), who,
  * age and the last sign of life.
  */
-export function* lockListLines(locks: readonly LockReport[]): Generator<string> {
+export function* lockListLines(locks: readonly LockReport[], unread = 0): Generator<string> {
   if (locks.length === 0) {
-    yield 'No locks found.';
+    yield noLocksLine(unread);
     return;
   }
   yield* tableLines(
@@ -140,9 +151,45 @@ function whereCell(l: LockReport): string {
   return l.double ? `${l.table} +double` : l.table;
 }
 
-/** The human report, line by line: the lock table, why each stale lock was judged so, problems, the summary. */
+const UNREAD_WORDS: Record<Unread['kind'], string> = {
+  region: 'region',
+  table: 'table',
+  bucket: 'bucket',
+  evidence: 'evidence',
+};
+
+/**
+ * The "Could not read" block: every region, table, bucket and evidence source the run could not read, each with
+ * its reason and its fix. Nothing when every place was read.
+ */
+export function* couldNotReadLines(report: Pick<RunReport, 'couldNotRead'>): Generator<string> {
+  const unread = report.couldNotRead;
+  if (unread.length === 0) return;
+  yield* ['', `Could not read (${unread.length}):`];
+  for (const u of unread) {
+    const where =
+      u.kind === 'region'
+        ? `${u.region} (${u.name})`
+        : `${u.region}/${u.kind === 'bucket' ? `s3://${u.name}` : u.name}`;
+    yield `  ${UNREAD_WORDS[u.kind]} ${printable(where)}: ${printable(u.reason)}`;
+    yield `    fix: ${printable(u.fix)}`;
+  }
+}
+
+/** `list`'s human output, line by line: the locks, what could not be read, warnings, the summary. */
+export function* listLines(report: RunReport): Generator<string> {
+  yield* lockListLines(report.locks, report.couldNotRead.length);
+  if (report.warnings.length) yield* ['', 'Warnings:', ...report.warnings.map((w) => `  ${printable(w)}`)];
+  yield* couldNotReadLines(report);
+  yield* ['', renderSummary(report)];
+}
+
+/**
+ * The human report, line by line: the lock table, why each stale lock was judged so, problems, what could not be
+ * read, the summary.
+ */
 export function* reportLines(report: RunReport): Generator<string> {
-  yield* lockLines(report.locks);
+  yield* lockLines(report.locks, report.couldNotRead.length);
   const p = (value: string) => printable(value);
   let first = true;
   for (const l of report.locks) {
@@ -152,12 +199,11 @@ export function* reportLines(report: RunReport): Generator<string> {
     yield `  ${p(l.table)} ${p(l.lockId)} (ID ${p(l.id)}): ${l.outcome}: ${p(l.reason)}`;
   }
   const problems = [
-    ...report.tables.filter((t) => t.error).map(renderTableError),
     ...report.unparseable.map(
       (u) =>
         `unparseable item in ${p(u.table)}: ${u.lockId === undefined ? '(no LockID)' : p(u.lockId)}: ${p(u.problem)}`,
     ),
-    ...report.failures.map((f) => p(f.message)),
+    ...report.failures.filter((f) => f.kind !== 'evidence').map((f) => p(f.message)),
     ...report.warnings.map((w) => `warning: ${p(w)}`),
   ];
   if (problems.length) yield* ['', 'Problems:', ...problems.map((line) => `  ${line}`)];
@@ -170,6 +216,7 @@ export function* reportLines(report: RunReport): Generator<string> {
       `Notification: ${sent ? 'published' : error ? `failed (${p(error)})` : 'nothing new, none published'}`,
     ];
   }
+  yield* couldNotReadLines(report);
   yield* ['', renderSummary(report)];
 }
 

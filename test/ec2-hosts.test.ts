@@ -213,6 +213,8 @@ describe('Ec2HostDirectory when DescribeInstances fails', () => {
       host: 'ip-10-0-12-34',
       reason:
         'host ip-10-0-12-34: not checked (DescribeInstances in eu-west-1 failed: UnauthorizedOperation: You are not authorized to perform this operation.)',
+      unread:
+        'DescribeInstances in eu-west-1 failed: UnauthorizedOperation: You are not authorized to perform this operation.',
     });
   });
 

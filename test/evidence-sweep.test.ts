@@ -202,7 +202,9 @@ describe('state writes seen as a moved digest (dynalite)', () => {
     // Assert
     expect(plain).toMatchObject({ decision: 'alert', idleSeconds: 3600, lastSignOfLife: iso(NOW - HOUR) });
     expect(lineOf(failing, lock.LockID.S)).toMatchObject({ decision: 'alert', idleSeconds: 3600 });
-    expect(failing.counts.errors).toBe(0);
+    // The unread digests are reported as evidence that could not be read (issue 18), never silently.
+    expect(failing.counts.errors).toBe(1);
+    expect(failing.couldNotRead).toEqual([expect.objectContaining({ kind: 'evidence' })]);
   });
 });
 

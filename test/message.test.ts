@@ -60,6 +60,7 @@ function report(parts: Partial<RunReport> = {}): RunReport {
     resolved: [],
     warnings: [],
     failures: [],
+    couldNotRead: [],
     counts: { locks: 0, stale: 0, alerted: 0, deleted: 0, changed: 0, skipped: 0, errors: 0 },
     ...parts,
   };

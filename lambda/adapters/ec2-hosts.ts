@@ -111,7 +111,12 @@ export class Ec2HostDirectory {
     const name = host.hostname;
     if (!answer) return notAsked(host);
     if ('problem' in answer)
-      return { outcome: 'unknown', host: name, reason: describeHostUnknown(name, answer.problem) };
+      return {
+        outcome: 'unknown',
+        host: name,
+        reason: describeHostUnknown(name, answer.problem),
+        unread: answer.problem,
+      };
     if ('iface' in answer)
       return {
         outcome: 'unknown',

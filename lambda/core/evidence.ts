@@ -29,6 +29,8 @@ export type Holder = {
   readonly instanceId?: string;
   /** The instance state EC2 reported (`running`, `stopped`, `terminated`...), when an instance was found. */
   readonly state?: string;
+  /** Set when the check itself could not be read (EC2 refused or did not answer): the problem, reported as unread. */
+  readonly unread?: string;
   /** Why, in words: "host ip-10-0-12-34 (i-0abc...) terminated". */
   readonly reason: string;
 };

@@ -10,7 +10,8 @@ export type FailureKind =
   | 'sweep-memory' // reading or remembering when a place was last read in full
   | 'alert-memory' // remembering what was alerted
   | 'notification' // publishing the run's message
-  | 'deadline'; // the run outlived the Lambda's deadline
+  | 'deadline' // the run outlived the Lambda's deadline
+  | 'evidence'; // a piece of evidence could not be read (EC2 holder check, state digests, a bucket out of the run's regions)
 
 /** One failure: what failed, where, the lock if any (with its full `Info` when a record may be lost), why. */
 export type RunFailure = {
@@ -19,4 +20,6 @@ export type RunFailure = {
   readonly region?: string;
   readonly table?: string;
   readonly lock?: { readonly lockId: string; readonly id: string; readonly info?: string };
+  /** What to do about it, when the failure knows better than the reason's error name (see core/unread.ts). */
+  readonly fix?: string;
 };

@@ -2,6 +2,7 @@
 import type { HolderOutcome, StateWrite } from './evidence';
 import type { RunFailure } from './failure';
 import type { Mode } from './policy';
+import { type Unread, unreadOf } from './unread';
 
 export type Decision = 'keep' | 'alert' | 'delete';
 /**
@@ -120,6 +121,11 @@ export type RunReport = {
   failures: RunFailure[];
   /** Whether a message was published for this run (absent when no notifier is configured). */
   notification?: { sent: boolean; error?: string };
+  /**
+   * Every region, table, bucket and evidence source the run could not read, with the reason and a fix (derived
+   * from `tables`, `buckets` and `failures`). Empty only when every place was read: only then is "no locks" true.
+   */
+  couldNotRead: Unread[];
   counts: RunCounts;
 };
 
@@ -162,10 +168,14 @@ export function emptyTable(region: string, name: string, error?: string): TableR
 }
 
 /** Everything a run found and did: the report is built from these once, with its counts. */
-export type RunResults = Omit<RunReport, 'counts'>;
+export type RunResults = Omit<RunReport, 'counts' | 'couldNotRead'>;
 
-/** The run report, counts derived from the results. */
+/** The run report, counts and what could not be read derived from the results. */
 export function buildReport(results: RunResults): RunReport {
   const places = [...results.tables, ...results.buckets];
-  return { ...results, counts: countRun(places, results.locks, results.failures) };
+  return {
+    ...results,
+    couldNotRead: unreadOf(results.tables, results.buckets, results.failures),
+    counts: countRun(places, results.locks, results.failures),
+  };
 }

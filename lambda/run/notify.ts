@@ -1,6 +1,7 @@
 // Run: tells people about a finished report or a release (selection and rendering are the core's) and remembers it.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
+import { bucketPlace } from '../core/lock-half';
 import { type ReleaseNews, renderRelease } from '../core/message/release-news';
 import { type RenderedMessage, type RenderOptions, renderMessages } from '../core/message/sns';
 import type { Notifier, StateStore } from '../core/ports';
@@ -76,7 +77,12 @@ export async function rememberAlerts(
   const alerted = report.locks.filter(
     (l) => l.outcome !== 'deleted' && (l.notify || (l.double && news.has(JSON.stringify([l.lockId, l.id])))),
   );
-  const tables = report.tables.filter((t) => t.error !== undefined && t.notify);
+  const tables = [
+    ...report.tables.filter((t) => t.error !== undefined && t.notify),
+    ...report.buckets
+      .filter((b) => b.error !== undefined && b.notify)
+      .map((b) => ({ ...b, name: bucketPlace(b.name) })),
+  ];
   try {
     await state.markAlerted(
       alerted.map(({ region, table, lockId, id }) => ({ region, table, lockId, id })),

@@ -33,23 +33,31 @@ export function emptyBucket(region: string, name: string, error?: string): Bucke
  * its own region within the run's regions, opted-out ones left out. A bucket whose region or tags cannot be read
  * is skipped and reported (fail closed). Never throws.
  */
-export async function discoverBuckets(
-  opts: SweepOptions,
-): Promise<{ readonly buckets: LockBucket[]; readonly failures: BucketReport[] }> {
+export async function discoverBuckets(opts: SweepOptions): Promise<{
+  readonly buckets: LockBucket[];
+  readonly failures: BucketReport[];
+  readonly warnings: string[];
+}> {
   const { buckets: globs } = opts.policy;
-  if (globs.include.length === 0 || !opts.lockfileStores) return { buckets: [], failures: [] };
+  if (globs.include.length === 0 || !opts.lockfileStores) return { buckets: [], failures: [], warnings: [] };
   const home = opts.regions[0];
   const directory = opts.lockfileStores(home);
   const named: { name: string; region?: string }[] = [];
+  const listed = new Set<string>();
   try {
-    for await (const b of directory.listBuckets()) if (isSelected(b.name, globs)) named.push(b);
+    for await (const b of directory.listBuckets()) {
+      listed.add(b.name);
+      if (isSelected(b.name, globs)) named.push(b);
+    }
   } catch (e) {
     return {
       buckets: [],
       failures: [emptyBucket(home, '*', `could not list the buckets: ${describeError(e)}`)],
+      warnings: [],
     };
   }
   const failures: BucketReport[] = [];
+  const elsewhere: { name: string; region: string }[] = [];
   const found = await mapBounded(named, 8, async (b): Promise<LockBucket | undefined> => {
     let region: string;
     try {
@@ -58,7 +66,10 @@ export async function discoverBuckets(
       failures.push(emptyBucket(home, b.name, `could not find the bucket's region: ${describeError(e)}`));
       return undefined;
     }
-    if (!opts.regions.includes(region)) return undefined;
+    if (!opts.regions.includes(region)) {
+      elsewhere.push({ name: b.name, region });
+      return undefined;
+    }
     const tag = globs.optOutTag;
     if (tag === false) return { region, name: b.name };
     try {
@@ -71,7 +82,55 @@ export async function discoverBuckets(
     }
     return { region, name: b.name };
   });
-  return { buckets: found.filter((b): b is LockBucket => b !== undefined), failures };
+  const outside = outsideRegions(globs, elsewhere, opts.regions);
+  // A bucket named outright that the (account-wide) listing does not show cannot be read: never an all-clear.
+  const missing = globs.include
+    .map((g) => g.literal)
+    .filter((name): name is string => name !== undefined && !listed.has(name))
+    .map((name) =>
+      emptyBucket(
+        home,
+        name,
+        "not found: the policy names this bucket but the account's bucket list does not show it; check the name, or grant s3:ListAllMyBuckets",
+      ),
+    );
+  return {
+    buckets: found.filter((b): b is LockBucket => b !== undefined),
+    failures: [...failures, ...outside.failures, ...missing],
+    warnings: outside.warnings,
+  };
+}
+
+/**
+ * Buckets the globs select in regions the run does not cover are not read: one the policy names outright is a
+ * failed bucket (never an all-clear); those a wildcard matched are one warning (a janitor per region is normal).
+ */
+function outsideRegions(
+  globs: SweepOptions['policy']['buckets'],
+  elsewhere: readonly { name: string; region: string }[],
+  regions: readonly string[],
+): { failures: BucketReport[]; warnings: string[] } {
+  const named = new Set(globs.include.map((g) => g.literal));
+  const covered = regions.join(', ');
+  const failures = elsewhere
+    .filter((b) => named.has(b.name))
+    .map((b) =>
+      emptyBucket(
+        b.region,
+        b.name,
+        `not read: it is in ${b.region}, a region this run does not cover (${covered}); add --region ${b.region} or put it in the policy's regions`,
+      ),
+    );
+  const matched = elsewhere.filter((b) => !named.has(b.name));
+  const warnings = matched.length
+    ? [
+        `${matched.length} bucket(s) matching the policy's bucket globs are in regions this run does not cover and were not read: ${matched
+          .slice(0, 5)
+          .map((b) => `${b.name} (${b.region})`)
+          .join(', ')}${matched.length > 5 ? ', …' : ''}`,
+      ]
+    : [];
+  return { failures, warnings };
 }
 
 /** Lists one bucket page by page and reads each lockfile's body and ETag; a failure ends this bucket only. */

@@ -101,7 +101,10 @@ export async function sweepTable(
       });
       // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
       // hosts) while the page's state digests are read in one BatchGetItem per 100 locks.
-      const [holders, withState] = await Promise.all([holdersOf(opts, paired), withDigests(opts, paired)]);
+      const [holders, withState] = await Promise.all([
+        holdersOf(opts, paired, found.failures),
+        withDigests(opts, paired, found.failures),
+      ]);
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
       const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
       const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves, holder }) =>

@@ -71,18 +71,23 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   ).filter((s): s is TableSweep => s !== undefined);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
-  const holders = await holdersOf(opts, rest);
+  const unread: RunFailure[] = [];
+  const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
     handleLock(opts, halves, budget, holder, absence),
   );
 
-  const failures = [
-    ...recovered.failures,
-    ...swept.flatMap((s) => s.failures),
-    ...singles.flatMap((h) => h.failures),
-    ...absence.failures,
-  ];
+  const failures = onceEach(
+    [
+      ...recovered.failures,
+      ...swept.flatMap((s) => s.failures),
+      ...singles.flatMap((h) => h.failures),
+      ...absence.failures,
+      ...unread,
+    ],
+    swept.filter((s) => s.table.error !== undefined).map((s) => s.table),
+  );
   const places: Place[] = [
     ...swept.map((s) => ({ region: s.table.region, table: s.table.name, complete: s.complete })),
     ...read.map((r) => ({
@@ -114,7 +119,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     locks: [...swept.flatMap((s) => s.locks), ...singles.flatMap((h) => h.locks)],
     unparseable: [...swept.flatMap((s) => s.unparseable), ...read.flatMap((r) => r.unparseable)],
     resolved,
-    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings)],
+    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings), ...bucketsFound.warnings],
     failures,
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
@@ -126,6 +131,22 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     ...results,
     failures: [...failures, ...told.failures, ...remembered],
     notification: told.notification,
+  });
+}
+
+/**
+ * The failures with each unread evidence source once (every page of every table may meet the same failure), and
+ * none for a table that failed itself (its digests fail with it: one problem, counted once).
+ */
+function onceEach(failures: readonly RunFailure[], failed: readonly TableReport[]): RunFailure[] {
+  const seen = new Set(failed.map((t) => JSON.stringify([t.region, t.name])));
+  return failures.filter((f) => {
+    if (f.kind !== 'evidence') return true;
+    if (seen.has(JSON.stringify([f.region, f.table]))) return false;
+    const key = JSON.stringify([f.region, f.table, f.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

@@ -37,7 +37,7 @@ export function isNewsLock(lock: LockReport): boolean {
 export function hasNews(report: RunReport): boolean {
   return (
     report.locks.some(isNewsLock) ||
-    report.tables.some((t) => t.error !== undefined && t.notify !== false) ||
+    [...report.tables, ...report.buckets].some((t) => t.error !== undefined && t.notify !== false) ||
     report.failures.length > 0 ||
     report.resolved.length > 0
   );
@@ -53,7 +53,7 @@ export function newsKind(lock: LockReport): NewsKind {
     : 'stale';
 }
 
-/** The news grouped by lock table, tables sorted by region then name (a stable, readable order). */
+/** The news grouped by lock table or bucket, sorted by region then name (a stable, readable order). */
 export function collectNews(report: RunReport): TableNews[] {
   const groups = new Map<string, TableNews>();
   const group = (region: string, table: string, error?: string): TableNews => {
@@ -69,6 +69,8 @@ export function collectNews(report: RunReport): TableNews[] {
     return found;
   };
   for (const t of report.tables) if (t.error !== undefined) group(t.region, t.name, t.error);
+  // A state bucket that could not be read is news like a table (`s3://<bucket>`, the name its locks group by).
+  for (const b of report.buckets) if (b.error !== undefined) group(b.region, `s3://${b.name}`, b.error);
   for (const lock of report.locks.filter(isNewsLock))
     group(lock.region, lock.table).locks[newsKind(lock)].push(lock);
   for (const r of report.resolved) group(r.region, r.table).resolved.push(r);
