@@ -109,7 +109,8 @@ async function sight(
     const gapMs = opts.policy.sightingGap.seconds * 1000;
     const digest = half.store === 'dynamodb' ? half.digest : undefined;
     const absentMs = absence ? await absence.of(placeOf(half)) : undefined;
-    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest, absentMs);
+    const atMs = opts.clock?.() ?? nowMs;
+    return await opts.state.observe(key, lockOf(half).rawInfo, atMs, gapMs, digest, absentMs);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;
