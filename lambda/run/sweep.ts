@@ -25,6 +25,7 @@ import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
 import { type BucketSweep, discoverBuckets, emptyBucket, readBucket } from './sweep-bucket';
 import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
+import { UnreadPlaces } from './unread-places';
 
 export type { SweepOptions } from './options';
 
@@ -51,6 +52,11 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
   const absence = new PlaceAbsence(opts);
+  const unseen = new UnreadPlaces(opts);
+  for (const b of bucketsFound.skipped) unseen.bucket(b.name, b.why);
+  for (const b of bucketsFound.failures) unseen.bucket(b.name, b.error ?? 'failed');
+  for (const d of discoveries)
+    for (const t of d.failures) unseen.table(t.region, t.name, t.error ?? 'failed');
   const concurrency = opts.concurrency ?? 4;
   // Lockfiles first (few, small): each lock item then finds its lockfile half, so a double lock is judged once.
   const read = await mapBounded(bucketsFound.buckets, concurrency, (bucket) =>
@@ -58,24 +64,27 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
       ? Promise.resolve(bucketNotReached(bucket.region, bucket.name))
       : readBucket(opts, bucket),
   );
+  for (const r of read) if (!r.complete) unseen.bucket(r.bucket.name, r.bucket.error ?? 'read in part');
   const lockfiles = new LockfileIndex(read.flatMap((r) => r.halves));
-  const swept = (
-    await mapBounded(
-      discoveries.flatMap((d) => d.tables),
-      concurrency,
-      (table) =>
-        outOfTime(opts)
-          ? notReached(table.region, table.name)
-          : sweepTable(opts, table, budget, lockfiles, absence),
-    )
-  ).filter((s): s is TableSweep => s !== undefined);
+  const context = { absence, unread: unseen };
+  const lockTables = discoveries.flatMap((d) => d.tables);
+  const sweeps = await mapBounded(lockTables, concurrency, (table) =>
+    outOfTime(opts)
+      ? notReached(table.region, table.name)
+      : sweepTable(opts, table, budget, lockfiles, context),
+  );
+  sweeps.forEach((r, i) => {
+    if (r === undefined) unseen.table(lockTables[i].region, lockTables[i].name, 'opted out');
+    else if (!r.complete) unseen.table(r.table.region, r.table.name, r.table.error ?? 'read in part');
+  });
+  const swept = sweeps.filter((s): s is TableSweep => s !== undefined);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
   const unread: RunFailure[] = [];
   const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
-    handleLock(opts, halves, budget, holder, absence),
+    handleLock(opts, halves, budget, holder, context),
   );
 
   const failures = onceEach(
