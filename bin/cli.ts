@@ -1,4 +1,4 @@
-// The command line: parses flags, wires the run and prints reports (list, sweep, release, demo).
+// The command line: parses flags, wires the run and prints reports (list, sweep, release, demo; doctor, test-alert).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -55,6 +55,13 @@ function parseFlags(argv: string[]) {
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
+    // doctor and test-alert have their own flags and SDK clients, loaded only for them.
+    if (argv[0] === 'doctor' || argv[0] === 'test-alert')
+      return await (require('./doctor/command') as typeof import('./doctor/command')).runDoctorCommand(
+        argv[0],
+        argv.slice(1),
+        io,
+      );
     const { values: flags, positionals } = parseFlags(argv);
     const [command, ...extra] = positionals;
     if (flags.version) {

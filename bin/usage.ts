@@ -26,6 +26,8 @@ Commands:
   sweep    judge every lock with a policy and act on it (report, alert or delete)
   release  release one lock safely (its lock ID must match)
   demo     run the janitor against an embedded DynamoDB engine (no AWS account needed)
+  doctor   check a deployed janitor end to end, read-only (tf-lock-janitor doctor --help)
+  test-alert  ask a deployed janitor to send one labelled test notification (e-mail and chat)
 
 Flags:
   --region R          AWS region; repeat for several (default: the policy's regions, else AWS_REGION)

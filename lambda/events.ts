@@ -1,4 +1,4 @@
-// Lambda shell: the events the handler accepts (the schedule, and the release payload).
+// Lambda shell: the events the handler accepts (the schedule, the release payload, the test alert).
 import { UsageError } from './core/errors';
 import { regionSchema } from './core/policy';
 import * as z from './core/zod';
@@ -61,10 +61,19 @@ const releaseSchema = z
     }),
   );
 
-/** What an invocation asks for: a sweep (the schedule, or an empty test event) or the release of one lock. */
+/** The payload that publishes one labelled test notification (`tf-lock-janitor test-alert`). */
+export type TestAlertPayload = { readonly requestedBy?: string };
+
+const testAlertSchema = z.strictObject({ requestedBy: z.optional(z.string().check(z.maxLength(256))) });
+
+/**
+ * What an invocation asks for: a sweep (the schedule, or an empty test event), the release of one lock, or one
+ * test notification.
+ */
 export type JanitorEvent =
   | { readonly kind: 'sweep'; readonly event: ScheduledEvent }
-  | { readonly kind: 'release'; readonly payload: ReleasePayload };
+  | { readonly kind: 'release'; readonly payload: ReleasePayload }
+  | { readonly kind: 'test-alert'; readonly payload: TestAlertPayload };
 
 const SCHEDULE_KEYS = ['source', 'scheduledTime', 'executionId', 'attempt'] as const;
 const scheduleSchema = z.strictObject(
@@ -72,8 +81,9 @@ const scheduleSchema = z.strictObject(
 );
 
 /**
- * Reads an event strictly: `{"release": {...}}` releases one lock; the schedule's input (or `{}`, or nothing)
- * runs a sweep; anything else — an unknown key, `"Release"` in the wrong case — is a UsageError, never a sweep.
+ * Reads an event strictly: `{"release": {...}}` releases one lock; `{"testAlert": {}}` publishes one test
+ * notification; the schedule's input (or `{}`, or nothing) runs a sweep; anything else — an unknown key,
+ * `"Release"` in the wrong case — is a UsageError, never a sweep.
  */
 export function parseEvent(event: unknown): JanitorEvent {
   if (event === undefined || event === null) return { kind: 'sweep', event: {} };
@@ -87,8 +97,18 @@ export function parseEvent(event: unknown): JanitorEvent {
       throw new UsageError(`A release event holds only "release"; remove ${others(keys)}. ${HOW}`);
     return { kind: 'release', payload: releasePayload(event)! };
   }
-  const misCased = keys.find((k) => k.toLowerCase() === 'release');
-  if (misCased) throw new UsageError(`Unknown key "${misCased}": did you mean "release"? ${HOW}`);
+  if (keys.includes(TEST_ALERT_KEY)) {
+    if (keys.length > 1)
+      throw new UsageError(
+        `A test-alert event holds only "testAlert"; remove ${others(keys, TEST_ALERT_KEY)}. ${HOW}`,
+      );
+    return { kind: 'test-alert', payload: testAlertPayload((event as { testAlert: unknown }).testAlert) };
+  }
+  const misCased = keys.find((k) => ['release', 'testalert'].includes(k.toLowerCase()));
+  if (misCased)
+    throw new UsageError(
+      `Unknown key "${misCased}": did you mean "${misCased.toLowerCase() === 'release' ? 'release' : TEST_ALERT_KEY}"? ${HOW}`,
+    );
   const result = scheduleSchema.safeParse(event);
   if (result.success) return { kind: 'sweep', event: result.data as ScheduledEvent };
   throw new UsageError(
@@ -96,12 +116,14 @@ export function parseEvent(event: unknown): JanitorEvent {
   );
 }
 
-const HOW =
-  'Send {"release": {"table": "...", "lockId": "...", "id": "...", "region"?: "..."}} to release a lock, or {} to run a sweep.';
+const TEST_ALERT_KEY = 'testAlert';
 
-function others(keys: readonly string[]): string {
+const HOW =
+  'Send {"release": {"table": "...", "lockId": "...", "id": "...", "region"?: "..."}} to release a lock, {"testAlert": {}} for a test notification, or {} to run a sweep.';
+
+function others(keys: readonly string[], key = 'release'): string {
   return keys
-    .filter((k) => k !== 'release')
+    .filter((k) => k !== key)
     .map((k) => JSON.stringify(k))
     .join(', ');
 }
@@ -117,5 +139,17 @@ export function releasePayload(event: unknown): ReleasePayload | undefined {
   throw new UsageError(
     `The release request is not valid:\n  - ${problems.join('\n  - ')}\n` +
       'Send {"release": {"table": "...", "lockId": "...", "id": "...", "region"?: "..."}}',
+  );
+}
+
+/** The test-alert request of `{"testAlert": {...}}`: an object with at most `requestedBy`. */
+function testAlertPayload(value: unknown): TestAlertPayload {
+  const result = testAlertSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (i) => `testAlert${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`,
+  );
+  throw new UsageError(
+    `The test-alert request is not valid:\n  - ${problems.join('\n  - ')}\nSend {"testAlert": {}} or {"testAlert": {"requestedBy": "..."}}`,
   );
 }

@@ -16,10 +16,16 @@ import { UsageError } from './core/errors';
 import type { Holder } from './core/evidence';
 import type { RunFailure } from './core/failure';
 import type { LockfileStore } from './core/lockfile-port';
+import {
+  isTestRelease,
+  renderTestAlert,
+  TEST_ALERT_SUBJECT,
+  TEST_RELEASE_REFUSAL,
+} from './core/message/test-alert';
 import type { LockStore, Notifier, StateStore } from './core/ports';
 import { type ReleaseAnswer, releaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
-import { parseEvent, type ReleasePayload, type ScheduledEvent } from './events';
+import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
@@ -31,10 +37,23 @@ export const STOP_MARGIN_MS = 20_000;
 /** Time kept back from the Lambda timeout for the summary line and the metrics, whatever is still running. */
 export const LAST_WORD_MS = 3_000;
 
-/** What an invocation returns: the run's counts, or the small readable answer to a release. */
+/** The answer to `{"testAlert": {}}`: the one test notification was accepted by SNS. */
+export type TestAlertAnswer = {
+  readonly testAlert: {
+    readonly published: true;
+    readonly topicArn: string;
+    readonly subject: string;
+    /** Whether the chat notification carries the Release button's (harmless) payload. */
+    readonly releaseButton: boolean;
+    readonly runId: string;
+  };
+};
+
+/** What an invocation returns: the run's counts, the small readable answer to a release, or the test alert's. */
 export type HandlerResult =
   | { readonly runId: string; readonly complete: boolean; readonly counts: RunCounts }
-  | ReleaseAnswer;
+  | ReleaseAnswer
+  | TestAlertAnswer;
 
 /** Everything built once per cold start: validated config, logger, SDK clients and the adapters on them. */
 type Shell = {
@@ -192,6 +211,20 @@ function cutOff(s: Shell, runId: string): HandlerResult {
 
 async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Promise<HandlerResult> {
   const { config, logger } = s;
+  if (isTestRelease(req)) {
+    // The test alert's button: it names a table that cannot exist, so nothing is read or written.
+    const where = {
+      region: req.region ?? config.homeRegion,
+      table: req.table ?? '',
+      lockId: req.lockId ?? '',
+    };
+    logger.info({ ...where, id: req.id, testRelease: true }, 'test release refused');
+    return releaseAnswer(
+      { ...where, id: req.id },
+      { outcome: 'not-found', message: TEST_RELEASE_REFUSAL, failures: [] },
+      context.awsRequestId,
+    );
+  }
   if (config.policy.mode !== 'delete' && !config.releaseAllowed) {
     throw new UsageError(
       `The janitor runs in mode "${config.policy.mode}", so its role has no dynamodb:DeleteItem; ` +
@@ -225,6 +258,37 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);
 }
 
+/**
+ * Publishes one labelled test notification (e-mail and chat) through the janitor's own topic and role: nothing
+ * is read, judged or changed. A failed publish fails the invocation, so the caller sees it.
+ */
+async function testAlertOnce(s: Shell, req: TestAlertPayload, context: Context): Promise<HandlerResult> {
+  const { config, logger } = s;
+  if (!s.notifier || !config.topicArn)
+    throw new UsageError(
+      'TOPIC_ARN is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic',
+    );
+  const render = renderOptionsOf(config);
+  const janitor = render.janitor!;
+  const message = renderTestAlert({
+    janitor,
+    requestId: context.awsRequestId,
+    at: new Date().toISOString(),
+    requestedBy: req.requestedBy,
+  });
+  await s.notifier.publish(message);
+  logger.info({ topicArn: config.topicArn, requestedBy: req.requestedBy }, 'test alert published');
+  return {
+    testAlert: {
+      published: true,
+      topicArn: config.topicArn,
+      subject: TEST_ALERT_SUBJECT,
+      releaseButton: janitor.canRelease,
+      runId: context.awsRequestId,
+    },
+  };
+}
+
 /** The run summary line: counts and what failed, not every lock (each lock has its own decision line). */
 function summary(report: RunReport): object {
   return {
@@ -248,7 +312,8 @@ function summary(report: RunReport): object {
 }
 
 /**
- * The Lambda entry point. `{"release": {table, lockId, id, region?}}` releases one lock; any other event
+ * The Lambda entry point. `{"release": {table, lockId, id, region?}}` releases one lock; `{"testAlert": {}}`
+ * publishes one test notification; any other event
  * (the EventBridge Scheduler invocation) runs one sweep. Configuration is validated at the first invocation
  * of a sandbox; a bad configuration fails every invocation with the same clear message.
  */
@@ -260,7 +325,7 @@ export const handler = middy<unknown, HandlerResult>()
   .handler(async (event, context) => {
     shell ??= coldStart();
     const parsed = parseEvent(event);
-    return parsed.kind === 'release'
-      ? releaseOnce(shell, parsed.payload, context)
-      : sweepOnce(shell, parsed.event, context);
+    if (parsed.kind === 'release') return releaseOnce(shell, parsed.payload, context);
+    if (parsed.kind === 'test-alert') return testAlertOnce(shell, parsed.payload, context);
+    return sweepOnce(shell, parsed.event, context);
   });

@@ -30,6 +30,19 @@ export const LAMBDA_BUILD: BuildOptions = {
 };
 
 /**
+ * The SDK clients only `doctor` and `test-alert` load (bin/doctor/command.ts), from the package's dependencies: the
+ * other commands never parse them.
+ */
+export const DOCTOR_MODULES = [
+  '@aws-sdk/client-lambda',
+  '@aws-sdk/client-scheduler',
+  '@aws-sdk/client-sqs',
+  '@aws-sdk/client-cloudwatch-logs',
+  '@aws-sdk/client-iam',
+  '@aws-sdk/client-cloudformation',
+] as const;
+
+/**
  * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
  * supports, not minified (stack traces stay readable), the S3 and EC2 clients left to node_modules. The demo stays out: `bin/cli.ts` requires it only for
  * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
@@ -42,7 +55,7 @@ export const CLI_BUILD: BuildOptions = {
   mainFields: ['module', 'main'],
   // Loaded from node_modules only when a policy names buckets or turns on the EC2 host check (bin/cli-context.ts):
   // parsing their 1.2 MB on every start would cost each command more than all the rest of the bundle.
-  external: [...RUNTIME_PROVIDED_MODULES],
+  external: [...RUNTIME_PROVIDED_MODULES, ...DOCTOR_MODULES],
   logLevel: 'warning',
   plugins: [
     {

@@ -1,0 +1,69 @@
+// CLI: the `doctor` and `test-alert` commands: their flags, their SDK clients (loaded only here) and their output.
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
+import { checklistJson, doctorExitCode, renderChecklist } from './checklist';
+import type { DoctorClients } from './doctor';
+import { DOCTOR_USAGE, parseWant } from './flags';
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+/** Runs `doctor` or `test-alert`; resolves to the exit code. */
+export async function runDoctorCommand(
+  command: 'doctor' | 'test-alert',
+  argv: string[],
+  io: Io,
+): Promise<number> {
+  const want = parseWant(command, argv);
+  if (want === 'help') {
+    io.out(DOCTOR_USAGE);
+    return 0;
+  }
+  if (command === 'test-alert') {
+    const { runTestAlert } = require('./test-alert-command') as typeof import('./test-alert-command');
+    return runTestAlert(want, io);
+  }
+  const { runDoctor } = require('./doctor') as typeof import('./doctor');
+  const { target, checks } = await runDoctor(want, doctorClients(want.region), Date.now());
+  if (want.json) io.out(checklistJson(target, checks));
+  else for (const line of renderChecklist(target, checks)) io.out(line);
+  return doctorExitCode(checks);
+}
+
+/**
+ * The doctor's SDK clients, loaded here only: they are dependencies of the CLI, outside its bundle and the
+ * Lambda's. Endpoints follow the SDK's own settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>).
+ */
+export function doctorClients(region: string): DoctorClients {
+  const config = awsClientConfig({ region, maxAttempts: 3 });
+  const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+  const { SchedulerClient } =
+    require('@aws-sdk/client-scheduler') as typeof import('@aws-sdk/client-scheduler');
+  const { SQSClient } = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
+  const { CloudWatchLogsClient } =
+    require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs');
+  const { IAMClient } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  const sns = new Map<string, SNSClient>();
+  let cloudformation: CloudFormationClient | undefined;
+  return {
+    lambda: new LambdaClient(config),
+    scheduler: new SchedulerClient(config),
+    sqs: new SQSClient(config),
+    logs: new CloudWatchLogsClient(config),
+    iam: new IAMClient(config),
+    sns: (topicRegion) => {
+      const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
+      const client =
+        sns.get(topicRegion) ??
+        new SNSClient(awsClientConfig({ region: topicRegion || region, maxAttempts: 3 }));
+      sns.set(topicRegion, client);
+      return client;
+    },
+    cloudformation: () => {
+      const { CloudFormationClient } =
+        require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
+      cloudformation ??= new CloudFormationClient(config);
+      return cloudformation;
+    },
+  };
+}
