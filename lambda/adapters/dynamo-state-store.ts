@@ -197,7 +197,7 @@ export class DynamoStateStore implements StateStore {
       Key: sightingKey(key),
       ConsistentRead: true,
     });
-    const { Item } = await this.send(this.client.send(get));
+    const { Item } = await this.send(this.client.send(get, callOptions()));
     return Item?.alertedHash?.S !== undefined && Item.alertedHash.S === sha256(rawInfo);
   }
 

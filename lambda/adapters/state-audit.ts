@@ -78,6 +78,7 @@ export async function isAudited(
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
+        callOptions(),
       ),
     );
     for (const item of page.Items ?? []) {

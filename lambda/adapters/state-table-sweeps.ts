@@ -1,6 +1,7 @@
 // Adapter: the state table's memory of each place's last complete sweep (when the janitor last read it in full).
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TableRef } from '../core/ports';
+import { callOptions } from './call-signal';
 import { inParallel, onStateTable, unlessConditionFailed } from './state-table';
 
 /**
@@ -18,7 +19,7 @@ export class SweepMemory {
   /** The end of the place's last complete sweep (consistent read); undefined when none is remembered. */
   async lastComplete(place: TableRef): Promise<number | undefined> {
     const get = new GetItemCommand({ TableName: this.tableName, Key: sweepKey(place), ConsistentRead: true });
-    const { Item } = await onStateTable(this.tableName, this.client.send(get));
+    const { Item } = await onStateTable(this.tableName, this.client.send(get, callOptions()));
     const at = Item?.at?.N;
     return at === undefined ? undefined : Number(at);
   }
@@ -37,7 +38,9 @@ export class SweepMemory {
           ':expiresAt': { N: String(Math.floor(atMs / 1000) + this.ttlSeconds) },
         },
       });
-      await onStateTable(this.tableName, this.client.send(update)).catch(unlessConditionFailed);
+      await onStateTable(this.tableName, this.client.send(update, callOptions())).catch(
+        unlessConditionFailed,
+      );
     });
   }
 }
