@@ -53,6 +53,20 @@ export function lockTableItems(size: number, nowMs: number, lockShare = 0.01): I
   return items.slice(0, size);
 }
 
+/** `count` Terraform locks and nothing else (half 48 h old, half 5 min old): every item a lock the sweep holds. */
+export function heldLockItems(count: number, nowMs: number): Item[] {
+  return Array.from({ length: count }, (_, i) =>
+    lockItem({
+      bucket: BUCKET,
+      path: `team-${i % 37}/stack-${i}/terraform.tfstate`,
+      operation: 'OperationTypeApply',
+      who: `runner@ip-10-0-${i % 250}-${i % 200}`,
+      createdMs: nowMs - (i % 2 === 0 ? 48 * HOUR : 5 * 60_000),
+      subMillis: '123456',
+    }),
+  );
+}
+
 /** Creates a table with Terraform's lock schema (hash key `LockID`, type S), on demand, ready for writes. */
 export async function createLockTable(client: DynamoDBClient, name: string): Promise<void> {
   await createTableReady(client, { TableName: name, ...LOCK_TABLE_SCHEMA });

@@ -29,7 +29,7 @@ export type MemoryFigures = {
 };
 
 /** What a child runs: the whole sweep, or only the bare Scan (to tell the engine's memory from the SDK's). */
-export type ChildKind = 'sweep' | 'scan';
+export type ChildKind = 'sweep' | 'scan' | 'held';
 
 /** Runs the bundled sweep child `reps` times, each in a fresh node process, against `endpoint`. */
 async function childSweeps(
@@ -70,6 +70,42 @@ export async function memoryFigures(
   return {
     kind,
     items,
+    maxRssMB: of((r) => r.maxRssMB),
+    peakHeapUsedMB: of((r) => r.peakHeapUsedMB),
+    rssBeforeMB: of((r) => r.rssBeforeMB),
+    sweepMs: of((r) => r.sweepMs),
+    sweepCpuMs: of((r) => r.sweepCpuMs),
+  };
+}
+
+/** Peak RSS per lock the sweep holds: tables of only locks, against a sweep of an empty table. */
+export type HeldLockFigures = {
+  readonly emptyMaxRssMB: Stats;
+  readonly sizes: readonly {
+    readonly locks: number;
+    readonly maxRssMB: Stats;
+    /** (peak RSS − the empty table's) / locks, in KB. */
+    readonly kbPerLock: number;
+    readonly sweepMs: Stats;
+  }[];
+};
+
+/** One size of the held-lock figure: `reps` fresh-process sweeps (kind `held`) of a table of `locks` locks. */
+export async function heldLockRuns(
+  childJs: string,
+  endpoint: string,
+  table: string,
+  locks: number,
+  nowMs: number,
+  reps: number,
+): Promise<MemoryFigures> {
+  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, 'held');
+  for (const r of runs)
+    if (r.locks !== locks) throw new Error(`the sweep child saw ${r.locks} locks, expected ${locks}`);
+  const of = (f: (r: ChildSweep) => number) => stats(runs.map(f));
+  return {
+    kind: 'held',
+    items: locks,
     maxRssMB: of((r) => r.maxRssMB),
     peakHeapUsedMB: of((r) => r.peakHeapUsedMB),
     rssBeforeMB: of((r) => r.rssBeforeMB),

@@ -2,7 +2,8 @@
 import type { CliStart } from './cli-start';
 import type { ProcessRatio } from './process-ratio';
 
-const RATIO_TARGET = 1.0;
+/** Single table: the sweep against the fair floor plus one discovery round trip (issue #24). */
+const RATIO_TARGET = 1.1;
 const CLI_START_TARGET = 1.5;
 
 export type Row = readonly [figure: string, measured: string, target: string, result: string];
@@ -16,25 +17,25 @@ export const row = (figure: string, measured: string, target = '', ok?: boolean)
 ];
 export const ms = (v: number) => `${v.toFixed(0)} ms`;
 
-/** The headline: `tf-lock-janitor sweep` and a bare Scan script, each a fresh node process. */
+/** The headline: `tf-lock-janitor sweep` and the fair floor script, each a fresh node process. */
 export function processRows(bigTable: ProcessRatio, smallTable: ProcessRatio): Row[] {
   const rows: Row[] = [];
   for (const p of [bigTable, smallTable]) {
     const big = p === bigTable;
     rows.push(
       row(
-        `CLI sweep / bare Scan, processes, ${p.items} items (start, discovery, exit; median of ${p.ratio.n} pairs)`,
+        `single table: CLI sweep / fair floor (DescribeTable + the sweep's projected, filtered Scan), processes, ${p.items} items (median of ${p.ratio.n} pairs)`,
         ratio(p.ratio),
         big ? `≤ ${RATIO_TARGET}` : '',
         big ? p.ratio.median <= RATIO_TARGET : undefined,
       ),
       row(
-        "  dynalite's ListTagsOfResource alone (it walks every item it holds; the sweep sends it beside its first Scan page)",
+        "  ListTagsOfResource alone (dynalite bounded to the table's tags, as DynamoDB answers it; sent beside the first Scan page)",
         ms(p.dynaliteTagRead.median),
       ),
-      row('  bare Scan process / CLI sweep process', `${ms(p.scan.median)} / ${ms(p.sweep.median)}`),
+      row('  floor process / CLI sweep process', `${ms(p.scan.median)} / ${ms(p.sweep.median)}`),
       row(
-        '  peak RSS: bare Scan process / CLI sweep process',
+        '  peak RSS: floor process / CLI sweep process',
         `${p.scanPeakRssMB.median.toFixed(1)} / ${p.sweepPeakRssMB.median.toFixed(1)} MB`,
       ),
     );
@@ -45,14 +46,18 @@ export function processRows(bigTable: ProcessRatio, smallTable: ProcessRatio): R
 export function cliStartRows(c: CliStart): Row[] {
   return [
     row(
-      'CLI start: `tf-lock-janitor --version` / node loading @aws-sdk/client-dynamodb',
-      `${ms(c.version.median)} / ${ms(c.sdkLoad.median)} = ${ratio(c.ratio)}`,
+      'CLI start: `tf-lock-janitor list` (one DescribeTable) / node loading the DynamoDB client and sending it',
+      `${ms(c.list.median)} / ${ms(c.sdkCall.median)} = ${ratio(c.ratio)}`,
       `≤ ${CLI_START_TARGET}`,
       c.ratio.median <= CLI_START_TARGET,
     ),
     row(
-      '  `--help` / the development entry (tsx) `--version`',
-      `${ms(c.help.median)} / ${ms(c.devEntry.median)}`,
+      '  with buckets in the policy (S3 client loaded, one ListBuckets more) / node doing the same',
+      `${ms(c.listBuckets.median)} / ${ms(c.sdkCallBuckets.median)} = ${ratio(c.ratioBuckets)}`,
+    ),
+    row(
+      '  `--version` (no AWS client loaded) / the development entry (tsx) `--version`',
+      `${ms(c.version.median)} / ${ms(c.devEntry.median)}`,
     ),
   ];
 }

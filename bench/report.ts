@@ -1,10 +1,11 @@
 // Benchmark: renders BENCHMARKS.md from one run.
 import type { AccountFigures } from './account';
+import type { AccountScaleFigures } from './account-scale';
 import type { BundleComparison } from './bundle';
 import type { CliStart } from './cli-start';
 import type { CostLine } from './cost';
 import type { Machine } from './machine';
-import type { MemoryFigures } from './memory';
+import type { HeldLockFigures, MemoryFigures } from './memory';
 import type { ProcessRatio } from './process-ratio';
 import { cliStartRows, ms, processRows, type Row, ratio, row, table } from './report-rows';
 import { formatStats } from './stats';
@@ -13,7 +14,7 @@ import type { SweepVsScan } from './sweep-vs-scan';
 /** Everything one `npm run bench` measured (written to bench/results/latest.json). */
 export type BenchResults = {
   readonly machine: Machine;
-  readonly config: Readonly<Record<string, number>>;
+  readonly config: Readonly<Record<string, number | readonly number[]>>;
   readonly benchSeconds: number;
   readonly cliStart: CliStart;
   /** dist/lambda-bundle/index.js as `npm run build` ships it. */
@@ -32,12 +33,19 @@ export type BenchResults = {
     readonly scanMemory: MemoryFigures;
   };
   readonly account: AccountFigures;
+  readonly held: HeldLockFigures;
+  readonly accountScale: AccountScaleFigures;
 };
 
 const MEMORY_TARGET_MB = 150;
 /** "Flat": the sweep's peak RSS grows by at most this share from the small table to the big one. */
 const FLAT_SHARE = 0.2;
 const BUNDLE_TARGET_KB = 450;
+/** janitor / floor at account scale: the whole account, and 100 tables (issue #24). */
+const ACCOUNT_TARGET = 1.3;
+const HUNDRED_TABLES_TARGET = 1.5;
+const KB_PER_LOCK_TARGET = 1;
+const LAMBDA_MB = 256;
 const COST_TARGET_USD = 2.0;
 
 const usd = (lines: readonly CostLine[]) => lines.reduce((sum, l) => sum + l.usdPerMonth, 0);
@@ -52,8 +60,10 @@ export function renderSummary(r: BenchResults): string {
     table(
       ['Figure', 'Measured', 'Target', 'Result'],
       [
+        ...accountScaleRows(r.accountScale),
         ...processRows(r.big.processes, r.small.processes),
         ...speedRows(r.big.sweepVsScan),
+        ...heldLockRows(r.held),
         ...memoryRows(r),
         ...bundleRows(r),
         ...cliStartRows(r.cliStart),
@@ -80,10 +90,10 @@ function speedRows(s: SweepVsScan): Row[] {
   const vsScan = (wallMs: number) => `${ms(wallMs)} (${(wallMs / s.scan.median).toFixed(2)}× Scan)`;
   return [
     row(
-      `in-process sweep / bare Scan, ${s.items} items, one client (median of ${s.ratio.n} pairs)`,
+      `in-process sweep / floor Scan (projected, filtered), ${s.items} items, one client (median of ${s.ratio.n} pairs)`,
       ratio(s.ratio),
     ),
-    row('  bare Scan', formatStats(s.scan, 'ms')),
+    row('  floor Scan', formatStats(s.scan, 'ms')),
     row('  sweep (mode alert)', formatStats(s.sweep, 'ms')),
     row(
       '  discovery calls (DescribeTable, and ListTagsOfResource beside the first Scan page)',
@@ -122,7 +132,7 @@ function memoryRows(r: BenchResults): Row[] {
       big.maxRssMB.median <= MEMORY_TARGET_MB,
     ),
     row(
-      `  growth ${small.items} → ${big.items} items (a bare Scan alone grows by)`,
+      `  growth ${small.items} → ${big.items} items (a floor Scan alone grows by)`,
       `+${growth.toFixed(1)} MB, ${(share * 100).toFixed(0)} % (+${scanGrowth.toFixed(1)} MB)`,
       `≤ ${FLAT_SHARE * 100} %`,
       share <= FLAT_SHARE,
@@ -172,4 +182,56 @@ function accountRows(r: BenchResults): Row[] {
       total <= COST_TARGET_USD,
     ),
   ];
+}
+
+function accountScaleRows(a: AccountScaleFigures): Row[] {
+  const rtt = Object.entries(a.rttMs)
+    .map(([region, ms]) => `${region} ${ms} ms`)
+    .join(', ');
+  return a.scenarios.flatMap((s) => {
+    const all = s.buckets > 0;
+    const target = all ? ACCOUNT_TARGET : HUNDRED_TABLES_TARGET;
+    const requests = (counts: Record<string, number>) => Object.values(counts).reduce((n, c) => n + c, 0);
+    return [
+      row(
+        `account scale: janitor / floor, ${s.tables} tables${all ? ` + ${s.buckets} buckets (${s.objects} objects)` : ''}, 3 regions (${rtt}); median of ${s.ratio.n} pairs`,
+        ratio(s.ratio),
+        `≤ ${target}`,
+        s.ratio.median <= target,
+      ),
+      row(
+        '  janitor (CLI sweep process) / floor process',
+        `${ms(s.janitor.median)} (${ms(s.janitor.min)}–${ms(s.janitor.max)}) / ${ms(s.floor.median)} (${ms(s.floor.min)}–${ms(s.floor.max)})`,
+      ),
+      row(
+        '  requests sent: janitor / floor; janitor peak RSS',
+        `${requests(s.janitorRequests)} / ${requests(s.floorRequests)}; ${s.janitorPeakRssMB.median.toFixed(0)} MB`,
+      ),
+    ];
+  });
+}
+
+function heldLockRows(h: HeldLockFigures): Row[] {
+  return h.sizes.flatMap((s) => {
+    const rows: Row[] = [];
+    if (s.locks === 10_000 || s.locks === 60_000)
+      rows.push(
+        row(
+          `peak RSS per held lock, ${s.locks} locks (an empty table's sweep: ${h.emptyMaxRssMB.median.toFixed(1)} MB)`,
+          `${s.kbPerLock.toFixed(2)} KB (${s.maxRssMB.median.toFixed(1)} MB peak)`,
+          `≤ ${KB_PER_LOCK_TARGET} KB`,
+          s.kbPerLock <= KB_PER_LOCK_TARGET,
+        ),
+      );
+    else
+      rows.push(
+        row(
+          `peak RSS of a sweep holding ${s.locks} locks`,
+          formatStats(s.maxRssMB, 'MB', 1),
+          `≤ ${LAMBDA_MB} MB`,
+          s.maxRssMB.median <= LAMBDA_MB,
+        ),
+      );
+    return rows;
+  });
 }

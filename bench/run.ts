@@ -4,15 +4,19 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { measureAccount } from './account';
+import { accountScale } from './account-scale';
 import { compareBundles } from './bundle';
 import { bundleSweepChild, scratchDir } from './child-bundle';
 import { measureCliStart } from './cli-start';
-import { lockTableItems } from './fixture';
+import { startEngineProcess } from './engine';
+import { heldLockItems, lockTableItems } from './fixture';
+import { startLatencyProxy } from './latency-proxy';
 import { describeMachine } from './machine';
-import { type ChildKind, memoryFigures } from './memory';
+import { type ChildKind, type HeldLockFigures, heldLockRuns, memoryFigures } from './memory';
 import { processRatio } from './process-ratio';
 import { withCpuProfile } from './profile';
 import { renderSummary } from './report';
+import { startS3Stub } from './s3-stub';
 import { since } from './stats';
 import { type SweepVsScan, sweepVsScan } from './sweep-vs-scan';
 import { type SeededTable, withSeededTable } from './tables';
@@ -26,6 +30,16 @@ const config = {
   initReps: envInt('BENCH_INIT_REPS', 15),
   coldReps: envInt('BENCH_COLD_REPS', 5),
   states: envInt('BENCH_STATES', 1_000),
+  /** Held-lock memory: tables of only locks, comma-separated sizes. */
+  heldLocks: (process.env.BENCH_HELD_LOCKS ?? '10000,60000,100000').split(',').map(Number),
+  accountTables: envInt('BENCH_ACCOUNT_TABLES', 300),
+  accountItemsPerTable: envInt('BENCH_ACCOUNT_ITEMS', 200),
+  accountBuckets: envInt('BENCH_ACCOUNT_BUCKETS', 20),
+  /** Objects of the smallest state bucket; bucket i holds (i + 1) times as many (1k ... 20k by default). */
+  accountObjectsStep: envInt('BENCH_ACCOUNT_OBJECTS_STEP', 1000),
+  accountReps: envInt('BENCH_ACCOUNT_REPS', 5),
+  /** The janitor's policy `concurrency` in the account scenario; 0: the default. */
+  accountConcurrency: envInt('BENCH_ACCOUNT_CONCURRENCY', 0, 0),
   /** 1: record a CPU profile of the sweep-vs-scan phase to bench/results/sweep-vs-scan.cpuprofile. */
   profile: envInt('BENCH_PROFILE', 0, 0),
 };
@@ -46,8 +60,8 @@ async function main(): Promise<void> {
     log('npm run build: the installed CLI (dist/bin) and the shipped Lambda bundle (dist/lambda-bundle)');
     await promisify(execFile)('npm', ['run', 'build', '--silent'], { cwd: ROOT });
     const shippedBundleKb = (await stat(SHIPPED_BUNDLE)).size / 1024;
-    log(`CLI start vs SDK load: ${config.initReps} rounds`);
-    const cliStart = await measureCliStart(scratch, config.initReps);
+    log(`CLI start vs the SDK making the same calls: ${config.initReps} rounds`);
+    const cliStart = await withLoopbackAws((endpoint) => measureCliStart(scratch, config.initReps, endpoint));
     log(`bundling; ${config.initReps} cold requires of each bundle`);
     const bundles = await compareBundles(scratch, config.initReps);
     const childJs = await bundleSweepChild(scratch);
@@ -83,6 +97,23 @@ async function main(): Promise<void> {
       ...(await memory(t)),
     }));
 
+    log(`held locks: ${config.heldLocks.join(', ')} locks, ${config.memoryReps} fresh-process sweeps each`);
+    const held = await heldLocks(childJs, config.heldLocks, nowMs, config.memoryReps);
+
+    const accountScaleFigures = await accountScale(
+      scratch,
+      {
+        tables: config.accountTables,
+        itemsPerTable: config.accountItemsPerTable,
+        buckets: config.accountBuckets,
+        objectsStep: config.accountObjectsStep,
+        reps: config.accountReps,
+        ...(config.accountConcurrency ? { concurrency: config.accountConcurrency } : {}),
+      },
+      nowMs,
+      log,
+    );
+
     log(`an account of ${config.states} states: ${config.coldReps} cold runs of the bundled handler`);
     const account = await measureAccount(
       scratch,
@@ -103,12 +134,51 @@ async function main(): Promise<void> {
       big,
       small,
       account,
+      held,
+      accountScale: accountScaleFigures,
     };
     process.stdout.write(`${renderSummary(results)}\n`);
     if (profile) process.stdout.write(`\nSelf time during sweep vs scan (CPU profile):\n${profile}\n`);
     await writeFile(path.join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     await scratch.dispose();
+  }
+}
+
+/** Peak RSS of sweeps of tables holding only locks, against a sweep of an empty table. */
+async function heldLocks(
+  childJs: string,
+  sizes: readonly number[],
+  nowMs: number,
+  reps: number,
+): Promise<HeldLockFigures> {
+  const runs = async (locks: number) =>
+    withSeededTable(`held-${locks}`, heldLockItems(locks, nowMs), (t) =>
+      heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps),
+    );
+  const empty = await runs(0);
+  const out: HeldLockFigures['sizes'][number][] = [];
+  for (const locks of sizes) {
+    const m = await runs(locks);
+    const kbPerLock = ((m.maxRssMB.median - empty.maxRssMB.median) * 1024) / locks;
+    out.push({ locks, maxRssMB: m.maxRssMB, kbPerLock, sweepMs: m.sweepMs });
+  }
+  return { emptyMaxRssMB: empty.maxRssMB, sizes: out };
+}
+
+/** DynamoDB (a dynalite child) and an empty S3 stub behind one loopback endpoint, no added latency. */
+async function withLoopbackAws<T>(fn: (endpoint: string) => Promise<T>): Promise<T> {
+  const engine = await startEngineProcess();
+  const s3 = await startS3Stub([]);
+  const proxy = await startLatencyProxy({ 'us-east-1': 0 }, (service) =>
+    service === 's3' ? s3.endpoint : service === 'dynamodb' ? engine.endpoint : undefined,
+  );
+  try {
+    return await fn(proxy.endpoint);
+  } finally {
+    await proxy.close();
+    await s3.close();
+    await engine.close();
   }
 }
 

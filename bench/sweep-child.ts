@@ -1,4 +1,5 @@
 // Benchmark: the child process that runs one CLI-like sweep.
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import type { RunReport } from '../lambda/core/report';
 import { benchClient } from './fixture';
 import { benchSweep } from './sweep-run';
@@ -6,7 +7,8 @@ import { bareScan } from './sweep-vs-scan';
 
 // Child-process entry (bundled by `memory.ts`, run by plain node): one sweep of one table in a fresh process,
 // like a Lambda invocation, then one JSON line with its duration and memory. Args: endpoint table nowMs kind,
-// where kind `scan` runs the bare Scan instead, to tell the engine's memory from the SDK's.
+// where kind `scan` runs the floor Scan instead, to tell the engine's memory from the SDK's, and `held` sweeps
+// with the state store of a single run (the CLI without a state table).
 const MB = 1024 * 1024;
 
 async function main(): Promise<void> {
@@ -24,10 +26,12 @@ async function main(): Promise<void> {
   const client = benchClient(endpoint);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  // `held`: the CLI's memory without a state table (one run, nothing kept for a later one).
+  const state = kind === 'held' ? new MemoryStateStore({ singleRun: true }) : undefined;
   const [items, locks, errors] =
     kind === 'scan'
       ? [await bareScan(client, table), 0, 0]
-      : summary((await benchSweep(client, table, 'alert', Number(nowMs))).report);
+      : summary((await benchSweep(client, table, 'alert', Number(nowMs), state)).report);
   const sweepMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(timer);

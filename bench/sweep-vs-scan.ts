@@ -1,5 +1,6 @@
 // Benchmark: the sweep against a bare Scan of the same table.
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { NOT_A_DIGEST, PROJECTION } from '../lambda/adapters/dynamo-scan';
 import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import type { RunReport } from '../lambda/core/report';
@@ -31,15 +32,24 @@ export type SweepVsScan = {
   readonly stateTableRun: { readonly wallMs: number; readonly discoveryMs: number };
 };
 
-/** A bare paginated, consistent Scan of the whole table, items counted and dropped: the floor of any sweep. */
+/**
+ * The floor of any sweep: a paginated, consistent Scan of the whole table with the sweep's projection and digest
+ * filter (`PROJECTION`, `NOT_A_DIGEST`), items counted from ScannedCount and dropped.
+ */
 export async function bareScan(client: DynamoDBClient, table: string): Promise<number> {
   let items = 0;
   let start: Record<string, never> | undefined;
   do {
     const page = await client.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        ...PROJECTION,
+        FilterExpression: NOT_A_DIGEST,
+      }),
     );
-    items += page.Items?.length ?? 0;
+    items += page.ScannedCount ?? 0;
     start = page.LastEvaluatedKey as typeof start;
   } while (start);
   return items;

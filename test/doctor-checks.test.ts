@@ -1,11 +1,12 @@
 // Tests: the doctor's pure parts: the checklist rendering and exit code, each judge, the pinned IAM simulation requests.
 import { accessRequests, homeOf } from '../bin/doctor/access-requests';
 import { type Check, checklistJson, doctorExitCode, renderChecklist } from '../bin/doctor/checklist';
-import type { RunLine, ScheduleFacts } from '../bin/doctor/facts';
+import type { ChatChannelFacts, RunLine, ScheduleFacts, SubscriptionFacts } from '../bin/doctor/facts';
 import { judgeAccess, judgeChat, judgeRuns, judgeSubscriptions, ratePeriodMs } from '../bin/doctor/judge';
 import { runLine } from '../bin/doctor/read-runs';
 import { simulation } from '../bin/doctor/simulate-access';
 import { parsePolicy } from '../lambda/core/policy';
+import { releaseCommand } from '../lib/release-command';
 
 const target = { functionName: 'tf-lock-janitor', region: 'eu-west-1' };
 const ok: Check = { id: 'function', verdict: 'ok', detail: 'fine' };
@@ -183,12 +184,65 @@ describe('judging subscriptions and chat', () => {
     );
   });
 
-  it('is ok without a chat channel, and unknown with one (no SDK client reads custom actions), saying how to try it', () => {
-    expect(judgeChat([], true).verdict).toBe('ok');
-    const check = judgeChat([chat], true);
-    expect(check.verdict).toBe('unknown');
-    expect(check.fix).toMatch(/^run `tf-lock-janitor test-alert` .*press its Release lock button/);
-    expect(judgeChat([chat], false).fix).toMatch(/cannot release .* no Release button/);
+  const command = releaseCommand('tf-lock-janitor', 'eu-west-1');
+  const button = { canRelease: true, command };
+  const slack = { kind: 'slack' as const, name: 'ops-slack', state: 'ENABLED', commands: [command] };
+
+  it.each<[string, SubscriptionFacts[], ChatChannelFacts[], typeof button, string, RegExp]>([
+    ['no chat channel', [], [], button, 'ok', /^no chat channel is subscribed/],
+    [
+      'a channel with the Release button',
+      [chat],
+      [slack],
+      button,
+      'ok',
+      /^slack ops-slack with the Release button$/,
+    ],
+    [
+      'a channel of a janitor that cannot release (no button expected)',
+      [chat],
+      [{ ...slack, commands: [] }],
+      { ...button, canRelease: false },
+      'ok',
+      /^slack ops-slack \(no Release button: the janitor cannot release\)$/,
+    ],
+    [
+      'a channel without the button',
+      [chat],
+      [{ ...slack, commands: [] }],
+      button,
+      'FAIL',
+      /^slack ops-slack has no Release button for this janitor$/,
+    ],
+    [
+      'a button for another function or region',
+      [chat],
+      [{ ...slack, commands: [releaseCommand('tf-lock-janitor', 'us-east-1')] }],
+      button,
+      'FAIL',
+      /has no Release button for this janitor/,
+    ],
+    [
+      'a disabled channel',
+      [chat],
+      [{ ...slack, state: 'DISABLED' }],
+      button,
+      'FAIL',
+      /^slack ops-slack is DISABLED$/,
+    ],
+    [
+      'a chat subscription no configuration shows',
+      [chat],
+      [],
+      button,
+      'unknown',
+      /no Slack or Teams channel configuration read in us-east-2 shows it/,
+    ],
+  ])('judges %s', (_name, subs, channels, wanted, verdict, detail) => {
+    const check = judgeChat(subs, channels, wanted, 'us-east-2');
+    expect(check.verdict).toBe(verdict);
+    expect(check.detail).toMatch(detail);
+    if (verdict === 'FAIL') expect(check.fix).toContain(`running \`${command}\``);
   });
 });
 

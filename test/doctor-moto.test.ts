@@ -1,10 +1,14 @@
 // Tests: the doctor against a janitor deployed on moto (Lambda, Scheduler, SNS, SQS, CloudWatch Logs); IAM simulation pinned.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Check, checklistJson, doctorExitCode, renderChecklist } from '../bin/doctor/checklist';
 import { runDoctor } from '../bin/doctor/doctor';
+import { releaseCommand } from '../lib/release-command';
+import { standIn } from './support/chatbot-stand-in';
 import { motoClients, REGION, runFinished, seedJanitor } from './support/deployed-janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 
@@ -104,7 +108,7 @@ const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => 
       now,
     );
     await clients.raw.sns.send(
-      new (await import('@aws-sdk/client-sns')).SubscribeCommand({
+      new SubscribeCommand({
         TopicArn: `arn:aws:sns:${REGION}:123456789012:healthy-janitor-alerts`,
         Protocol: 'sqs',
         Endpoint: `arn:aws:sqs:${REGION}:123456789012:healthy-janitor-dlq`,
@@ -206,6 +210,127 @@ const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => 
       title: 'schedule',
       verdict: 'FAIL',
     });
+  });
+
+  it.each([
+    ['linked to the Release button: ok', true, 'ok', /^slack ops with the Release button$/],
+    ['without the Release button: FAIL', false, 'FAIL', /^slack ops has no Release button for this janitor$/],
+  ])(
+    'checks a chat channel on the topic through the Chatbot API (stand-in), %s',
+    async (_name, linked, verdict, detail) => {
+      // Prepare
+      const name = `chat-janitor-${linked}`;
+      const clients = motoClients(moto.endpoint);
+      simulatingAllowed(clients);
+      const { topicArn } = await seedJanitor(
+        clients,
+        { name, policy: '{"mode":"delete"}', logLines: [{ minutesAgo: 5, line: runFinished(0) }] },
+        now,
+      );
+      await clients.raw.sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'https',
+          Endpoint: 'https://global.sns-api.chatbot.amazonaws.com',
+        }),
+      );
+      const action = `arn:aws:chatbot::123456789012:custom-action/${name}-release-${REGION}`;
+      const api = await standIn(({ path, body }) => {
+        if (path === '/describe-slack-channel-configurations')
+          return {
+            body: {
+              SlackChannelConfigurations: [
+                {
+                  ChatConfigurationArn: 'arn:aws:chatbot::123456789012:chat-configuration/slack-channel/ops',
+                  ConfigurationName: 'ops',
+                  SnsTopicArns: [topicArn],
+                  State: 'ENABLED',
+                },
+              ],
+            },
+          };
+        if (path === '/list-associations')
+          return { body: { Associations: linked ? [{ Resource: action }] : [] } };
+        if (path === '/get-custom-action')
+          return {
+            body: {
+              CustomAction: {
+                CustomActionArn: body.CustomActionArn,
+                Definition: { CommandText: releaseCommand(name, REGION) },
+              },
+            },
+          };
+        return { body: {} };
+      });
+      process.env.AWS_ENDPOINT_URL_CHATBOT = api.endpoint;
+
+      // Act
+      const { checks } = await runDoctor({ functionName: name, region: REGION }, clients, now);
+
+      // Assess
+      delete process.env.AWS_ENDPOINT_URL_CHATBOT;
+      await api.close();
+      expect(byId(checks).chat).toMatchObject({ verdict, detail: expect.stringMatching(detail) });
+      expect(byId(checks).subscriptions.detail).toMatch(/https \(chat\)/);
+      expect(api.seen.map((s) => s.path)).toContain('/list-associations');
+    },
+  );
+
+  it('finds the janitor function of a CloudFormation stack (--stack), and refuses a stack without one', async () => {
+    // Prepare
+    const config = {
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    };
+    const cfn = new CloudFormationClient(config);
+    const clients = { ...motoClients(moto.endpoint), cloudformation: () => cfn };
+    simulatingAllowed(clients);
+    const { roleArn } = await seedJanitor(clients, { name: 'stack-seed' }, now);
+    const fn = (name: string, env: Record<string, string>) => ({
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: roleArn,
+        Code: { ZipFile: 'exports.handler=async()=>({});' },
+        Environment: { Variables: env },
+      },
+    });
+    const template = (resources: object) =>
+      JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources });
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'TfLockJanitor',
+        TemplateBody: template({
+          Janitor: fn('stack-janitor', {
+            POLICY: '{}',
+            STATE_TABLE: 'state',
+            TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+          }),
+          Other: fn('stack-other', { LOG_LEVEL: 'info' }),
+        }),
+      }),
+    );
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'NoJanitor',
+        TemplateBody: template({ Other: fn('nojanitor-other', {}) }),
+      }),
+    );
+
+    // Act
+    const { target, checks } = await runDoctor({ stack: 'TfLockJanitor', region: REGION }, clients, now);
+
+    // Assess
+    expect(target).toEqual({ functionName: 'stack-janitor', region: REGION, stack: 'TfLockJanitor' });
+    expect(checks[0]).toMatchObject({ id: 'function', detail: expect.stringMatching(/^stack-janitor: /) });
+    await expect(runDoctor({ stack: 'NoJanitor', region: REGION }, clients, now)).rejects.toThrow(
+      /stack "NoJanitor" has no tf-lock-janitor function \(of its 1 Lambda functions, none has the janitor's POLICY and STATE_TABLE\); pass --function NAME/,
+    );
+    cfn.destroy();
   });
 
   it('says FAIL for a missing function and leaves every other check unknown, never ok', async () => {

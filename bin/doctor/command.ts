@@ -45,8 +45,11 @@ export function doctorClients(region: string): DoctorClients {
   const { IAMClient } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
   const sns = new Map<string, SNSClient>();
   let cloudformation: CloudFormationClient | undefined;
+  const lambda = new LambdaClient(config);
   return {
-    lambda: new LambdaClient(config),
+    lambda,
+    // Chatbot calls are signed with the Lambda client's credential chain and hash: the same profile and keys.
+    chatbot: { credentials: lambda.config.credentials, sha256: lambda.config.sha256 },
     scheduler: new SchedulerClient(config),
     sqs: new SQSClient(config),
     logs: new CloudWatchLogsClient(config),

@@ -6,10 +6,14 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { releaseCommand } from '../../lib/release-command';
 import { accessRequests, homeOf } from './access-requests';
+import { type ChatbotAuth, chatbotRegion } from './chatbot-api';
 import type { Check, DoctorTarget } from './checklist';
-import type { FunctionFacts, ScheduleFacts } from './facts';
+import type { FunctionFacts, ScheduleFacts, SubscriptionFacts } from './facts';
 import {
+  type ButtonWanted,
+  CHATBOT_ENDPOINT,
   judgeAccess,
   judgeChat,
   judgeDeadLetters,
@@ -20,6 +24,7 @@ import {
   notReached,
   unknownCheck,
 } from './judge';
+import { readChatChannels } from './read-chat';
 import { readFunction, stackFunction } from './read-function';
 import { runLines } from './read-runs';
 import { queueDepth, schedulesOf } from './read-schedule';
@@ -35,6 +40,8 @@ export type DoctorClients = {
   readonly logs: CloudWatchLogsClient;
   readonly iam: IAMClient;
   readonly cloudformation: () => CloudFormationClient;
+  /** How Chatbot calls are signed (no SDK client has its custom-action API). */
+  readonly chatbot: ChatbotAuth;
 };
 
 /** How far back the doctor reads the function's result lines. */
@@ -125,15 +132,10 @@ async function checkFunction(
           'use credentials allowed logs:FilterLogEvents on it',
         ),
   );
-  checks.push(
-    ...(await checkTopic(
-      fn.env.TOPIC_ARN,
-      config?.policy.mode === 'delete' || config?.releaseAllowed,
-      clients,
-    )),
-  );
+  const canDelete = config !== undefined && (config.policy.mode === 'delete' || config.releaseAllowed);
+  const button = { canRelease: canDelete, command: releaseCommand(fn.name, region) };
+  checks.push(...(await checkTopic(fn.env.TOPIC_ARN, button, region, clients)));
   if (config) {
-    const canDelete = config.policy.mode === 'delete' || config.releaseAllowed;
     const requests = accessRequests(config.policy, config.regions, homeOf(fn.arn), canDelete);
     const access = await attempt(() => simulateAccess(clients.iam, fn.roleArn, requests));
     checks.push(
@@ -153,7 +155,8 @@ async function checkFunction(
 
 async function checkTopic(
   topicArn: string | undefined,
-  canRelease: boolean | undefined,
+  button: ButtonWanted,
+  region: string,
   clients: DoctorClients,
 ): Promise<Check[]> {
   if (!topicArn)
@@ -172,7 +175,31 @@ async function checkTopic(
       ),
       notReached('chat', 'the topic could not be read'),
     ];
-  return [judgeSubscriptions(topicArn, subs.value), judgeChat(subs.value, canRelease)];
+  return [
+    judgeSubscriptions(topicArn, subs.value),
+    await checkChat(topicArn, subs.value, button, region, clients),
+  ];
+}
+
+/** Chatbot is asked only when a chat channel is subscribed: an e-mail-only janitor needs no chatbot permission. */
+async function checkChat(
+  topicArn: string,
+  subs: readonly SubscriptionFacts[],
+  button: ButtonWanted,
+  region: string,
+  clients: DoctorClients,
+): Promise<Check> {
+  const chatbot = chatbotRegion(region);
+  if (!subs.some((s) => CHATBOT_ENDPOINT.test(s.endpoint))) return judgeChat(subs, [], button, chatbot);
+  const channels = await attempt(() => readChatChannels(clients.chatbot, chatbot, topicArn));
+  if (!channels.ok)
+    return unknownCheck(
+      'chat',
+      `read the chat channel configurations in ${chatbot}`,
+      channels.error,
+      'use credentials allowed chatbot:DescribeSlackChannelConfigurations, chatbot:ListMicrosoftTeamsChannelConfigurations, chatbot:ListAssociations and chatbot:GetCustomAction',
+    );
+  return judgeChat(subs, channels.value, button, chatbot);
 }
 
 async function checkDeadLetters(

@@ -62,3 +62,12 @@ export type QueueFacts = {
   readonly visible: number;
   readonly inFlight: number;
 };
+
+/** A chat channel configuration that shows the alert topic, with the commands of the custom actions linked to it. */
+export type ChatChannelFacts = {
+  readonly kind: 'slack' | 'teams';
+  readonly name: string;
+  /** `ENABLED` or `DISABLED` (absent when the API did not say). */
+  readonly state?: string;
+  readonly commands: readonly string[];
+};

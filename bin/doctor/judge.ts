@@ -5,6 +5,7 @@ import { commandOrWhy, shellCommand, shellWord } from '../../lambda/core/message
 import type { Check, CheckId } from './checklist';
 import type {
   AccessFacts,
+  ChatChannelFacts,
   FunctionFacts,
   QueueFacts,
   RunLine,
@@ -244,28 +245,52 @@ export function judgeDeadLetters(queues: readonly QueueFacts[]): Check {
   };
 }
 
+/** What the Release button of this janitor must run (lib/release-command.ts), when the janitor can release. */
+export type ButtonWanted = { readonly canRelease: boolean; readonly command: string };
+
 /**
- * The chat channels on the topic. Their configurations and the Release button's link are read through Amazon Q
- * Developer's (Chatbot's) ListAssociations and GetCustomAction, which no AWS SDK for JavaScript client on npm
- * offers (@aws-sdk/client-chatbot stops at 3.670.0, before custom actions): so a subscribed channel is `unknown`,
- * with the way to try it by hand.
+ * The chat channels on the topic (Chatbot's channel configurations that show it): each enabled and, when the janitor
+ * can release, linked to a custom action whose command is this janitor's release command (the Release button).
  */
-export function judgeChat(subs: readonly SubscriptionFacts[], canRelease: boolean | undefined): Check {
+export function judgeChat(
+  subs: readonly SubscriptionFacts[],
+  channels: readonly ChatChannelFacts[],
+  button: ButtonWanted,
+  chatbotRegion: string,
+): Check {
   const chats = subs.filter((s) => CHATBOT_ENDPOINT.test(s.endpoint));
-  if (chats.length === 0)
+  if (chats.length === 0 && channels.length === 0)
     return {
       id: 'chat',
       verdict: 'ok',
       detail: 'no chat channel is subscribed to the topic (alerts go by e-mail only)',
     };
-  const button =
-    canRelease === false
-      ? 'this janitor cannot release (mode alert without allowRelease), so its channels have no Release button'
-      : 'press its Release lock button: the janitor answers that the test names no real lock, which shows the button reaches it';
+  if (channels.length === 0)
+    return {
+      id: 'chat',
+      verdict: 'unknown',
+      detail: `${chats.length} chat subscription${chats.length === 1 ? '' : 's'} on the topic, but no Slack or Teams channel configuration read in ${chatbotRegion} shows it`,
+      fix: 'see the channel in the Amazon Q Developer console (it may belong to another account); then run `tf-lock-janitor test-alert`',
+    };
+  const problems = channels.flatMap((c) => {
+    const name = `${c.kind} ${c.name}`;
+    if (c.state !== undefined && c.state !== 'ENABLED') return [`${name} is ${c.state}`];
+    if (button.canRelease && !c.commands.includes(button.command))
+      return [`${name} has no Release button for this janitor`];
+    return [];
+  });
+  const detail = channels
+    .map(
+      (c) =>
+        `${c.kind} ${c.name}${button.canRelease ? (c.commands.includes(button.command) ? ' with the Release button' : '') : ''}`,
+    )
+    .join('; ');
+  const note = button.canRelease ? '' : ' (no Release button: the janitor cannot release)';
+  if (problems.length === 0) return { id: 'chat', verdict: 'ok', detail: `${detail}${note}` };
   return {
     id: 'chat',
-    verdict: 'unknown',
-    detail: `${chats.length} chat channel subscription${chats.length === 1 ? '' : 's'} on the topic; the channel configuration and its Release button could not be read (no AWS SDK for JavaScript client has Amazon Q Developer's custom-action API)`,
-    fix: `run \`tf-lock-janitor test-alert\` and check that the test notification reaches the channel; ${button}`,
+    verdict: 'FAIL',
+    detail: problems.join('; '),
+    fix: `deploy the stack again: the construct links a custom action running \`${button.command}\` to each channel, and enables it; then try it with \`tf-lock-janitor test-alert\``,
   };
 }

@@ -24,7 +24,7 @@ export const PROJECTION = {
  * items. Digests (`Digest`, no `Info`) stay on the server and are counted from `ScannedCount - Count`: a
  * filter costs the same read units but spares the transfer and the unmarshalling of 99 % of a lock table.
  */
-const NOT_A_DIGEST = 'attribute_exists(#i) OR attribute_not_exists(#d)';
+export const NOT_A_DIGEST = 'attribute_exists(#i) OR attribute_not_exists(#d)';
 
 const GiB = 1024 ** 3;
 /** Parallel segments at most: two 1 MB pages in flight per segment keeps a run's memory flat. */

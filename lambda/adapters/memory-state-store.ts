@@ -49,6 +49,9 @@ export class MemoryStateStore implements StateStore {
     digest?: string,
     absentMs = 0,
   ): Promise<Sighting> {
+    // A store that serves one run keeps no sightings: nothing it could remember is ever read again, and a
+    // lock is seen once per run (what a fresh memory answers), so the CLI without a state table skips the work.
+    if (this.singleRun) return { count: 1, firstSeenMs: nowMs, ...(absentMs > 0 ? { absentMs } : {}) };
     const id = keyOf(key);
     const prev = this.entries.get(id);
     const counts = !prev || (prev.lastSeenMs !== nowMs && Math.abs(nowMs - prev.lastSeenMs) >= gapMs);

@@ -1,4 +1,6 @@
 // Adapter: the LockfileStore port over S3 (buckets, region, tags, lockfile listing, bounded reads, If-Match deletes).
+
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetBucketLocationCommand,
@@ -7,10 +9,12 @@ import {
   type GetObjectCommandOutput,
   ListBucketsCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
   type ListObjectsV2CommandOutput,
   type S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import type { DeserializeMiddleware } from '@smithy/types';
 import { JanitorError } from '../core/errors';
 import { isLockfileKey, MAX_LOCKFILE_BYTES } from '../core/lockfile';
 import type {
@@ -24,6 +28,7 @@ import { awsClientConfig } from './aws-client-config';
 import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 import { LockfileFilter } from './s3-listing';
+import { type ListedPage, parseListObjectsV2 } from './s3-listing-parse';
 
 /** S3 errors that mean "this body may not be read by the janitor": reported as unparseable, never deleted. */
 const UNREADABLE = new Set(['AccessDenied', 'InvalidRequest', 'InvalidObjectState']);
@@ -103,15 +108,25 @@ export class S3LockfileStore implements LockfileStore {
   }
 
   private listPage(bucket: string, token: string | undefined): Promise<ListObjectsV2CommandOutput> {
-    const page = this.client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        ContinuationToken: token,
-        MaxKeys: this.pageSize,
-        EncodingType: 'url',
-      }),
-      callOptions(),
-    );
+    const command = new ListObjectsV2Command({
+      Bucket: bucket,
+      ContinuationToken: token,
+      MaxKeys: this.pageSize,
+      EncodingType: 'url',
+    });
+    const parsed = readListingsLightly(command);
+    const page = this.client.send(command, callOptions()).then((out) => {
+      const light = parsed();
+      return light
+        ? {
+            ...out,
+            Contents: light.contents,
+            IsTruncated: light.isTruncated,
+            NextContinuationToken: light.nextContinuationToken,
+            EncodingType: light.encodingType as ListObjectsV2CommandOutput['EncodingType'],
+          }
+        : out;
+    });
     page.catch(() => undefined); // a consumer that stops early never awaits the prefetched page
     return page;
   }
@@ -181,4 +196,33 @@ async function readBounded(out: GetObjectCommandOutput, max: number): Promise<Ui
 function regionOf(location: string | undefined): string {
   if (!location) return 'us-east-1';
   return location === 'EU' ? 'eu-west-1' : location;
+}
+
+/** The page S3 sent, handed to the SDK in place of one it has parsed already: an empty, complete listing. */
+const PARSED_ALREADY =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>';
+
+/**
+ * Reads each successful response of `command` with `parseListObjectsV2` (the SDK still signs, sends, retries and
+ * parses errors): the SDK then parses an empty listing instead. A page the light parser does not accept is
+ * left to the SDK whole. Returns what the last attempt parsed (undefined: the SDK's output holds the page).
+ */
+function readListingsLightly(command: ListObjectsV2Command): () => ListedPage | undefined {
+  let parsed: ListedPage | undefined;
+  command.middlewareStack.addRelativeTo(
+    ((next) => async (args) => {
+      const out = await next(args);
+      parsed = undefined;
+      const response = out.response as { statusCode?: number; body?: unknown };
+      if (response.statusCode !== 200 || !(response.body instanceof Readable)) return out;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(Buffer.from(chunk as Uint8Array));
+      const xml = Buffer.concat(chunks).toString('utf8');
+      parsed = parseListObjectsV2(xml);
+      response.body = Readable.from([Buffer.from(parsed ? PARSED_ALREADY : xml)]);
+      return out;
+    }) satisfies DeserializeMiddleware<ListObjectsV2CommandInput, ListObjectsV2CommandOutput>,
+    { relation: 'after', toMiddleware: 'deserializerMiddleware', name: 'lightListingParse' },
+  );
+  return () => parsed;
 }

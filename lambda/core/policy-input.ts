@@ -33,6 +33,11 @@ export interface PolicyInput {
   readonly sightingGap?: string;
   /** At most this many deletions per run (0 to 10000). @default 10 */
   readonly maxDeletionsPerRun?: number;
+  /**
+   * Places (lock tables; and, separately, state buckets) read at once in each region (1 to 64). Each place is a
+   * few round trips apart, so far regions want more. @default 16
+   */
+  readonly concurrency?: number;
   /** A stale lock already alerted on is not alerted on again before this. @default "24h" */
   readonly realertAfter?: string;
   /**

@@ -91,6 +91,7 @@ export const policySchema = strictObject({
   minSightings: z._default(wholeNumber(1, 1000), 2),
   sightingGap: z.prefault(durationSchema, '5m'),
   maxDeletionsPerRun: z._default(wholeNumber(0, 10000), 10),
+  concurrency: z.optional(wholeNumber(1, 64)),
   realertAfter: z.prefault(durationSchema, '24h'),
   allowShortDurations: flag(false),
 }).check(

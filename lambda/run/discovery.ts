@@ -40,37 +40,67 @@ export function isOptedOut(tags: Readonly<Record<string, string>>, optOutTag: st
 
 /**
  * Lists (or names), describes and filters the lock tables of one region; never throws. The opt-out tag is
- * checked later, by `admission`, while the table's first page is read.
+ * checked later, by `admission`, while the table's first page is read. (The sweep itself does not wait for a
+ * region's whole list: it describes and reads each name as `tableNames` yields it.)
  */
 export async function discoverTables(
   store: LockStore,
   policy: Policy,
   logger?: JanitorLogger,
 ): Promise<Discovery> {
-  const { region } = store;
   const names: string[] = [];
+  const listed = await tableNames(store, policy, (name) => names.push(name), logger);
+  if (listed) return { tables: [], warnings: [], failures: [listed] };
+  const failures: TableReport[] = [];
+  const found = await mapBounded(names, 8, async (name) => {
+    const described = await describeLockTable(store, name);
+    if (described && !('arn' in described)) failures.push(described);
+    return described && 'arn' in described ? described : undefined;
+  });
+  return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings: [] };
+}
+
+/**
+ * Hands each table name of the region that the policy selects to `found` as soon as it is listed (or each name
+ * the policy names outright); never throws: a region whose tables cannot be listed is returned as a failed
+ * `*` table report (undefined when the listing completed).
+ */
+export async function tableNames(
+  store: LockStore,
+  policy: Policy,
+  found: (name: string) => void,
+  logger?: JanitorLogger,
+): Promise<TableReport | undefined> {
+  const { region } = store;
   try {
     for await (const name of candidateNames(store, policy.tables))
-      if (isSelected(name, policy.tables)) names.push(name);
+      if (isSelected(name, policy.tables)) found(name);
+    return undefined;
   } catch (e) {
     const error = `could not list the tables of ${region}: ${describeError(e)}`;
     logger?.error({ region, error }, 'region failed');
-    return { tables: [], warnings: [], failures: [emptyTable(region, '*', error)] };
+    return emptyTable(region, '*', error);
   }
-  const failures: TableReport[] = [];
-  const found = await mapBounded(names, 8, async (name): Promise<LockTable | undefined> => {
-    let description: TableDescription | undefined;
-    try {
-      description = await store.describeTable(name);
-    } catch (e) {
-      failures.push(emptyTable(region, name, `could not describe the table: ${describeError(e)}`));
-      return undefined;
-    }
-    // A table named outright that this region does not have is simply not here (as if it were not listed).
-    if (!description || !isLockTableSchema(description)) return undefined;
-    return { region, name, arn: description.arn };
-  });
-  return { tables: found.filter((t): t is LockTable => t !== undefined), failures, warnings: [] };
+}
+
+/**
+ * The table if it is a lock table (Terraform's schema); undefined when the region has no such table (one named
+ * outright) or it is not a lock table; a failed table report when it cannot be described. Never throws.
+ */
+export async function describeLockTable(
+  store: LockStore,
+  name: string,
+): Promise<LockTable | TableReport | undefined> {
+  const { region } = store;
+  let description: TableDescription | undefined;
+  try {
+    description = await store.describeTable(name);
+  } catch (e) {
+    return emptyTable(region, name, `could not describe the table: ${describeError(e)}`);
+  }
+  // A table named outright that this region does not have is simply not here (as if it were not listed).
+  if (!description || !isLockTableSchema(description)) return undefined;
+  return { region, name, arn: description.arn };
 }
 
 /** Whether the opt-out tag lets the janitor sweep a table: yes, no (opted out), or no with a failure to report. */

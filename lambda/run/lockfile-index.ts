@@ -1,19 +1,81 @@
 // Run: the lockfiles read this run, by lock, so a lock item finds its other half and a double lock is judged once.
 import type { LockfileHalf } from '../core/lock-half';
+import { beforeDeadline, type Deadline } from './deadline';
 
 /**
  * The lockfile halves of this run, keyed by LockID and lock ID (a double lock holds the same LockInfo in both
- * places; the same LockID with another ID is another lock). `take` hands a half to the lock item that pairs with
- * it, once; `rest` is every lockfile no lock item took: single locks (mixed fleets), judged on their own.
+ * places; the same LockID with another ID is another lock), filled while tables are read at the same time.
+ * A lock item's LockID is `<bucket>/<state path>`, so only a lockfile of that bucket can be its other half:
+ * `take` waits while that bucket is still being read (and while the run does not yet know which buckets it
+ * reads), never past the caller's deadline, then hands the half over once. `rest` is every lockfile no lock
+ * item took: single locks (mixed fleets), judged on their own.
  */
 export class LockfileIndex {
   private readonly halves = new Map<string, LockfileHalf>();
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly finish = new Map<string, () => void>();
+  private known: Promise<void> = Promise.resolve();
+  private discovered = true;
 
-  constructor(halves: readonly LockfileHalf[]) {
-    for (const half of halves) this.halves.set(keyOf(half.lockfile.lockId, half.lockfile.info.ID), half);
+  /** @param halves lockfiles already read in full (their buckets need no waiting). */
+  constructor(halves: readonly LockfileHalf[] = []) {
+    this.add(halves);
   }
 
-  take(lockId: string, id: string): LockfileHalf | undefined {
+  /** The buckets to read will be known when `discovery` settles: until then a lock item may have to wait. */
+  discovering(discovery: Promise<unknown>): void {
+    this.discovered = false;
+    this.known = discovery.then(
+      () => {
+        this.discovered = true;
+      },
+      () => {
+        this.discovered = true;
+      },
+    );
+  }
+
+  /**
+   * True while `bucket` may still be read this run: the buckets to read are not known yet, or it is being read.
+   * A lock item that went on alone then (its wait ran out) may have its other half there.
+   */
+  unsettled(bucket: string): boolean {
+    return !this.discovered || this.finish.has(bucket);
+  }
+
+  /** `bucket` is being read: a lock item of its LockID waits for `read` (below) before it is judged. */
+  reads(bucket: string): void {
+    if (this.reading.has(bucket)) return;
+    this.reading.set(bucket, new Promise<void>((resolve) => this.finish.set(bucket, resolve)));
+  }
+
+  /** `bucket`'s read ended (in full or not) with these lockfile halves. */
+  read(bucket: string, halves: readonly LockfileHalf[]): void {
+    this.add(halves);
+    this.finish.get(bucket)?.();
+    this.finish.delete(bucket);
+  }
+
+  /**
+   * The lockfile half of this lock, once the bucket it would be in is read (or the deadline passed: then the
+   * lock item goes on alone, and a half read later is judged on its own).
+   */
+  async take(lockId: string, id: string, deadline?: Deadline): Promise<LockfileHalf | undefined> {
+    const bucket = lockId.slice(0, Math.max(0, lockId.indexOf('/')));
+    try {
+      if (deadline) {
+        await beforeDeadline(this.known, deadline);
+        const pending = this.finish.has(bucket) ? this.reading.get(bucket) : undefined;
+        if (pending) await beforeDeadline(pending, deadline);
+      }
+    } catch {
+      // Out of time: pair with what has been read.
+    }
+    return this.takeNow(lockId, id);
+  }
+
+  /** The half if it has been read, without waiting. */
+  takeNow(lockId: string, id: string): LockfileHalf | undefined {
     const key = keyOf(lockId, id);
     const half = this.halves.get(key);
     this.halves.delete(key);
@@ -22,6 +84,10 @@ export class LockfileIndex {
 
   rest(): LockfileHalf[] {
     return [...this.halves.values()];
+  }
+
+  private add(halves: readonly LockfileHalf[]): void {
+    for (const half of halves) this.halves.set(keyOf(half.lockfile.lockId, half.lockfile.info.ID), half);
   }
 }
 

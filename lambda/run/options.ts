@@ -55,6 +55,9 @@ export type SweepOptions = {
   readonly callSignal?: AbortSignal;
   /** How long one place (table) may be read before it is left for the next run. @default 120000 */
   readonly placeBudgetMs?: number;
-  /** Tables read at once. @default 4 */
+  /**
+   * Places read at once in each region: lock tables, and state buckets in slots of their own (a table waiting for
+   * its lockfiles never holds a bucket's slot). @default the policy's `concurrency`, else 16
+   */
   readonly concurrency?: number;
 };

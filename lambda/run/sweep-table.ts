@@ -92,12 +92,15 @@ export async function sweepTable(
         }
       }
       counts.locks += locks.length;
-      const paired = locks.map((item): LockHalf[] => {
-        const half: LockHalf = { store: 'dynamodb', region: table.region, table: table.name, item };
-        // The lockfile holding the same lock (LockID and ID) is its other half: a double lock, judged as one.
-        const other = lockfiles?.take(item.lockId, item.info.ID);
-        return other ? [half, other] : [half];
-      });
+      const paired = await Promise.all(
+        locks.map(async (item): Promise<LockHalf[]> => {
+          const half: LockHalf = { store: 'dynamodb', region: table.region, table: table.name, item };
+          // The lockfile holding the same lock (LockID and ID) is its other half: a double lock, judged as one.
+          // It waits while the bucket that would hold it is still being read, within this table's time.
+          const other = await lockfiles?.take(item.lockId, item.info.ID, deadline);
+          return other ? [half, other] : [half];
+        }),
+      );
       // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
       // hosts) while the page's state digests are read in one BatchGetItem per 100 locks.
       const [holders, withState] = await Promise.all([

@@ -16,13 +16,14 @@ import {
 import { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
-import { discoverTables } from './discovery';
+import { type Discovery, describeLockTable, tableNames } from './discovery';
 import { holdersOf } from './evidence';
-import { handleLock } from './handle-lock';
+import { handleLock, type LockContext } from './handle-lock';
 import { resolveIntents } from './intents';
 import { LockfileIndex } from './lockfile-index';
 import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
+import { DEFAULT_CONCURRENCY, RegionPools } from './region-pools';
 import { type BucketSweep, discoverBuckets, emptyBucket, readBucket } from './sweep-bucket';
 import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
 import { UnreadPlaces } from './unread-places';
@@ -32,9 +33,10 @@ export type { SweepOptions } from './options';
 const NOT_REACHED = 'not reached: the time limit came first; it will be read next run';
 
 /**
- * One janitor run: discover the lock tables of every region, read them (several at once, streaming), judge and
- * plan every lock, carry the plans out within the deletion budget, remember, tell people, and return the
- * report. Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
+ * One janitor run: every region's lock tables and the policy's buckets are read as soon as they are found,
+ * several at once in each region (streaming, no phase waits for another); every lock is judged and planned, the
+ * plans carried out within the deletion budget; then the run remembers, tells people, and returns the report.
+ * Never throws for a table's, a region's or the notifier's failure: each is reported and the run goes on.
  */
 export function sweep(opts: SweepOptions): Promise<RunReport> {
   return carryingSignal(opts.callSignal, () => sweepAll(opts));
@@ -43,41 +45,42 @@ export function sweep(opts: SweepOptions): Promise<RunReport> {
 async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
   const startMs = Date.now();
-  const [discoveries, bucketsFound] = await Promise.all([
-    Promise.all(
-      opts.regions.map((region) => discoverTables(opts.lockStores(region), opts.policy, opts.logger)),
-    ),
-    discoverBuckets(opts),
-  ]);
-  const recovered = await resolveIntents(opts);
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
   const absence = new PlaceAbsence(opts);
-  const unseen = new UnreadPlaces(opts);
-  for (const b of bucketsFound.skipped) unseen.bucket(b.name, b.why);
-  for (const b of bucketsFound.failures) unseen.bucket(b.name, b.error ?? 'failed');
-  for (const d of discoveries)
-    for (const t of d.failures) unseen.table(t.region, t.name, t.error ?? 'failed');
-  const concurrency = opts.concurrency ?? 4;
-  // Lockfiles first (few, small): each lock item then finds its lockfile half, so a double lock is judged once.
-  const read = await mapBounded(bucketsFound.buckets, concurrency, (bucket) =>
-    outOfTime(opts)
-      ? Promise.resolve(bucketNotReached(bucket.region, bucket.name))
-      : readBucket(opts, bucket),
-  );
-  for (const r of read) if (!r.complete) unseen.bucket(r.bucket.name, r.bucket.error ?? 'read in part');
-  const lockfiles = new LockfileIndex(read.flatMap((r) => r.halves));
+  const lockfiles = new LockfileIndex();
+  const unseen = new UnreadPlaces(opts, lockfiles);
   const context = { absence, unread: unseen };
-  const lockTables = discoveries.flatMap((d) => d.tables);
-  const sweeps = await mapBounded(lockTables, concurrency, (table) =>
-    outOfTime(opts)
-      ? notReached(table.region, table.name)
-      : sweepTable(opts, table, budget, lockfiles, context),
-  );
-  sweeps.forEach((r, i) => {
-    if (r === undefined) unseen.table(lockTables[i].region, lockTables[i].name, 'opted out');
-    else if (!r.complete) unseen.table(r.table.region, r.table.name, r.table.error ?? 'read in part');
+  const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
+  // Intents left by an earlier run are resolved before this run handles any lock; discovery goes on meanwhile.
+  const recovering = resolveIntents(opts);
+  // The buckets not read are known before a lock item may wait on its bucket (the index waits on this).
+  const bucketsFinding = discoverBuckets(opts).then((found) => {
+    for (const b of found.skipped) unseen.bucket(b.name, b.why);
+    for (const b of found.failures) unseen.bucket(b.name, b.error ?? 'failed');
+    return found;
   });
-  const swept = sweeps.filter((s): s is TableSweep => s !== undefined);
+  lockfiles.discovering(bucketsFinding);
+  const reading = bucketsFinding.then(async (found) => {
+    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
+    await recovering;
+    return Promise.all(
+      found.buckets.map((bucket) =>
+        pools.run(`s3 ${bucket.region}`, async () => {
+          const r = outOfTime(opts)
+            ? bucketNotReached(bucket.region, bucket.name)
+            : await readBucket(opts, bucket);
+          if (!r.complete) unseen.bucket(bucket.name, r.bucket.error ?? 'read in part');
+          lockfiles.read(bucket.name, r.halves);
+          return r;
+        }),
+      ),
+    );
+  });
+  const regions = await Promise.all(
+    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering, context)),
+  );
+  const [recovered, bucketsFound, read] = await Promise.all([recovering, bucketsFinding, reading]);
+  const swept = regions.flatMap((r) => r.swept);
   // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
   const rest = lockfiles.rest().map((half) => [half]);
   const unread: RunFailure[] = [];
@@ -86,6 +89,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
     handleLock(opts, halves, budget, holder, context),
   );
+  const discoveries = regions.map((r) => r.discovery);
 
   const failures = onceEach(
     [
@@ -143,6 +147,50 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   });
 }
 
+/** One region's tables: each described and read as soon as it is listed, `pools` bounding how many at once. */
+async function sweepRegion(
+  opts: SweepOptions,
+  region: string,
+  pools: RegionPools,
+  budget: DeletionBudget,
+  lockfiles: LockfileIndex,
+  recovering: Promise<unknown>,
+  context: LockContext & { readonly unread: UnreadPlaces },
+): Promise<{ discovery: Discovery; swept: TableSweep[] }> {
+  const store = opts.lockStores(region);
+  const failures: TableReport[] = [];
+  const reads: Promise<TableSweep | undefined>[] = [];
+  const listFailure = await tableNames(
+    store,
+    opts.policy,
+    (name) => {
+      reads.push(
+        pools.run(`dynamodb ${region}`, async () => {
+          if (outOfTime(opts)) return notReached(region, name);
+          const table = await describeLockTable(store, name);
+          if (!table) return undefined;
+          if (!('arn' in table)) {
+            failures.push(table);
+            return undefined;
+          }
+          await recovering;
+          const sweep = outOfTime(opts)
+            ? notReached(region, name)
+            : await sweepTable(opts, table, budget, lockfiles, context);
+          if (sweep === undefined) context.unread.table(region, name, 'opted out');
+          else if (!sweep.complete) context.unread.table(region, name, sweep.table.error ?? 'read in part');
+          return sweep;
+        }),
+      );
+    },
+    opts.logger,
+  );
+  const swept = (await Promise.all(reads)).filter((s): s is TableSweep => s !== undefined);
+  if (listFailure) failures.push(listFailure);
+  for (const f of failures) context.unread.table(region, f.name, f.error ?? 'failed');
+  return { discovery: { tables: [], failures, warnings: [] }, swept };
+}
+
 /**
  * The failures with each unread evidence source once (every page of every table may meet the same failure), and
  * none for a table that failed itself (its digests fail with it: one problem, counted once).
@@ -166,9 +214,9 @@ function bucketNotReached(region: string, name: string): BucketSweep {
   return { bucket: emptyBucket(region, name, NOT_REACHED), complete: false, halves: [], unparseable: [] };
 }
 
-function notReached(region: string, name: string): Promise<TableSweep> {
+function notReached(region: string, name: string): TableSweep {
   const table = emptyTable(region, name, NOT_REACHED);
-  return Promise.resolve({ table, complete: false, locks: [], unparseable: [], seen: [], failures: [] });
+  return { table, complete: false, locks: [], unparseable: [], seen: [], failures: [] };
 }
 
 /** Forgets the locks of fully read places that this run did not see; those that had been alerted are resolved. */

@@ -3,6 +3,7 @@ import { describeError } from '../core/errors';
 import type { LockHalf } from '../core/lock-half';
 import { classifyItem } from '../core/lock-item';
 import { classifyLockfile } from '../core/lockfile';
+import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
 
 /**
@@ -18,7 +19,11 @@ export class UnreadPlaces {
   private readonly unlistedRegions = new Map<string, string>();
   private bucketsUnlisted?: string;
 
-  constructor(private readonly opts: Pick<SweepOptions, 'policy' | 'lockStores' | 'lockfileStores'>) {}
+  /** @param lockfiles this run's lockfile index: a bucket it is still reading is not read in full yet. */
+  constructor(
+    private readonly opts: Pick<SweepOptions, 'policy' | 'lockStores' | 'lockfileStores'>,
+    private readonly lockfiles?: Pick<LockfileIndex, 'unsettled'>,
+  ) {}
 
   /** A bucket not read in full this run, and why (`*`: the bucket listing failed). */
   bucket(name: string, why: string): void {
@@ -65,9 +70,11 @@ export class UnreadPlaces {
     const slash = lockId.indexOf('/');
     if (slash < 1) return undefined;
     const bucket = lockId.slice(0, slash);
+    const selected = this.opts.policy.buckets.include.some((g) => g.test(bucket));
+    if (selected && this.lockfiles?.unsettled(bucket))
+      return `its state bucket ${bucket} was not read in full before this lock's time ran out, and may hold its other half`;
     const why = this.buckets.get(bucket);
     if (why === undefined) {
-      const selected = this.opts.policy.buckets.include.some((g) => g.test(bucket));
       return this.bucketsUnlisted && selected
         ? `the state buckets could not be listed (${this.bucketsUnlisted}) to look for its lockfile half`
         : undefined;

@@ -27,8 +27,10 @@ export function motoClients(
 ): DoctorClients & { raw: { sns: SNSClient; iam: IAMClient } } {
   const config = { region: REGION, endpoint, credentials, maxAttempts: 1 };
   const sns = new SNSClient({ ...config, endpoint: snsEndpoint });
+  const lambda = new LambdaClient(config);
   return {
-    lambda: new LambdaClient(config),
+    lambda,
+    chatbot: { credentials: lambda.config.credentials, sha256: lambda.config.sha256 },
     scheduler: new SchedulerClient(config),
     sqs: new SQSClient(config),
     logs: new CloudWatchLogsClient(config),
