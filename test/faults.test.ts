@@ -487,7 +487,9 @@ describe('the state store failing', () => {
     expect(await lockIds(client, table)).toHaveLength(STALE + 2);
     expect(report.counts).toMatchObject({ deleted: 0, errors: STALE + 1 + more });
     expect(report.locks.map((l) => l.outcome).sort()).toEqual([...Array(STALE).fill('alerted'), 'kept']);
-    expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain('seen on 0 of the 1 runs');
+    expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain(
+      'seen on 0 of the 1 run needed',
+    );
     expect(report.failures).toHaveLength(STALE + 1 + more);
     expect(report.failures[0]).toMatchObject({ kind: 'sighting' });
     expect(report.failures[0].message).toMatch(/^could not record the sighting of .* acme\/.*\.tfstate: /);

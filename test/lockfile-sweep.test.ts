@@ -334,6 +334,7 @@ if (!moto) console.warn(MOTO_MISSING);
     const release = (id: string) =>
       cli(
         'release',
+        '--yes',
         '--endpoint',
         engine.endpoint,
         '--policy',

@@ -13,7 +13,7 @@ import { lockKeyOf, lockReportOf } from '../core/records';
 import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
 import type { LockReport } from '../core/report';
 import { type DeleteDone, deleteAndAudit, GONE } from './act';
-import { isLockTableSchema, isOptedOut, isSelected } from './discovery';
+import { isLockTableSchema, isOptedOut, isSelected, tagsUnreadable } from './discovery';
 import { announceRelease } from './notify';
 import type { JanitorLogger } from './options';
 
@@ -327,10 +327,7 @@ async function placeRefusal(
     if (isOptedOut(await deps.store.listTags(description.arn), tag))
       return refuse('not-allowed', `table ${table} carries the opt-out tag "${tag}"; nothing deleted`);
   } catch (e) {
-    return refuse(
-      'not-allowed',
-      `the tags of ${table} could not be read, so its opt-out tag could not be checked (fail closed): ${describeError(e)}; nothing deleted`,
-    );
+    return refuse('not-allowed', `table ${table} ${tagsUnreadable(tag, e)}; nothing deleted`);
   }
   return undefined;
 }
