@@ -50,10 +50,13 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   // Intents left by an earlier run are resolved before this run handles any lock; discovery goes on meanwhile.
   const recovering = resolveIntents(opts);
   const lockfiles = new LockfileIndex();
-  const bucketsFinding = discoverBuckets(opts);
+  const bucketsFinding = discoverBuckets(opts).then((found) => {
+    // Known before any lock item asks: a lock item of one of these buckets waits for its read.
+    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
+    return found;
+  });
   lockfiles.discovering(bucketsFinding);
   const reading = bucketsFinding.then(async (found) => {
-    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
     await recovering;
     return Promise.all(
       found.buckets.map((bucket) =>
