@@ -18,6 +18,7 @@ import {
   resolveRegions,
 } from './cli-context';
 import { notifierFor, stateStoreFor } from './cli-state';
+import { assertDynalite } from './demo/dynalite-check';
 import { listLines, reportLines } from './format';
 import { USAGE, VERSION } from './usage';
 
@@ -81,7 +82,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'release':
         return await interruptible(io, (signals) => runRelease(flags, io, signals));
       case 'demo':
-        // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need.
+        // Loaded only for the demo: it brings an embedded DynamoDB (dynalite) that other commands never need, and
+        // that the installed package leaves out.
+        assertDynalite();
         return await (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
       default:
         throw new UsageError(`${command ? `unknown command "${command}"` : 'no command given'}\n\n${USAGE}`);

@@ -14,6 +14,7 @@ import type { MetricsLevel } from '../lambda/metrics';
 import { RUNTIME_PROVIDED_MODULES } from './bundling';
 import { grantHostCheck, grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
+import { BUNDLE_NODE_MAJOR, nodeRuntime } from './runtime';
 
 /** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
 const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-credentials.ts');
@@ -74,7 +75,7 @@ export class JanitorFunction extends Construct {
       code,
       handler: code ? 'index.handler' : 'handler',
       description: 'tf-lock-janitor: finds stale Terraform/OpenTofu DynamoDB state locks',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: nodeRuntime(),
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -98,7 +99,7 @@ export class JanitorFunction extends Construct {
         sourcesContent: false,
         // The ESM builds of SDK v3 tree-shake better: 624 KB -> 411 KB in the toolchain prototype.
         mainFields: ['module', 'main'],
-        target: 'node24',
+        target: `node${BUNDLE_NODE_MAJOR}`,
         format: OutputFormat.CJS,
         // Loaded only when the policy needs them, from the Lambda runtime's SDK (lib/bundling.ts).
         externalModules: [...RUNTIME_PROVIDED_MODULES],

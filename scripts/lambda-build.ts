@@ -1,6 +1,6 @@
 // Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
 import path from 'node:path';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
 
 /**
@@ -29,10 +29,7 @@ export const LAMBDA_BUILD: BuildOptions = {
   logLevel: 'warning',
 };
 
-/**
- * The SDK clients only `doctor` and `test-alert` load (bin/doctor/command.ts), from the package's dependencies: the
- * other commands never parse them.
- */
+/** The SDK clients only `doctor` and `test-alert` load (bin/doctor/command.ts), from a side bundle (below). */
 export const DOCTOR_MODULES = [
   '@aws-sdk/client-lambda',
   '@aws-sdk/client-scheduler',
@@ -43,9 +40,46 @@ export const DOCTOR_MODULES = [
 ] as const;
 
 /**
+ * The files beside the CLI's bundle in `dist/bin` that carry the SDK clients only some commands need, so the
+ * package installs none of them and the other commands never parse them: S3 and EC2 (a policy naming buckets,
+ * the EC2 host check; 1.2 MB), and the doctor's (`doctor`, `test-alert`). Each file exports its clients by module
+ * name; a require of the module in the CLI becomes a require of the file beside it.
+ */
+export const SDK_SIDE_BUNDLES: Readonly<Record<string, readonly string[]>> = {
+  'sdk-s3.js': ['@aws-sdk/client-s3'],
+  'sdk-ec2.js': ['@aws-sdk/client-ec2'],
+  'sdk-doctor.js': DOCTOR_MODULES,
+};
+
+/** The demo's bundle beside the CLI's: `bin/cli.ts` requires it only for `demo`. */
+export const DEMO_SIDE_BUNDLE = 'demo.bundle.js';
+
+const SIDE = 'side-bundle';
+
+/** Resolves the side bundles' modules (other than `inside`'s own) to the files beside the requiring bundle. */
+function sideBundles(inside?: string): Plugin {
+  return {
+    name: 'side-bundles',
+    setup(b) {
+      const fileOf = new Map<string, string>();
+      for (const [file, modules] of Object.entries(SDK_SIDE_BUNDLES))
+        if (file !== inside) for (const m of modules) fileOf.set(m, file);
+      b.onResolve({ filter: /^@aws-sdk\/client-/ }, (args) =>
+        fileOf.has(args.path) ? { path: args.path, namespace: SIDE } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: SIDE }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${fileOf.get(args.path)}`)})[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\/sdk-[a-z0-9]+\.js$/ }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: /^\.\/demo\/demo$/ }, () => ({ path: `./${DEMO_SIDE_BUNDLE}`, external: true }));
+    },
+  };
+}
+
+/**
  * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
- * supports, not minified (stack traces stay readable), the S3 and EC2 clients left to node_modules. The demo stays out: `bin/cli.ts` requires it only for
- * `demo`, from the compiled `dist/bin/demo/demo.js` beside the bundle, with dynalite from node_modules.
+ * supports, not minified (stack traces stay readable); the side bundles stay out.
  */
 export const CLI_BUILD: BuildOptions = {
   bundle: true,
@@ -53,16 +87,21 @@ export const CLI_BUILD: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   mainFields: ['module', 'main'],
-  // Loaded from node_modules only when a policy names buckets or turns on the EC2 host check (bin/cli-context.ts):
-  // parsing their 1.2 MB on every start would cost each command more than all the rest of the bundle.
-  external: [...RUNTIME_PROVIDED_MODULES, ...DOCTOR_MODULES],
   logLevel: 'warning',
-  plugins: [
-    {
-      name: 'demo-stays-out',
-      setup(b) {
-        b.onResolve({ filter: /^\.\/demo\/demo$/ }, (args) => ({ path: args.path, external: true }));
-      },
-    },
-  ],
+  plugins: [sideBundles()],
 };
+
+/** A side bundle of SDK clients, minified (its frames are the SDK's, not ours). */
+export function sdkSideBuild(file: string): BuildOptions {
+  const modules = SDK_SIDE_BUNDLES[file];
+  const exports = modules.map((m) => `${JSON.stringify(m)}: require(${JSON.stringify(m)})`).join(', ');
+  return {
+    ...CLI_BUILD,
+    minify: true,
+    plugins: [sideBundles(file)],
+    stdin: { contents: `module.exports = { ${exports} };`, resolveDir: path.join(__dirname, '..') },
+  };
+}
+
+/** The demo's bundle: dynalite stays external (an optional peer: bin/demo/dynalite-check.ts). */
+export const DEMO_BUILD: BuildOptions = { ...CLI_BUILD, external: ['dynalite'] };

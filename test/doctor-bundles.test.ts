@@ -1,8 +1,8 @@
-// Tests: the doctor's SDK clients stay out of the Lambda bundle and the CLI bundle, and are dependencies of the package.
+// Tests: the doctor's SDK clients stay out of the Lambda bundle and the CLI bundle, in a side bundle beside it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { CLI_BUILD, DOCTOR_MODULES, LAMBDA_BUILD } from '../scripts/lambda-build';
+import { CLI_BUILD, DOCTOR_MODULES, LAMBDA_BUILD, sdkSideBuild } from '../scripts/lambda-build';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -29,16 +29,29 @@ describe("the doctor's SDK clients", () => {
     expect(fromDoctorClients(inputs)).toEqual([]);
   });
 
-  it('are outside the CLI bundle, which carries the doctor itself and loads them from node_modules on first use', async () => {
+  it('are outside the CLI bundle, which carries the doctor itself and loads them from its side bundle on first use', async () => {
     const inputs = await inputsOf(CLI_BUILD, 'bin/cli.ts');
     expect(inputs.some((f) => f.endsWith('bin/doctor/command.ts'))).toBe(true);
     expect(fromDoctorClients(inputs)).toEqual([]);
   });
 
-  it('are dependencies of the package (the installed CLI requires them), pinned exactly', () => {
+  it('are in the side bundle sdk-doctor.js, not dependencies of the package (a construct app needs none of them)', async () => {
+    const { outputFiles } = await build({
+      ...sdkSideBuild('sdk-doctor.js'),
+      write: false,
+      outfile: 'out.js',
+    });
+    const side = new Function('module', 'require', outputFiles[0].text);
+    const loaded = { exports: {} as Record<string, Record<string, unknown>> };
+    side(loaded, require);
+    for (const m of DOCTOR_MODULES) expect(Object.keys(loaded.exports[m] ?? {}).length).toBeGreaterThan(10);
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
-    for (const m of DOCTOR_MODULES) expect(pkg.dependencies[m]).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const m of DOCTOR_MODULES) {
+      expect(pkg.dependencies[m]).toBeUndefined();
+      expect(pkg.devDependencies[m]).toMatch(/^\d+\.\d+\.\d+$/);
+    }
   });
 });

@@ -1,9 +1,12 @@
 // Tests: `tf-lock-janitor doctor` and `test-alert` from the command line: usage, exit codes, output, a real invoke path.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { main } from '../bin/cli';
+import { runDoctor } from '../bin/doctor/doctor';
+import { awsClientConfig } from '../lambda/adapters/aws-client-config';
 import { TEST_ALERT_SUBJECT } from '../lambda/core/message/test-alert';
 import { motoClients, REGION, runFinished, seedJanitor } from './support/deployed-janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
@@ -35,6 +38,40 @@ describe('doctor and test-alert usage', () => {
     const { code, out } = await cli('doctor', '--help');
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(/^Usage: tf-lock-janitor doctor \(--function NAME \| --stack NAME\)/);
+  });
+});
+
+describe('the doctor against a silent endpoint', () => {
+  it('reports the function as unknown with the timeout, and every other check as not reached, instead of hanging', async () => {
+    // Prepare: a server that accepts connections and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const timeouts = { connectionTimeoutMs: 200, requestTimeoutMs: 300 };
+    const config = {
+      ...awsClientConfig({ region: REGION, endpoint, maxAttempts: 1, timeouts }),
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    };
+    const clients = { ...motoClients(endpoint), lambda: new LambdaClient(config) };
+
+    // Act
+    const { checks } = await runDoctor(
+      { functionName: 'tf-lock-janitor', region: REGION },
+      clients,
+      Date.now(),
+    );
+
+    // Assess
+    expect(checks[0]).toMatchObject({
+      id: 'function',
+      verdict: 'unknown',
+      detail: expect.stringMatching(/^could not read the function tf-lock-janitor: TimeoutError/),
+    });
+    expect(checks.slice(1).map((c) => c.detail)).toEqual(
+      Array(6).fill('not checked: the function could not be read'),
+    );
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 });
 

@@ -1,17 +1,10 @@
 // Tests: the npm package as a consumer gets it: packed, installed in a fresh CDK app, synthesized, CLI run.
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DYNALITE_MISSING } from '../bin/demo/dynalite-check';
 import { lockItem } from '../bin/demo/terraform-lock';
 import { createLockTable, endpoint, putItems, testClient, uniqueName } from './support/dynamo';
 import {
@@ -27,6 +20,8 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
+  peerDependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
   version: string;
   license: string;
   description: string;
@@ -34,12 +29,17 @@ const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** Packing builds (tsc + esbuild), installing extracts ~35 packages, synth loads aws-cdk-lib: about a minute. */
 const SLOW = 240_000;
 
-/** A consumer's CDK app: one stack, one LockJanitor, synthesized with plain node (no tsx, no esbuild, no Docker). */
+/**
+ * A consumer's CDK app: one stack, one LockJanitor, cdk-nag's AwsSolutions checks as a fresh app adds them,
+ * synthesized with plain node (no tsx, no esbuild, no Docker). A finding fails synth.
+ */
 const APP_JS = `
-const { App, Stack } = require('aws-cdk-lib');
+const { App, Stack, Validations } = require('aws-cdk-lib');
+const { AwsSolutionsChecks } = require('cdk-nag');
 const { LockJanitor } = require('tf-lock-janitor');
 const app = new App({ outdir: 'cdk.out' });
 new LockJanitor(new Stack(app, 'Consumer'), 'Janitor', { policy: { mode: 'alert' }, alertEmails: ['ops@example.com'] });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: false }));
 app.synth();
 `;
 /** The same in TypeScript: the package's types (`types`/`exports`) must carry the construct and its props. */
@@ -71,6 +71,10 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
   // Without the SDK's Node-version warning switch: the CLI must silence it itself.
   const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
 
+  /** The app's node_modules before and after installing the package: top-level packages and size. */
+  const before = { packages: [] as string[], kb: 0 };
+  const after = { packages: [] as string[], kb: 0 };
+
   beforeAll(async () => {
     // `npm pack` runs `prepare` (the build) first, so the tarball holds what this checkout compiles to.
     const { stdout } = await run('npm', ['pack', '--pack-destination', app, '--silent'], { cwd: ROOT, env });
@@ -79,18 +83,31 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
     writeFileSync(join(app, 'app.js'), APP_JS);
     writeFileSync(join(app, 'app.ts'), APP_TS);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
-    // Runtime dependencies are installed for real (from the npm cache `npm ci` filled; the registry only if it
-    // lacks one). The peers are this checkout's pinned aws-cdk-lib and constructs, linked instead of extracted
-    // again (aws-cdk-lib is 160 MB): `--legacy-peer-deps` keeps npm from installing them itself.
+    // A fresh CDK app as `cdk init` makes it, plus cdk-nag: the newest aws-cdk-lib and constructs the package's
+    // peer ranges admit, from the npm cache or the registry.
+    const install = ['install', '--prefer-offline', '--no-audit', '--no-fund'];
     await run(
       'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball],
+      [
+        ...install,
+        `aws-cdk-lib@${PKG.peerDependencies['aws-cdk-lib']}`,
+        `constructs@${PKG.peerDependencies.constructs}`,
+        `cdk-nag@${PKG.devDependencies['cdk-nag']}`,
+      ],
       { cwd: app, env },
     );
-    for (const peer of ['aws-cdk-lib', 'constructs']) {
-      symlinkSync(join(ROOT, 'node_modules', peer), join(app, 'node_modules', peer), 'dir');
-    }
+    Object.assign(before, await modules(app));
+    // Act: what a construct consumer runs.
+    await run('npm', [...install, tarball], { cwd: app, env });
+    Object.assign(after, await modules(app));
+    const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+    console.info(
+      `installing ${PKG.name} into a fresh CDK app: node_modules ${mb(before.kb)} -> ${mb(after.kb)} ` +
+        `(+${mb(after.kb - before.kb)}; new packages: ${added().join(', ')})`,
+    );
   }, SLOW);
+  /** Packages the install added to the app. */
+  const added = () => after.packages.filter((p) => !before.packages.includes(p));
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   it('packs the Apache-2.0 LICENSE and an executable CLI entry (the bin a shell runs through its shebang)', async () => {
@@ -110,6 +127,14 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
     expect(PKG.license).toBe('Apache-2.0');
     expect(PKG.description).toMatch(/lockfiles/);
     expect(PKG.description).toMatch(/double locks/);
+  });
+
+  it('adds only what a CDK app needs: the package and zod (the policy check at synth), no SDK, CLI or demo engine', () => {
+    // The CLI's SDK clients are bundled into the package; the demo's dynalite is an optional peer, not installed.
+    expect(added().sort()).toEqual(['tf-lock-janitor', 'zod']);
+    for (const left of ['dynalite', 'classic-level', 'memory-level', '@aws-sdk', '@smithy']) {
+      expect(after.packages.filter((p) => p === left || p.startsWith(`${left}/`))).toEqual([]);
+    }
   });
 
   it('ships the compiled construct, CLI and Lambda bundle, and no sources, tests or benchmarks', () => {
@@ -145,7 +170,20 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       };
       const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       const janitor = functions.find((f) => (f.Properties.Environment as { Variables: object }).Variables);
-      expect(janitor?.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x' });
+      // The newest Node.js runtime the app's aws-cdk-lib knows: what cdk-nag's AwsSolutions-L1 asks for.
+      const probe =
+        "const { Runtime } = require('aws-cdk-lib/aws-lambda'); console.log(JSON.stringify(Runtime.ALL.map((r) => r.name)))";
+      const names = JSON.parse(
+        (await run(process.execPath, ['-e', probe], { cwd: app, env })).stdout,
+      ) as string[];
+      const newest = Math.max(...names.map((name) => Number(/^nodejs(\d+)\.x$/.exec(name)?.[1] ?? 0)));
+      expect(janitor?.Properties).toMatchObject({ Handler: 'index.handler', Runtime: `nodejs${newest}.x` });
+      // cdk-nag ran and found nothing (a finding would have failed synth above).
+      const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { violations: unknown[] }[];
+      };
+      expect(report.pluginReports.map((p) => p.violations)).toEqual(report.pluginReports.map(() => []));
+      expect(JSON.stringify(report.pluginReports)).toContain('AwsSolutions');
       const assets = readdirSync(out).filter((d) => d.startsWith('asset.'));
       const shipped = readFileSync(join(app, 'node_modules', PKG.name, 'dist', 'lambda-bundle', 'index.js'));
       const deployed = assets.map((d) => join(out, d, 'index.js')).filter(existsSync);
@@ -172,6 +210,20 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       expect(version.stdout.trim()).toBe(PKG.version);
       const help = await run(bin, ['--help'], { cwd: app, env });
       expect(help.stdout).toMatch(/^Usage: tf-lock-janitor <command>/);
+      // The demo's engine is not installed with the package: the demo says how to get it.
+      const missing = await run(bin, ['demo'], { cwd: app, env }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(missing).toEqual({ code: 1, stderr: `tf-lock-janitor: ${DYNALITE_MISSING}\n` });
+      await run(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', 'dynalite@4.0.0'],
+        {
+          cwd: app,
+          env,
+        },
+      );
       const demo = await run(bin, ['demo'], { cwd: app, env });
       expect(demo.stdout).toContain('Audit trail (5 deletions)');
       expect(demo.stderr).toBe('');
@@ -215,14 +267,30 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
       expect(report.locks).toEqual([
         expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
       ]);
+      const list = await run(
+        bin,
+        ['list', '--endpoint', endpoint(), '--region', 'us-east-1', '--policy', policy],
+        {
+          cwd: app,
+          env,
+        },
+      );
+      expect(list.stdout).toContain('acme/pkg.tfstate');
     },
     SLOW,
   );
 
+  it('carries the EC2 client for the host check in a side bundle, exported under its module name', async () => {
+    const installed = join(app, 'node_modules', PKG.name, 'dist', 'bin', 'sdk-ec2.js');
+    const probe = `const { EC2Client, DescribeInstancesCommand } = require(${JSON.stringify(installed)})['@aws-sdk/client-ec2']; console.log(typeof EC2Client, typeof DescribeInstancesCommand)`;
+    const { stdout } = await run(process.execPath, ['-e', probe], { cwd: app, env });
+    expect(stdout.trim()).toBe('function function');
+  });
+
   it(
-    'releases a lockfile with the installed CLI, which loads the S3 client from the package dependencies',
+    'releases a lockfile with the installed CLI, which loads the S3 client from its own side bundle',
     async () => {
-      // Prepare: the S3 client is outside the CLI bundle, required on first use.
+      // Prepare: the S3 client is outside the CLI bundle (dist/bin/sdk-s3.js), required on first use.
       const engine = await startLocalEngine();
       const s3 = s3TestClient(engine.endpoint).client;
       try {
@@ -253,3 +321,15 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
     SLOW,
   );
 });
+
+/** The top-level packages (`@scope/name` for scoped ones) in `dir`'s node_modules, and its size in KiB. */
+async function modules(dir: string): Promise<{ packages: string[]; kb: number }> {
+  const root = join(dir, 'node_modules');
+  const packages = readdirSync(root)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(root, name)).map((n) => `${name}/${n}`) : [name],
+    );
+  const { stdout } = await run('du', ['-sk', root]);
+  return { packages, kb: Number(stdout.split(/\s/)[0]) };
+}

@@ -208,8 +208,25 @@ const SCENARIOS: Scenario[] = [
       const plan = await terraform.plan(gate(workspace), workspace);
       expect(plan.code).toBe(1);
       expect(plan.output).toContain('Error acquiring the state lock');
-      expect(plan.output).toContain(`ID:        ${id}`);
-      expect(plan.output).toContain(`Path:      ${lockId(workspace)}`);
+      // §1.5, §2.2: the lockfile is taken first (PutObject If-None-Match: *), so S3's 412 refuses it, and the
+      // holder's LockInfo is printed as LockInfo.String() renders it.
+      // (Terraform wraps the error message at 78 columns.)
+      expect(plan.output.replace(/\s+/g, ' ')).toMatch(
+        /Error message: operation error S3: PutObject, https response error StatusCode: 412, .* api error PreconditionFailed: At least one of the pre-conditions you specified did not hold Lock Info:/,
+      );
+      expect(plan.output).toContain(
+        [
+          'Lock Info:',
+          `  ID:        ${id}`,
+          `  Path:      ${lockId(workspace)}`,
+          '  Operation: OperationTypeApply',
+          `  Who:       ${WHO}`,
+          `  Version:   ${tf!.version}`,
+          '  Created:   ',
+        ].join('\n'),
+      );
+      // `Created` in Go's time.String() form, not RFC 3339 (§1.3).
+      expect(plan.output).toMatch(/\n {2}Created: {3}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC\n/);
     }
 
     async function expectPlanWorks(workspace: string): Promise<void> {

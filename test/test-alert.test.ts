@@ -1,4 +1,6 @@
 // Tests: the test alert: its payload, its labelled message and chat shape, its publish on moto, its button refused.
+
+import { randomUUID } from 'node:crypto';
 import {
   CreateTopicCommand,
   SetSubscriptionAttributesCommand,
@@ -84,7 +86,7 @@ describe('the test notification', () => {
       release: {
         table: TEST_ALERT_TABLE,
         lockId: expect.any(String),
-        id: 'test-alert-req-1',
+        id: expect.stringMatching(/^test-alert-req-1[.>?]+$/),
         region: 'eu-west-1',
         requestedBy: 'chat',
       },
@@ -94,6 +96,22 @@ describe('the test notification', () => {
     const parsed = parseEvent(payload);
     expect(parsed.kind).toBe('release');
     expect(parsed.kind === 'release' && isTestRelease(parsed.payload)).toBe(true);
+  });
+
+  it('makes the button payload hold +, / and = (whatever the request id), so a press shows chat keeps all three', () => {
+    for (let i = 0; i < 300; i++) {
+      const requestId = i % 2 ? randomUUID() : `req-${i}`;
+      const { chat } = renderTestAlert({ ...request, requestId });
+      const payload = chat.metadata.additionalContext.releasePayload;
+      expect([payload.includes('+'), payload.includes('/'), payload.endsWith('=')]).toEqual([
+        true,
+        true,
+        true,
+      ]);
+      const { release } = decodedPayload(chat) as { release: { id: string; table: string } };
+      expect(release.id).toMatch(new RegExp(`^test-alert-${requestId}[.>?]{2,9}$`));
+      expect(release.table).toBe(TEST_ALERT_TABLE);
+    }
   });
 
   it('has no button when the janitor cannot release, and says why', () => {

@@ -8,7 +8,7 @@ type DynaliteServer = {
   close(cb: (err?: Error) => void): void;
   on(event: 'error', cb: (err: Error) => void): void;
 };
-const dynalite = require('dynalite') as (opts: Record<string, number>) => DynaliteServer;
+type Dynalite = (opts: Record<string, number>) => DynaliteServer;
 
 /** The part of dynalite's store (`dynalite/db`) whose key streams are patched below. */
 type PrefixedDb = {
@@ -54,6 +54,8 @@ export type LocalDynamo = { readonly endpoint: string; close(): Promise<void> };
 
 /** Starts dynalite in memory on 127.0.0.1 with instant table creation and deletion. */
 export async function startDynalite(): Promise<LocalDynamo> {
+  // Required here, not on import: the installed package leaves dynalite out (bin/demo/dynalite-check.ts).
+  const dynalite = require('dynalite') as Dynalite;
   boundKeyStreams();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {

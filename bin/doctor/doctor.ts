@@ -6,6 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Policy } from '../../lambda/core/policy';
 import { releaseCommand } from '../../lib/release-command';
 import { accessRequests, homeOf } from './access-requests';
 import { type ChatbotAuth, chatbotRegion } from './chatbot-api';
@@ -101,6 +102,7 @@ export async function runDoctor(
   return { target, checks: await checkFunction(fn.value, want.region, clients, nowMs) };
 }
 
+/** The checks after the function's own, read side by side: a slow service delays the checklist once, not per check. */
 async function checkFunction(
   fn: FunctionFacts,
   region: string,
@@ -108,9 +110,18 @@ async function checkFunction(
   nowMs: number,
 ): Promise<Check[]> {
   const { check, config } = judgeFunction(fn, region);
-  const schedules = await attempt(() => schedulesOf(clients.scheduler, fn.arn));
+  const canDelete = config !== undefined && (config.policy.mode === 'delete' || config.releaseAllowed);
+  const button = { canRelease: canDelete, command: releaseCommand(fn.name, region) };
+  const [schedules, lines, topic, access] = await Promise.all([
+    attempt(() => schedulesOf(clients.scheduler, fn.arn)),
+    attempt(() => runLines(clients.logs, fn.logGroup, nowMs - RUNS_WINDOW_MS)),
+    checkTopic(fn.env.TOPIC_ARN, button, region, clients),
+    config
+      ? checkAccess(fn, config.policy, config.regions, canDelete, clients)
+      : notReached('access', 'the policy does not load'),
+  ]);
   const known: readonly ScheduleFacts[] = schedules.ok ? schedules.value : [];
-  const checks: Check[] = [
+  return [
     check,
     schedules.ok
       ? judgeSchedule(schedules.value)
@@ -120,9 +131,6 @@ async function checkFunction(
           schedules.error,
           'use credentials allowed scheduler:ListSchedules and scheduler:GetSchedule',
         ),
-  ];
-  const lines = await attempt(() => runLines(clients.logs, fn.logGroup, nowMs - RUNS_WINDOW_MS));
-  checks.push(
     lines.ok
       ? judgeRuns(lines.value, { ms: RUNS_WINDOW_MS, logGroup: fn.logGroup, region }, known, nowMs)
       : unknownCheck(
@@ -131,26 +139,29 @@ async function checkFunction(
           lines.error,
           'use credentials allowed logs:FilterLogEvents on it',
         ),
-  );
-  const canDelete = config !== undefined && (config.policy.mode === 'delete' || config.releaseAllowed);
-  const button = { canRelease: canDelete, command: releaseCommand(fn.name, region) };
-  checks.push(...(await checkTopic(fn.env.TOPIC_ARN, button, region, clients)));
-  if (config) {
-    const requests = accessRequests(config.policy, config.regions, homeOf(fn.arn), canDelete);
-    const access = await attempt(() => simulateAccess(clients.iam, fn.roleArn, requests));
-    checks.push(
-      access.ok
-        ? judgeAccess(access.value)
-        : unknownCheck(
-            'access',
-            `simulate the role ${fn.roleArn}`,
-            access.error,
-            'use credentials allowed iam:SimulatePrincipalPolicy on the role',
-          ),
-    );
-  } else checks.push(notReached('access', 'the policy does not load'));
-  checks.push(await checkDeadLetters(schedules.ok ? schedules.value : undefined, clients));
-  return checks;
+    ...topic,
+    access,
+    await checkDeadLetters(schedules.ok ? schedules.value : undefined, clients),
+  ];
+}
+
+async function checkAccess(
+  fn: FunctionFacts,
+  policy: Policy,
+  regions: readonly string[],
+  canDelete: boolean,
+  clients: DoctorClients,
+): Promise<Check> {
+  const requests = accessRequests(policy, regions, homeOf(fn.arn), canDelete);
+  const access = await attempt(() => simulateAccess(clients.iam, fn.roleArn, requests));
+  return access.ok
+    ? judgeAccess(access.value)
+    : unknownCheck(
+        'access',
+        `simulate the role ${fn.roleArn}`,
+        access.error,
+        'use credentials allowed iam:SimulatePrincipalPolicy on the role',
+      );
 }
 
 async function checkTopic(

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceId } from '../nag';
+import { BUNDLE_NODE_MAJOR, nodeRuntime } from '../runtime';
 import { CENTRAL_RELEASE_FUNCTION_NAME, MEMBER_FUNCTION_NAME } from './names';
 
 export interface CentralReleaseProps {
@@ -62,7 +63,7 @@ export class CentralRelease extends Construct {
       entry: path.join(__dirname, '..', '..', 'lambda', 'central-release.ts'),
       handler: 'handler',
       description: 'tf-lock-janitor: forwards chat releases to the janitor of a member account',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: nodeRuntime(),
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(1),
@@ -78,7 +79,7 @@ export class CentralRelease extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node24',
+        target: `node${BUNDLE_NODE_MAJOR}`,
         format: OutputFormat.CJS,
         // The runtime's AWS SDK v3 provides @aws-sdk/client-lambda.
         externalModules: ['@aws-sdk/*'],

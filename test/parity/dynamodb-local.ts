@@ -43,17 +43,19 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   throw new Error(`DynamoDB Local did not open port ${port} within ${ms} ms`);
 }
 
-function cli(args: string[]): { code: number; stdout: string } {
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   try {
     return {
       code: 0,
       stdout: execFileSync(process.execPath, [join(ROOT, 'bin', 'tf-lock-janitor.cjs'), ...args], {
         encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
       }),
+      stderr: '',
     };
   } catch (e) {
-    const err = e as { status: number; stdout: string };
-    return { code: err.status, stdout: err.stdout };
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { code: err.status, stdout: err.stdout, stderr: err.stderr };
   }
 }
 
@@ -149,11 +151,24 @@ async function main(): Promise<void> {
         'acme/web/app.tfstate',
         '--id',
         withId,
+        // The same policy: without a tagging API, the opt-out tag check must be off for a release too.
+        '--policy',
+        policy,
       ]);
     const wrong = releaseFresh('x');
-    check(wrong.code === 1, 'release with a wrong ID exits 1');
+    console.log(`# ${(wrong.stdout + wrong.stderr).trim()}`);
+    check(
+      wrong.code === 1 && (await lockIds(client, 'tf-locks')).includes('acme/web/app.tfstate'),
+      'release with a wrong ID exits 1 and leaves the lock',
+    );
     const right = releaseFresh(id);
-    check(right.code === 0, 'release with the right ID exits 0');
+    console.log(`# ${(right.stdout + right.stderr).trim()}`);
+    check(right.code === 0 && right.stdout.includes('released'), 'release with the right ID exits 0');
+    check(
+      JSON.stringify(await lockIds(client, 'tf-locks')) ===
+        JSON.stringify(['acme/ci/app.tfstate-md5', 'acme/tg.tfstate-md5']),
+      'the released lock is gone, the digests stay',
+    );
     console.log('DynamoDB Local parity: all checks passed');
   } finally {
     client.destroy();

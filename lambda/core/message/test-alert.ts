@@ -38,17 +38,34 @@ export const TEST_RELEASE_REFUSAL =
 
 /**
  * The test button's release payload, base64 like a real one (`{"release": {...}}` with `requestedBy` = `chat`):
- * it names the impossible table {@link TEST_ALERT_TABLE}, so the janitor refuses it without reading anything.
+ * it names the impossible table {@link TEST_ALERT_TABLE}, so the janitor refuses it without reading anything. Its
+ * `id` ends in a few characters chosen so that the base64 holds `+`, `/` and `=`: a press that reaches the janitor
+ * shows that chat substitutes all three intact (docs/chat-button.md lists that as unconfirmed).
  */
 export function testReleasePayloadBase64(request: TestAlertRequest): string {
-  const release = {
-    table: TEST_ALERT_TABLE,
-    lockId: TEST_ALERT_LOCK_ID,
-    id: `test-alert-${request.requestId}`,
-    region: request.janitor.region,
-    requestedBy: REQUESTERS.chatButton,
+  const encode = (suffix: string) => {
+    const release = {
+      table: TEST_ALERT_TABLE,
+      lockId: TEST_ALERT_LOCK_ID,
+      id: `test-alert-${request.requestId}${suffix}`,
+      region: request.janitor.region,
+      requestedBy: REQUESTERS.chatButton,
+    };
+    return Buffer.from(JSON.stringify({ release }), 'utf8').toString('base64');
   };
-  return Buffer.from(JSON.stringify({ release }), 'utf8').toString('base64');
+  // In base64 of ASCII text only a group's last character can be `+` or `/`: a `>` or `?` at a byte offset of 2
+  // mod 3. At most 240 tries of a suffix of `.` with one `>` and one `?`, of a length that leaves `=` padding.
+  for (let length = 2; length <= 9; length++)
+    for (let plus = 0; plus < length; plus++)
+      for (let slash = 0; slash < length; slash++) {
+        if (plus === slash) continue;
+        const suffix = [...'.'.repeat(length)]
+          .map((c, i) => (i === plus ? '>' : i === slash ? '?' : c))
+          .join('');
+        const payload = encode(suffix);
+        if (payload.includes('+') && payload.includes('/') && payload.endsWith('=')) return payload;
+      }
+  return encode('');
 }
 
 /**
