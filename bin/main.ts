@@ -1,15 +1,21 @@
 // The CLI's process entry (`npm run build` adds the shebang): `--version`/`--help` answer at once, else the CLI.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isCommand } from './commands';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const argv = process.argv.slice(2);
 const QUICK = new Set(['--version', '--help', '-h', 'help']);
+const HELP = new Set(['--help', '-h']);
 
 if (argv.length === 1 && QUICK.has(argv[0])) {
   const { USAGE, VERSION } = require('./usage') as typeof import('./usage');
   process.stdout.write(`${argv[0] === '--version' ? VERSION : USAGE}\n`);
+} else if (argv.length === 2 && HELP.has(argv[1]) && isCommand(argv[0])) {
+  // `COMMAND --help`: the command's help, still without loading the CLI.
+  const { commandHelp } = require('./usage') as typeof import('./usage');
+  process.stdout.write(`${commandHelp(argv[0])}\n`);
 } else {
   // Installed: the CLI bundled into one file by `npm run build`; from the sources (tsx): the modules.
   const bundle = join(__dirname, 'cli.bundle.js');

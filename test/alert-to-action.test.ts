@@ -63,7 +63,7 @@ describe('the e-mail of the Lambda', () => {
 
   it('shows the CLI release when the CLI sends it (no deployed function named)', () => {
     const { text } = renderMessage(report([lock()]));
-    expect(text).toContain(`tf-lock-janitor release --table=acme-tf-locks --lock-id=${LOCK_ID}`);
+    expect(text).toContain(`tf-lock-janitor release --table=acme-tf-locks --state-path=${LOCK_ID}`);
     expect(text).not.toContain('aws lambda invoke');
   });
 });

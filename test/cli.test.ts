@@ -162,8 +162,19 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
 
   it('release with the right ID exits 0, with a wrong ID exits 1 and deletes nothing', async () => {
     const id = JSON.parse((await infoOf(client, table, 'acme/fresh.tfstate'))!).ID;
+    // The old flags (--lock-id for the state path, --id for the lock ID) still work, as documented aliases.
     const releaseFresh = (...args: string[]) =>
-      cli('release', '--endpoint', endpoint(), '--table', table, '--lock-id', 'acme/fresh.tfstate', ...args);
+      cli(
+        'release',
+        '--yes',
+        '--endpoint',
+        endpoint(),
+        '--table',
+        table,
+        '--lock-id',
+        'acme/fresh.tfstate',
+        ...args,
+      );
     const wrong = await releaseFresh('--id', 'nope');
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain(`does not match the held lock ("${id}")`);
@@ -182,21 +193,21 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
 
   it.each([
     ['an unknown command', ['purge'], 'unknown command "purge"'],
-    ['an unknown flag', ['sweep', '--force'], "Unknown option '--force'"],
+    ['an unknown flag', ['sweep', '--force'], `unknown flag "--force"; see 'tf-lock-janitor sweep --help'`],
     [
       'a missing policy file',
       ['sweep', '--policy', '/nonexistent.json', '--region', 'us-east-1'],
       'cannot read the policy file "/nonexistent.json"',
     ],
     [
-      'release without --id',
+      'release without a lock ID',
       ['release', '--table', 't', '--lock-id', 'b/k', '--region', 'us-east-1'],
-      'release needs --id and the lock: --table and --lock-id, --bucket and --key',
+      'release needs the lock ID: tf-lock-janitor release ID (the LOCK ID column of list)',
     ],
     [
-      'release with a bucket but no key',
-      ['release', '--bucket', 'b', '--id', 'x', '--region', 'us-east-1'],
-      'release needs --id and the lock: --table and --lock-id, --bucket and --key',
+      'release with a key but no bucket',
+      ['release', 'x', '--key', 'k.tflock', '--region', 'us-east-1'],
+      '--key needs --bucket (the state bucket holding it)',
     ],
     ['no region', ['list'], 'no region: pass --region'],
   ])('exits 2 on %s, saying what is wrong', async (_, args, message) => {
@@ -242,7 +253,7 @@ describe('bad usage and signals', () => {
     [
       'an empty --region',
       ['list', '--endpoint', 'http://127.0.0.1:9', '--region', ''],
-      /--region "" is not an AWS region name/,
+      /--region "" is not an AWS region the SDK knows/,
     ],
     [
       'a made-up --region',
@@ -278,11 +289,12 @@ describe('bad usage and signals', () => {
     const table = await makeTable();
     const { code, stderr } = await cli(
       'release',
+      '--yes',
       '--endpoint',
       endpoint(),
       `--table=${table}`,
-      '--lock-id=a/b',
-      '--id=x',
+      '--state-path=a/b',
+      'x',
     );
     expect(code).toBe(2);
     expect(stderr).toMatch(message);

@@ -26,7 +26,7 @@ describe('doctor and test-alert usage', () => {
     [['doctor', '--function', 'a', '--stack', 'b', '--region', 'eu-west-1'], /one of them/],
     [['test-alert', '--function', 'a', 'extra', '--region', 'eu-west-1'], /unexpected argument "extra"/],
     [['doctor', '--function', 'a', '--region', 'eu-west-1', '--region', 'us-east-1'], /pass --region once/],
-    [['doctor', '--function', 'a', '--region', 'Ireland'], /not an AWS region name/],
+    [['doctor', '--function', 'a', '--region', 'Ireland'], /is not an AWS region/],
     [['doctor', '--function', 'a', '--policy', 'p.json'], /Unknown option '--policy'/],
   ])('refuses %j with exit 2 and the reason', async (argv, message) => {
     const { code, err } = await cli(...argv);

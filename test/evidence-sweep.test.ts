@@ -384,7 +384,7 @@ describe('the holder host check in a sweep', () => {
         holder: { outcome: 'gone', instanceId: gone, state: 'terminated' },
       });
       expect(goneLine.reason).toBe(
-        `rule "runners": host ip-10-0-12-40 (${gone}) terminated, and age 20m >= deleteWhenHolderGone 15m, seen on 1 runs`,
+        `rule "runners": host ip-10-0-12-40 (${gone}) terminated, and age 20m >= deleteWhenHolderGone 15m, seen on 1 run`,
       );
       expect(runningLine).toMatchObject({
         decision: 'keep',

@@ -264,6 +264,8 @@ describe('one table failing', () => {
       noteTableFailures: (f, r, n) => state.noteTableFailures(f, r, n),
       markTableFailuresAlerted: (t, n) => state.markTableFailuresAlerted(t, n),
       lastCompleteSweep: (t) => state.lastCompleteSweep(t),
+      audited: (i) => state.audited(i),
+      announced: (k, i) => state.announced(k, i),
       noteCompleteSweeps: (t, n) => state.noteCompleteSweeps(t, n),
       forgetGone(scanned, seen, n) {
         forgetScopes.push(scanned.map((s) => s.table));
@@ -455,6 +457,8 @@ describe('the state store failing', () => {
           noteTableFailures: (f, r, n) => memory.noteTableFailures(f, r, n),
           markTableFailuresAlerted: (t, n) => memory.markTableFailuresAlerted(t, n),
           lastCompleteSweep: (t) => memory.lastCompleteSweep(t),
+          audited: (i) => memory.audited(i),
+          announced: (k, i) => memory.announced(k, i),
           noteCompleteSweeps: (t, n) => memory.noteCompleteSweeps(t, n),
         });
       },
@@ -483,7 +487,9 @@ describe('the state store failing', () => {
     expect(await lockIds(client, table)).toHaveLength(STALE + 2);
     expect(report.counts).toMatchObject({ deleted: 0, errors: STALE + 1 + more });
     expect(report.locks.map((l) => l.outcome).sort()).toEqual([...Array(STALE).fill('alerted'), 'kept']);
-    expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain('seen on 0 of the 1 runs');
+    expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain(
+      'seen on 0 of the 1 run needed',
+    );
     expect(report.failures).toHaveLength(STALE + 1 + more);
     expect(report.failures[0]).toMatchObject({ kind: 'sighting' });
     expect(report.failures[0].message).toMatch(/^could not record the sighting of .* acme\/.*\.tfstate: /);

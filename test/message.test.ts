@@ -239,7 +239,7 @@ describe('renderMessage', () => {
       'Reason:     rule "default": age 5h 5m >= alertAfter 4h',
       'after `terraform workspace select staging`',
       `        terraform force-unlock ${ID}\n`,
-      `        tf-lock-janitor release --table=acme-tf-locks --lock-id=${LOCK_ID} --id=${ID} --region=eu-west-1`,
+      `        tf-lock-janitor release --table=acme-tf-locks --state-path=${LOCK_ID} --id=${ID} --region=eu-west-1`,
     ]) {
       expect(text).toContain(expected);
     }
@@ -325,7 +325,7 @@ describe('renderMessage', () => {
   it('shell-quotes a LockID with a single quote so the command reproduces it', () => {
     const lockId = "acme-tfstate/it's/terraform.tfstate";
     const { text } = renderMessage(report({ locks: [lock({ lockId })] }));
-    expect(text).toContain(`--lock-id='acme-tfstate/it'\\''s/terraform.tfstate' --id=${ID}`);
+    expect(text).toContain(`--state-path='acme-tfstate/it'\\''s/terraform.tfstate' --id=${ID}`);
   });
 
   it('never shows hidden characters raw: bidi overrides, zero-width and non-characters become escapes', () => {
@@ -337,7 +337,7 @@ describe('renderMessage', () => {
     expect(text).toContain(
       '(no shell command is shown: the LockID holds an invisible formatting character (bidi override, zero-width) (U+202E); run `tf-lock-janitor list --json` to see it escaped)',
     );
-    expect(text).not.toContain('--lock-id');
+    expect(text).not.toContain('--state-path');
   });
 
   it.each<[string, string, string]>([
@@ -351,7 +351,7 @@ describe('renderMessage', () => {
     expect(text).toContain(
       `        (no shell command is shown: the LockID holds ${why}; run \`tf-lock-janitor list --json\``,
     );
-    expect(text).not.toContain('--lock-id');
+    expect(text).not.toContain('--state-path');
     expect(text).toContain(`        terraform force-unlock ${ID}\n`);
     expect(chat.content.nextSteps).toContain(
       `Or release it safely: no shell command is shown: the LockID holds ${why}; run \`tf-lock-janitor list --json\` to see it escaped`,

@@ -303,11 +303,16 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
         // Act
         const { stdout } = await run(
           bin,
-          ['release', '--endpoint', engine.endpoint, '--region', 'us-east-1', '--policy', policy].concat([
-            `--bucket=${bucket}`,
-            '--key=pkg/app.tfstate.tflock',
-            `--id=${held.id}`,
-          ]),
+          [
+            'release',
+            '--yes',
+            '--endpoint',
+            engine.endpoint,
+            '--region',
+            'us-east-1',
+            '--policy',
+            policy,
+          ].concat([`--bucket=${bucket}`, '--key=pkg/app.tfstate.tflock', `--id=${held.id}`]),
           { cwd: app, env },
         );
         // Assess

@@ -161,12 +161,12 @@ describe('the commands people are shown', () => {
     [
       'a plain lock',
       {},
-      'tf-lock-janitor release --table=acme-tf-locks --lock-id=acme/env:/prod/app.tfstate --id=abc-123 --region=eu-west-1',
+      'tf-lock-janitor release --table=acme-tf-locks --state-path=acme/env:/prod/app.tfstate --id=abc-123 --region=eu-west-1',
     ],
     [
       'values that start with a dash',
       { lockId: '-acme/x', id: '--help' },
-      "tf-lock-janitor release --table=acme-tf-locks --lock-id='-acme/x' --id='--help' --region=eu-west-1",
+      "tf-lock-janitor release --table=acme-tf-locks --state-path='-acme/x' --id='--help' --region=eu-west-1",
     ],
   ])('release for %s', (_name, overrides, command) => {
     expect(releaseCommand({ ...lock, ...overrides })).toEqual({ ok: true, command });
@@ -230,7 +230,7 @@ describe('a shown release command, pasted into bash', () => {
 
     // Act
     const cli = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
-    const script = `tf-lock-janitor() { "$NODE" "$CLI" "$@"; }\n${shown.command} --endpoint="$ENDPOINT" --json`;
+    const script = `tf-lock-janitor() { "$NODE" "$CLI" "$@"; }\n${shown.command} --yes --endpoint="$ENDPOINT" --json`;
     const stdout = await runBash(script, { NODE: process.execPath, CLI: cli, ENDPOINT: endpoint() });
 
     // Assess

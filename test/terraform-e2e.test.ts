@@ -388,6 +388,7 @@ const SCENARIOS: Scenario[] = [
         // Act
         const release = await cli([
           'release',
+          '--yes',
           '--endpoint',
           engine.endpoint,
           '--region',

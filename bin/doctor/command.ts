@@ -14,7 +14,7 @@ export async function runDoctorCommand(
   argv: string[],
   io: Io,
 ): Promise<number> {
-  const want = parseWant(command, argv);
+  const want = await parseWant(command, argv);
   if (want === 'help') {
     io.out(DOCTOR_USAGE);
     return 0;

@@ -37,7 +37,7 @@ export type Want = {
 };
 
 /** The flags of `doctor` and `test-alert`; a usage error names the problem and shows this command's usage. */
-export function parseWant(command: string, argv: string[]): Want | 'help' {
+export async function parseWant(command: string, argv: string[]): Promise<Want | 'help'> {
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
   >;
@@ -54,7 +54,7 @@ export function parseWant(command: string, argv: string[]): Want | 'help' {
     throw new UsageError(
       `${command}: name the janitor with --function NAME or --stack NAME (one of them)\n\n${DOCTOR_USAGE}`,
     );
-  const regions = resolveRegions({ region: values.region });
+  const regions = await resolveRegions({ region: values.region });
   if (regions.length > 1)
     throw new UsageError(`${command}: works on one janitor in one region: pass --region once`);
   return {

@@ -10,6 +10,7 @@ import {
 } from './evidence';
 import type { Glob } from './glob';
 import type { LockItem } from './lock-item';
+import { plural } from './message/format';
 import type { Policy, Rule } from './policy';
 import type { Decision } from './report';
 
@@ -102,8 +103,8 @@ function decide(
 ): { readonly decision: Decision; readonly why: string } {
   const seenEnough = runs >= needed;
   const seen = seenEnough
-    ? `seen on ${runs} runs`
-    : `but seen on ${runs} of the ${needed} runs needed before a delete`;
+    ? `seen on ${plural(runs, 'run')}`
+    : `but seen on ${runs} of the ${plural(needed, 'run')} needed before a delete`;
   const { alertAfter, deleteAfter, deleteWhenHolderGone: whenGone } = rule;
   let host = holder ? `; ${holder.reason}` : '';
   if (deleteAfter && idle.seconds >= deleteAfter.seconds)

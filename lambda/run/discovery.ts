@@ -141,7 +141,8 @@ async function* candidateNames(store: LockStore, tables: Policy['tables']): Asyn
   else yield* store.listTables();
 }
 
-function tagsUnreadable(tag: string, e: unknown): string {
+/** Why a table whose tags cannot be read is left alone, and how to fix it (also on DynamoDB Local). */
+export function tagsUnreadable(tag: string, e: unknown): string {
   return (
     `skipped: its tags could not be read, so the opt-out tag "${tag}" could not be checked (fail closed): ` +
     `${describeError(e)}. Grant dynamodb:ListTagsOfResource; on a server without tagging (DynamoDB Local) ` +

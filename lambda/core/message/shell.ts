@@ -80,7 +80,7 @@ export function releaseCommand(lock: Pick<LockReport, 'table' | 'lockId' | 'id' 
   return shellCommand([
     'tf-lock-janitor release',
     shellFlag('table', lock.table, 'the table name'),
-    shellFlag('lock-id', lock.lockId, 'the LockID'),
+    shellFlag('state-path', lock.lockId, 'the LockID'),
     shellFlag('id', lock.id, 'the lock ID'),
     shellFlag('region', lock.region, 'the region'),
   ]);

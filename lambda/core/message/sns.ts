@@ -46,7 +46,7 @@ export type RenderOptions = {
    * it as the safe release, and the stale-lock chat notifications carry the Release button's payload.
    */
   readonly janitor?: JanitorFunction;
-  /** How the text shows the janitor's release command without `janitor`. @default `tf-lock-janitor release --table=... --lock-id=...` (the CLI) */
+  /** How the text shows the janitor's release command without `janitor`. @default `tf-lock-janitor release --table=... --state-path=...` (the CLI) */
   readonly releaseCommand?: ReleaseCommand;
 };
 

@@ -1,0 +1,164 @@
+// CLI: list and sweep: the policy and places from the flags, the run, and its report as a table, JSON or TSV.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { UsageError } from '../lambda/core/errors';
+import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy';
+import { hasErrors, type RunReport } from '../lambda/core/report';
+import { type SweepOptions, sweep } from '../lambda/run/sweep';
+import { usageError } from './args';
+import {
+  type AwsFlags,
+  dynamoClientFactory,
+  hostCheckFor,
+  lockfileStoreFactory,
+  lockStoreFactory,
+  resolveRegions,
+} from './cli-context';
+import { notifierFor, stateStoreFor } from './cli-state';
+import type { CommandName, Flags } from './commands';
+import { listLines, lockTsvLines, reportLines } from './format';
+import { withProgress } from './progress';
+
+/** Where the CLI writes, and what it knows of the terminal. */
+export type Io = {
+  out(text: string): void;
+  err(text: string): void;
+  /** The width tables must fit: the terminal's columns (or COLUMNS); undefined = no limit (piped). */
+  readonly columns?: number;
+  /** Writes the progress line in place (stderr is a terminal); undefined = no progress line. */
+  readonly progress?: (line: string) => void;
+  /** Asks on the terminal and resolves to the answer; undefined when stdin or stderr is not a terminal. */
+  readonly ask?: (question: string) => Promise<string>;
+};
+
+export const stdio: Io = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  columns: process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined,
+  progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
+  ask:
+    process.stdin.isTTY && process.stderr.isTTY
+      ? async (question) => {
+          const { createInterface } = await import('node:readline/promises');
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await rl.question(question);
+          } finally {
+            rl.close();
+          }
+        }
+      : undefined,
+};
+
+/** What a command is told by the CLI's signal handling: stop reading, and abandon the calls in flight. */
+export type Signals = { readonly signal: AbortSignal; readonly callSignal: AbortSignal };
+
+/** Exit code of `--detailed-exitcode` when stale locks were found and nothing failed (terraform plan's idea). */
+export const STALE_FOUND = 3;
+
+/** The policy from `--policy` (JSON), else the default one; `--dry-run` turns it to mode report. */
+export function loadPolicy(file: string | undefined, dryRun: boolean | undefined): Policy {
+  let policy = parsePolicy({});
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the policy file "${file}": ${(e as Error).message}`);
+    }
+    policy = parsePolicyJson(text, `the policy file "${file}"`);
+  }
+  return dryRun ? { ...policy, mode: 'report' } : policy;
+}
+
+/** The AWS flags, checked: a malformed `--endpoint` is bad usage (exit 2), not a failed table. */
+export function awsFlags(flags: Flags, command: CommandName): AwsFlags {
+  const { endpoint } = flags;
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol))
+      throw usageError(
+        `--endpoint ${JSON.stringify(endpoint)} is not an http(s) URL such as http://localhost:8000`,
+        command,
+      );
+  }
+  return { region: flags.region, endpoint, profile: flags.profile };
+}
+
+/** What list and sweep share: the stores of the regions, with the progress line when there is one. */
+export async function runOptions(
+  flags: Flags,
+  command: CommandName,
+  policy: Policy,
+  io: Io,
+  signals: Signals,
+): Promise<{ options: SweepOptions; done: () => void }> {
+  const aws = awsFlags(flags, command);
+  const regions = await resolveRegions(aws, policy.regions);
+  const clients = dynamoClientFactory(aws);
+  const base: SweepOptions = {
+    policy,
+    regions,
+    lockStores: lockStoreFactory(clients),
+    lockfileStores: lockfileStoreFactory(aws),
+    holders: hostCheckFor(aws, policy),
+    state:
+      command === 'sweep' && flags['state-table']
+        ? stateStoreFor(clients(regions[0]), flags['state-table'])
+        : new MemoryStateStore({ singleRun: true }),
+    notifier: command === 'sweep' && flags['topic-arn'] ? notifierFor(flags['topic-arn'], aws) : undefined,
+    now: new Date(),
+    runId: randomUUID(),
+    ...signals,
+  };
+  return withProgress(base, flags.quiet ? undefined : io.progress);
+}
+
+/** The exit code of a list or sweep: 1 on any error, else 3 for stale locks under `--detailed-exitcode`, else 0. */
+function exitCode(report: RunReport, flags: Flags): number {
+  if (hasErrors(report)) return 1;
+  return flags['detailed-exitcode'] && report.counts.stale > 0 ? STALE_FOUND : 0;
+}
+
+export async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<number> {
+  const policy = loadPolicy(flags.policy, flags['dry-run']);
+  const { options, done } = await runOptions(flags, 'sweep', policy, io, signals);
+  const report = await sweep(options).finally(done);
+  if (flags.output === 'json') io.out(JSON.stringify(report, null, 2));
+  else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'sweep')) io.out(line);
+  else for (const line of reportLines(report, io.columns)) io.out(line);
+  return exitCode(report, flags);
+}
+
+export async function runList(flags: Flags, io: Io, signals: Signals): Promise<number> {
+  // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
+  const policy: Policy = { ...loadPolicy(flags.policy, true), mode: 'report' };
+  const { options, done } = await runOptions(flags, 'list', policy, io, signals);
+  const report = await sweep(options).finally(done);
+  if (flags.output === 'json') {
+    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
+    io.out(
+      JSON.stringify(
+        {
+          tables,
+          buckets,
+          locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
+          unparseable,
+          warnings,
+          couldNotRead,
+          errors: counts.errors,
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'list')) io.out(line);
+  else for (const line of listLines(report, io.columns)) io.out(line);
+  return exitCode(report, flags);
+}

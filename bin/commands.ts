@@ -1,0 +1,195 @@
+// CLI: the commands and their flags as data; the parser, each command's --help and the usage text all read this table.
+
+/** One flag: its kind, its placeholder and help in `--help`, and what it stands for when it is another name. */
+export type FlagSpec = {
+  readonly type: 'string' | 'boolean';
+  /** Repeatable (`--region a --region b`). */
+  readonly multiple?: boolean;
+  readonly short?: string;
+  /** The value's placeholder in help (`FILE`). */
+  readonly value?: string;
+  /** The values accepted, when they are few. */
+  readonly choices?: readonly string[];
+  readonly help: string;
+  /** Another name kept for compatibility (or a shorthand): sets this flag instead, to `value` when given. */
+  readonly means?: { readonly flag: string; readonly value?: string };
+};
+
+/**
+ * Every flag the CLI knows. A command takes only those it lists (others are refused, exit 2); adding a flag is one
+ * entry here and its name in the commands that take it.
+ */
+export const FLAGS = {
+  region: {
+    type: 'string',
+    multiple: true,
+    value: 'REGION',
+    help: "AWS region; repeat for several (default: the policy's regions, else the profile's region or AWS_REGION)",
+  },
+  profile: {
+    type: 'string',
+    value: 'NAME',
+    help: 'named profile of ~/.aws/config for credentials and region (default: AWS_PROFILE)',
+  },
+  endpoint: {
+    type: 'string',
+    value: 'URL',
+    help: 'send every DynamoDB and S3 call to this compatible server (S3 path-style); also AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_S3',
+  },
+  output: {
+    type: 'string',
+    value: 'FORMAT',
+    choices: ['table', 'json', 'tsv'],
+    help: 'table (default: fitted to the terminal), json, or tsv (one line per lock, full values)',
+  },
+  json: { type: 'boolean', help: 'same as --output json', means: { flag: 'output', value: 'json' } },
+  quiet: {
+    type: 'boolean',
+    short: 'q',
+    help: 'no progress line on stderr (there is none when stderr is not a terminal)',
+  },
+  policy: { type: 'string', value: 'FILE', help: 'the policy (JSON), as the deployed janitor gets it' },
+  'dry-run': {
+    type: 'boolean',
+    help: 'mode report whatever the policy says: judge and print, tell nobody, delete nothing',
+  },
+  'state-table': {
+    type: 'string',
+    value: 'NAME',
+    help: "the janitor's state table: sightings across runs and the audit trail",
+  },
+  'topic-arn': {
+    type: 'string',
+    value: 'ARN',
+    help: 'publish the news to this SNS topic, as the Lambda does',
+  },
+  'detailed-exitcode': {
+    type: 'boolean',
+    help: 'exit 3 when stale locks were found, 0 when none (1 and 2 as always), like terraform plan',
+  },
+  table: { type: 'string', value: 'TABLE', help: 'the lock table holding it' },
+  'state-path': { type: 'string', value: 'PATH', help: 'its state path, as the STATE PATH column shows it' },
+  'lock-id': {
+    type: 'string',
+    value: 'PATH',
+    help: 'old name of --state-path (the LockID attribute, not the lock ID)',
+    means: { flag: 'state-path' },
+  },
+  bucket: { type: 'string', value: 'BUCKET', help: 'the state bucket holding its lockfile' },
+  key: { type: 'string', value: 'KEY', help: 'its lockfile key (KEY.tflock) in --bucket' },
+  id: {
+    type: 'string',
+    value: 'ID',
+    help: 'the lock ID as a flag (same as the argument; --id=ID is safe for an ID starting with -)',
+  },
+  yes: { type: 'boolean', short: 'y', help: 'release without asking (needed when stdin is not a terminal)' },
+  help: { type: 'boolean', short: 'h', help: 'print this help' },
+  version: { type: 'boolean', help: 'print the version' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof FLAGS;
+
+type ValueOf<S> = S extends { type: 'boolean' } ? boolean : S extends { multiple: true } ? string[] : string;
+
+/** The parsed flags of a command, each under its own name (aliases already folded in). */
+export type Flags = { -readonly [K in FlagName]?: ValueOf<(typeof FLAGS)[K]> };
+
+/** A flag a command takes, with its own help when the shared one does not fit the command. */
+type CommandFlag = FlagName | readonly [FlagName, string];
+
+/** One command: its one-line summary, its arguments, what it does, and the flags it takes. */
+export type CommandSpec = {
+  readonly summary: string;
+  /** Positional arguments, for the usage line (`[ID]`); none when absent. */
+  readonly args?: string;
+  readonly about: string;
+  readonly flags: readonly CommandFlag[];
+};
+
+const AWS: readonly FlagName[] = ['region', 'profile', 'endpoint'];
+const OUTPUT: readonly FlagName[] = ['output', 'json'];
+
+export const COMMANDS = {
+  list: {
+    summary: 'list every lock in the lock tables (and state buckets); read-only',
+    about:
+      'Lists every lock of every lock table of the regions (with --policy: only its tables and state buckets), ' +
+      'with the lock ID that release and terraform force-unlock need. Nothing is changed.',
+    flags: [
+      ['policy', 'read only the tables and buckets of this policy (JSON); its mode is ignored'],
+      'detailed-exitcode',
+      ...AWS,
+      ...OUTPUT,
+      'quiet',
+    ],
+  },
+  sweep: {
+    summary: 'judge every lock with a policy and act on it (report, alert or delete)',
+    about:
+      "Judges every lock as the deployed janitor does and carries out the policy's mode: report, alert or " +
+      'delete. Without --policy: alert after 4h, never delete. Use --dry-run to see what it would do.',
+    flags: [
+      ['policy', 'the policy (JSON; default: alert after 4h, never delete)'],
+      'dry-run',
+      'state-table',
+      'topic-arn',
+      'detailed-exitcode',
+      ...AWS,
+      ...OUTPUT,
+      'quiet',
+    ],
+  },
+  release: {
+    summary: 'release one lock by its lock ID, safely (like terraform force-unlock)',
+    args: 'ID',
+    about:
+      "Finds the lock holding ID (the LOCK ID column of list) in the policy's tables and buckets, or in the " +
+      'places given, shows it and asks before releasing it; the delete is conditional on the lock being ' +
+      'unchanged. Name the place with --table/--state-path or --bucket/--key to skip the search.',
+    flags: [
+      'yes',
+      'table',
+      'state-path',
+      'bucket',
+      'key',
+      ['policy', 'stay inside this policy (its regions, tables, buckets and opt-out tag)'],
+      'state-table',
+      'topic-arn',
+      ...AWS,
+      ...OUTPUT,
+      'quiet',
+      'lock-id',
+      'id',
+    ],
+  },
+  demo: {
+    summary: 'run the janitor against an embedded DynamoDB and S3 (no AWS account needed)',
+    about:
+      'Creates lock tables, a state bucket and Terraform locks on embedded engines and runs list, sweep ' +
+      'and release on them, printing what each step shows.',
+    flags: [],
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** Commands that read their own flags (bin/doctor), listed in the usage with their summary. */
+export const OWN_FLAG_COMMANDS = {
+  doctor: 'check a deployed janitor end to end, read-only',
+  'test-alert': 'ask a deployed janitor to send one labelled test notification',
+} as const;
+
+/** Flags every command takes. */
+export const EVERYWHERE: readonly FlagName[] = ['help', 'version'];
+
+/** The flags `command` takes, with the help each shows there. */
+export function flagsOf(command: CommandName): { name: FlagName; help: string }[] {
+  const own = (COMMANDS[command] as CommandSpec).flags.map((f) =>
+    typeof f === 'string' ? { name: f, help: FLAGS[f].help as string } : { name: f[0], help: f[1] },
+  );
+  return [...own, ...EVERYWHERE.map((name) => ({ name, help: FLAGS[name].help as string }))];
+}
+
+export function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}

@@ -1,0 +1,255 @@
+// Tests: `release ID` finds the lock holding the ID (item, lockfile, both halves), shows it, asks, and releases it safely.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { lockItem } from '../bin/demo/terraform-lock';
+import { runCli } from './support/cli';
+import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import { startFaultProxy } from './support/fault-proxy';
+import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { createBucket, getObject, lockfileBody, s3TestClient } from './support/s3';
+
+const HOUR = 3_600_000;
+const dir = mkdtempSync(join(tmpdir(), 'tflj-release-'));
+const policyFile = (policy: object) => {
+  const path = join(dir, `${uniqueName('policy')}.json`);
+  writeFileSync(path, JSON.stringify(policy));
+  return path;
+};
+const lock = (path: string, id?: string) =>
+  lockItem({
+    bucket: 'acme',
+    path,
+    operation: 'OperationTypeApply',
+    who: 'ci@runner-1',
+    createdMs: Date.now() - 3 * HOUR,
+    id,
+  });
+const idOf = (item: { Info: { S: string } }) => JSON.parse(item.Info.S).ID as string;
+
+describe('release ID against dynalite', () => {
+  const client = testClient();
+  afterAll(() => client.destroy());
+  const prefix = uniqueName('rel');
+  const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+  const policy = () => policyFile({ tables: { include: [`${prefix}-*`] } });
+  beforeAll(async () => {
+    await createLockTable(client, a);
+    await createLockTable(client, b);
+  });
+  const release = (...args: string[]) =>
+    runCli(['release', '--endpoint', endpoint(), '--region', 'us-east-1', ...args]);
+
+  it('finds the lock item holding the ID, shows it, and releases it with --yes', async () => {
+    // Prepare
+    const held = lock('app/one.tfstate');
+    const neighbour = lock('app/two.tfstate');
+    await putItems(client, a, [held, neighbour]);
+    // Act
+    const { code, stdout, stderr } = await release(idOf(held), '--yes', '--policy', policy());
+    // Assess
+    expect(stderr).toContain(`Found the lock with ID ${idOf(held)}:`);
+    expect(stderr).toContain(`table ${a} (us-east-1) item acme/app/one.tfstate`);
+    expect(stderr).toMatch(/held by:\s+ci@runner-1/);
+    expect(stdout).toContain(`released ${a} (us-east-1) acme/app/one.tfstate (ID ${idOf(held)})`);
+    expect(code).toBe(0);
+    expect(await lockIds(client, a)).toEqual(['acme/app/two.tfstate']);
+  });
+
+  it('searches only the table named by --table', async () => {
+    const held = lock('app/three.tfstate');
+    await putItems(client, b, [held]);
+    const elsewhere = await release(idOf(held), '--yes', '--table', a);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(
+      `no lock holds ID ${idOf(held)} in the 1 lock table read in us-east-1`,
+    );
+    expect(await lockIds(client, b)).toContain('acme/app/three.tfstate');
+    const found = await release(idOf(held), '--yes', '--table', b);
+    expect(found.code).toBe(0);
+    expect(await lockIds(client, b)).not.toContain('acme/app/three.tfstate');
+  });
+
+  it('refuses an ID held in two places, listing both, and deletes nothing', async () => {
+    const id = '0b1c2d3e-0000-4000-8000-000000000001';
+    await putItems(client, a, [lock('dup/x.tfstate', id)]);
+    await putItems(client, b, [lock('dup/y.tfstate', id)]);
+    const { code, stderr } = await release(id, '--yes', '--policy', policy());
+    expect(code).toBe(1);
+    expect(stderr).toContain(`not released: lock ID ${id} is held in 2 places:`);
+    expect(stderr).toContain(`table ${a} (us-east-1) item acme/dup/x.tfstate`);
+    expect(stderr).toContain(`table ${b} (us-east-1) item acme/dup/y.tfstate`);
+    expect(stderr).toContain('Name one with --table TABLE --state-path PATH');
+    expect(await lockIds(client, a)).toContain('acme/dup/x.tfstate');
+    expect(await lockIds(client, b)).toContain('acme/dup/y.tfstate');
+  });
+
+  it('says where it looked and how to go on when no lock holds the ID', async () => {
+    const { code, stderr } = await release(
+      'f0000000-0000-4000-8000-00000000dead',
+      '--yes',
+      '--policy',
+      policy(),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'no lock holds ID f0000000-0000-4000-8000-00000000dead in the 2 lock tables read in us-east-1',
+    );
+    expect(stderr).toContain("Check the ID with 'tf-lock-janitor list' (the LOCK ID column)");
+  });
+
+  it('shows the lock and refuses without --yes when stdin is not a terminal', async () => {
+    const held = lock('app/ask.tfstate');
+    await putItems(client, a, [held]);
+    const { code, stderr } = await release(idOf(held), '--policy', policy());
+    expect(code).toBe(2);
+    expect(stderr).toContain(`Found the lock with ID ${idOf(held)}:`);
+    expect(stderr).toContain('stdin is not a terminal; pass --yes to release without asking');
+    expect(await lockIds(client, a)).toContain('acme/app/ask.tfstate');
+  });
+
+  it('tells a lock ID given as the state path (the old --lock-id) apart, and says where the ID goes', async () => {
+    const held = lock('app/mixed.tfstate');
+    await putItems(client, a, [held]);
+    const { code, stdout } = await release(
+      '--yes',
+      '--table',
+      a,
+      '--lock-id',
+      idOf(held),
+      '--id',
+      idOf(held),
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'looks like a lock ID, but --state-path (formerly --lock-id) takes the STATE PATH',
+    );
+    expect(await lockIds(client, a)).toContain('acme/app/mixed.tfstate');
+  });
+
+  it('says how to fix a refusal by a server without the tagging API (DynamoDB Local)', async () => {
+    const held = lock('app/local.tfstate');
+    await putItems(client, a, [held]);
+    const proxy = await startFaultProxy(endpoint(), ({ operation }) =>
+      operation === 'ListTagsOfResource'
+        ? { status: 400, type: 'UnknownOperationException', message: 'Tagging is not currently supported' }
+        : undefined,
+    );
+    try {
+      const { code, stdout } = await runCli([
+        'release',
+        idOf(held),
+        '--yes',
+        '--endpoint',
+        proxy.endpoint,
+        '--region',
+        'us-east-1',
+        '--table',
+        a,
+        '--state-path',
+        'acme/app/local.tfstate',
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toContain('on a server without tagging (DynamoDB Local) set tables.optOutTag to false');
+      expect(await lockIds(client, a)).toContain('acme/app/local.tfstate');
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+const moto = motoAvailable();
+if (!moto) console.warn(MOTO_MISSING);
+
+(moto ? describe : describe.skip)('release ID against moto (S3 lockfiles and DynamoDB)', () => {
+  let engine: Moto;
+  let s3: S3Client;
+  beforeAll(async () => {
+    engine = await startMoto();
+    s3 = s3TestClient(engine.endpoint).client;
+  }, 60_000);
+  afterAll(async () => {
+    s3?.destroy();
+    await engine?.stop();
+  });
+  const bucketName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+  const putLockfile = async (bucket: string, path: string, body: string) =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${path}.tflock`, Body: body, IfNoneMatch: '*' }));
+
+  it('releases a lockfile named by its bucket, without --policy and without talking of policy buckets', async () => {
+    const bucket = bucketName('rel-state');
+    await createBucket(s3, bucket);
+    const held = lockfileBody(bucket, 'env:/prod/app.tfstate', { createdMs: Date.now() - 3 * HOUR });
+    await putLockfile(bucket, 'env:/prod/app.tfstate', held.body);
+    const args = [
+      'release',
+      '--endpoint',
+      engine.endpoint,
+      '--region',
+      'us-east-1',
+      '--bucket',
+      bucket,
+      '--yes',
+    ];
+
+    const missing = await runCli([...args, 'f0000000-0000-4000-8000-000000000000']);
+    expect(missing.code).toBe(1);
+    expect(`${missing.stdout}${missing.stderr}`).not.toContain("policy's buckets");
+
+    const { code, stdout, stderr } = await runCli([...args, held.id]);
+    expect(stderr).toContain(`s3://${bucket}/env:/prod/app.tfstate.tflock (us-east-1)`);
+    expect(stdout).toContain(`released s3://${bucket}/env:/prod/app.tfstate.tflock`);
+    expect(code).toBe(0);
+    expect(await getObject(s3, bucket, 'env:/prod/app.tfstate.tflock')).toBeUndefined();
+  });
+
+  it('releases both halves of a double lock found by its ID', async () => {
+    // Prepare: the same lock as a table item and a lockfile (Terraform with use_lockfile and dynamodb_table).
+    const bucket = bucketName('rel-double');
+    const table = uniqueName('rel-double');
+    const dynamo = testClient(1, engine.endpoint);
+    try {
+      await createBucket(s3, bucket);
+      await createLockTable(dynamo, table);
+      const held = lockfileBody(bucket, 'app.tfstate', { createdMs: Date.now() - 3 * HOUR });
+      await putLockfile(bucket, 'app.tfstate', held.body);
+      await putItems(dynamo, table, [
+        lockItem({
+          bucket,
+          path: 'app.tfstate',
+          operation: 'OperationTypeApply',
+          who: 'x',
+          createdMs: Date.now() - 3 * HOUR,
+          id: held.id,
+        }),
+      ]);
+      const policy = policyFile({
+        tables: { include: [table], optOutTag: false },
+        buckets: { include: [bucket] },
+      });
+      // Act
+      const { code, stdout, stderr } = await runCli([
+        'release',
+        held.id,
+        '--yes',
+        '--endpoint',
+        engine.endpoint,
+        '--region',
+        'us-east-1',
+        '--policy',
+        policy,
+      ]);
+      // Assess
+      expect(stderr).toContain(`table ${table} (us-east-1) item ${bucket}/app.tfstate and`);
+      expect(stderr).toContain(`s3://${bucket}/app.tfstate.tflock (us-east-1)`);
+      expect(stdout).toContain('released');
+      expect(code).toBe(0);
+      expect(await getObject(s3, bucket, 'app.tfstate.tflock')).toBeUndefined();
+      expect(await lockIds(dynamo, table)).toEqual([]);
+    } finally {
+      dynamo.destroy();
+    }
+  });
+});
