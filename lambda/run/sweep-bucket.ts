@@ -37,9 +37,12 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
   readonly buckets: LockBucket[];
   readonly failures: BucketReport[];
   readonly warnings: string[];
+  /** Buckets the globs select that are not read: opted out, or in a region the run does not cover; and why. */
+  readonly skipped: { readonly name: string; readonly why: string }[];
 }> {
   const { buckets: globs } = opts.policy;
-  if (globs.include.length === 0 || !opts.lockfileStores) return { buckets: [], failures: [], warnings: [] };
+  if (globs.include.length === 0 || !opts.lockfileStores)
+    return { buckets: [], failures: [], warnings: [], skipped: [] };
   const home = opts.regions[0];
   const directory = opts.lockfileStores(home);
   const named: { name: string; region?: string }[] = [];
@@ -54,10 +57,12 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
       buckets: [],
       failures: [emptyBucket(home, '*', `could not list the buckets: ${describeError(e)}`)],
       warnings: [],
+      skipped: [],
     };
   }
   const failures: BucketReport[] = [];
   const elsewhere: { name: string; region: string }[] = [];
+  const optedOut: string[] = [];
   const found = await mapBounded(named, 8, async (b): Promise<LockBucket | undefined> => {
     let region: string;
     try {
@@ -74,7 +79,10 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
     if (tag === false) return { region, name: b.name };
     try {
       const tags = await opts.lockfileStores!(region).bucketTags(b.name);
-      if (isOptedOut(tags, tag)) return undefined;
+      if (isOptedOut(tags, tag)) {
+        optedOut.push(b.name);
+        return undefined;
+      }
     } catch (e) {
       const error = `skipped: its tags could not be read, so the opt-out tag "${tag}" could not be checked (fail closed): ${describeError(e)}. Grant s3:GetBucketTagging, or set buckets.optOutTag to false`;
       failures.push(emptyBucket(region, b.name, error));
@@ -98,6 +106,10 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
     buckets: found.filter((b): b is LockBucket => b !== undefined),
     failures: [...failures, ...outside.failures, ...missing],
     warnings: outside.warnings,
+    skipped: [
+      ...optedOut.map((name) => ({ name, why: `opted out with "${globs.optOutTag}"` })),
+      ...elsewhere.map(({ name, region }) => ({ name, why: `in ${region}, outside this run's regions` })),
+    ],
   };
 }
 

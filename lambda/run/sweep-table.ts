@@ -5,13 +5,12 @@ import type { LockHalf } from '../core/lock-half';
 import { classifyItem, type LockItem } from '../core/lock-item';
 import type { LockKey } from '../core/ports';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
-import type { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
 import { type Admission, admission, type LockTable } from './discovery';
 import { holdersOf, withDigests } from './evidence';
-import { handleLock } from './handle-lock';
+import { handleLock, type LockContext } from './handle-lock';
 import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
 
@@ -52,7 +51,7 @@ export async function sweepTable(
   table: LockTable,
   budget: DeletionBudget,
   lockfiles?: LockfileIndex,
-  absence?: PlaceAbsence,
+  context?: LockContext,
 ): Promise<TableSweep | undefined> {
   const gate = new AdmissionGate(admission(opts.lockStores(table.region), table, opts.policy, opts.logger));
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
@@ -111,7 +110,7 @@ export async function sweepTable(
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
       const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
       const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves, holder }) =>
-        handleLock(opts, halves, budget, holder, absence),
+        handleLock(opts, halves, budget, holder, context),
       );
       for (const h of handled) {
         found.locks.push(...h.locks);
