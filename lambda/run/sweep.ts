@@ -57,11 +57,12 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const bucketsFinding = discoverBuckets(opts).then((found) => {
     for (const b of found.skipped) unseen.bucket(b.name, b.why);
     for (const b of found.failures) unseen.bucket(b.name, b.error ?? 'failed');
+    // And those read: a lock item of one of them waits for its read.
+    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
     return found;
   });
   lockfiles.discovering(bucketsFinding);
   const reading = bucketsFinding.then(async (found) => {
-    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
     await recovering;
     return Promise.all(
       found.buckets.map((bucket) =>
