@@ -34,6 +34,8 @@ export async function runRelease(
   signals: Signals,
 ): Promise<number> {
   const id = lockIdOf(flags, args);
+  if (flags.output === 'tsv')
+    throw usageError('release prints one result, not a table: --output takes table or json here', 'release');
   const aws = awsFlags(flags, 'release');
   const { table, bucket, key } = flags;
   const statePath = flags['state-path'];
