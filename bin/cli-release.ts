@@ -22,7 +22,7 @@ import { checkStateTable } from './cli-preflight';
 import { awsFlags, type Io, loadPolicy, type Signals } from './cli-run';
 import { notifierFor, stateStoreFor } from './cli-state';
 import type { Flags } from './commands';
-import { fitLine, renderTableError, shortOperation } from './format';
+import { couldNotReadLines, fitLine, shortOperation } from './format';
 import { withProgress } from './progress';
 
 /** A lock ID as Terraform makes it (a UUID): what `--state-path` (formerly `--lock-id`) is mistaken for. */
@@ -36,6 +36,8 @@ export async function runRelease(
   signals: Signals,
 ): Promise<number> {
   const id = lockIdOf(flags, args);
+  if (flags.output === 'tsv')
+    throw usageError('release prints one result, not a table: --output takes table or json here', 'release');
   const aws = awsFlags(flags, 'release');
   const { table, key } = flags;
   const bucket = bucketOf(flags);
@@ -185,8 +187,9 @@ async function search(
     io.err('Name one with --table TABLE --state-path PATH or --bucket BUCKET --key KEY, and --region.');
     return 1;
   }
-  const lines = [...failedPlaces(report), `not released: ${notFound(id, report)}`];
-  for (const line of lines) for (const part of fitLine(`tf-lock-janitor: ${line}`, io.columns)) io.err(part);
+  const lines = [...couldNotReadLines(report), '', `tf-lock-janitor: not released: ${notFound(id, report)}`];
+  for (const line of lines.slice(lines[0] === '' ? 1 : 0))
+    for (const part of fitLine(line, io.columns)) io.err(part);
   return 1;
 }
 
@@ -241,20 +244,13 @@ function placeOf(t: ReleaseTarget): string {
   return `${[item, file].filter(Boolean).join(' and ')} (${printable(t.region)})`;
 }
 
-function failedPlaces(report: RunReport): string[] {
-  return [
-    ...report.tables.filter((t) => t.error).map(renderTableError),
-    ...report.buckets.filter((b) => b.error).map((b) => renderTableError({ ...b, name: `s3://${b.name}` })),
-  ];
-}
-
 /** Why nothing was found, with the way forward. */
 function notFound(id: string, report: RunReport): string {
   const tables = report.tables.filter((t) => t.name !== '*' && !t.error).length;
   const buckets = report.buckets.filter((b) => b.name !== '*' && !b.error).length;
-  const failed = failedPlaces(report).length;
+  const failed = report.couldNotRead.length;
   const read = `${plural(tables, 'lock table')}${buckets ? ` and ${plural(buckets, 'state bucket')}` : ''}`;
-  const unread = failed ? `; ${plural(failed, 'place')} could not be read (above)` : '';
+  const unread = failed ? `; ${plural(failed, 'place')} could not be read (listed above)` : '';
   return (
     `no lock holds ID ${printable(id)} in the ${read} read in ${report.regions.join(', ')}${unread}. ` +
     "Check the ID with 'tf-lock-janitor list' (the LOCK ID column), or name the place with --table/--bucket " +

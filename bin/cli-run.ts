@@ -33,10 +33,19 @@ export type Io = {
   readonly ask?: (question: string) => Promise<string>;
 };
 
+/** Narrowest width tables and lines are fitted to: a terminal reporting less (a pty without a size says 0) is ignored. */
+const MIN_COLUMNS = 40;
+
+/** The width to fit: the terminal's columns when stdout is one, else COLUMNS; undefined when unknown or too small. */
+function terminalColumns(): number | undefined {
+  const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS);
+  return columns >= MIN_COLUMNS ? columns : undefined;
+}
+
 export const stdio: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
-  columns: process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined,
+  columns: terminalColumns(),
   progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
   ask:
     process.stdin.isTTY && process.stderr.isTTY

@@ -29,7 +29,7 @@ const RUNNERS: Record<CommandName, Runner> = {
   demo: (_flags, args, io) =>
     noArgs('demo', args, () => {
       assertDynalite();
-      return (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out);
+      return (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out, io.columns);
     }),
 };
 

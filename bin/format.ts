@@ -75,7 +75,7 @@ export function* tableLines(
   yield line(table[0], inline);
   for (const row of table.slice(1)) {
     yield line(row, inline);
-    for (const i of apart) yield `  ${`${header[i].toLowerCase()}:`.padEnd(label + 1)} ${row[i]}`;
+    for (const i of apart) yield `  ${`${header[i]}:`.padEnd(label)} ${row[i]}`;
   }
 }
 
@@ -323,6 +323,40 @@ function* reportText(report: RunReport, width?: number): Generator<string> {
 }
 
 /** The human report as one string (see {@link reportLines}). */
-export function renderReport(report: RunReport): string {
-  return [...reportLines(report)].join('\n');
+export function renderReport(report: RunReport, width?: number): string {
+  return [...reportLines(report, width)].join('\n');
+}
+
+/** A shell command shown for pasting (`aws ...`, `terraform ...`, `tf-lock-janitor ...`), after its indent. */
+const COMMAND_LINE = /^\s*(aws|terraform|tofu|tf-lock-janitor|npx tf-lock-janitor) [a-z-]+( |$)/;
+
+/**
+ * Text for a terminal `width` columns wide, line by line. Prose wraps between words; a shell command breaks
+ * between its words (never inside a quoted one) with ` \` continuations, so it still pastes as one command. A
+ * single word wider than the line (a base64 payload, a quoted JSON argument) is kept whole: cutting it would
+ * change what is pasted.
+ */
+export function fitText(text: string, width?: number): string {
+  if (width === undefined) return text;
+  return text
+    .split('\n')
+    .flatMap((line) => (COMMAND_LINE.test(line) ? fitCommand(line, width) : fitLine(line, width)))
+    .join('\n');
+}
+
+function fitCommand(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = line.match(/^ */)?.[0] ?? '';
+  const words = line.trim().match(/(?:'[^']*'|[^\s'])+/g) ?? [];
+  const lines: string[] = [];
+  let current = indent;
+  for (const word of words) {
+    const next = current.trim() ? `${current} ${word}` : `${current}${word}`;
+    if (current.trim() && next.length + 2 > width) {
+      lines.push(`${current} \\`);
+      current = `${indent}  ${word}`;
+    } else current = next;
+  }
+  lines.push(current);
+  return lines;
 }

@@ -19,6 +19,11 @@ export type CentralReleaseConfig = {
   readonly functionName: string;
   /** `MEMBER_REGIONS`: the regions the StackSet deploys to (comma-separated). */
   readonly regions: readonly string[];
+  /**
+   * The account this function runs in (from its own ARN): never a member janitor's, so never forwarded to (a plain
+   * janitor there is not the organization's to release through).
+   */
+  readonly ownAccount?: string;
 };
 
 /** Invokes a function by ARN in its region with a JSON payload; answers its status and JSON. */
@@ -42,6 +47,11 @@ export function centralReleaseRequest(event: unknown, config: CentralReleaseConf
   const { account, janitorRegion, ...rest } = raw as Record<string, unknown>;
   if (typeof account !== 'string' || !/^[0-9]{12}$/.test(account)) {
     throw new UsageError(`release.account: ${JSON.stringify(account)} is not a 12-digit AWS account id`);
+  }
+  if (account === config.ownAccount) {
+    throw new UsageError(
+      `release.account: ${account} is the central account itself; the central release forwards only to the member janitors of the organization`,
+    );
   }
   const release = releasePayload({ release: rest });
   if (!release) throw new UsageError('release: is missing');
@@ -136,7 +146,9 @@ export async function handler(event: unknown, context: Context): Promise<Record<
   logger ??= createLogger(process.env.LOG_LEVEL?.trim() || 'info');
   const partition = context.invokedFunctionArn.split(':')[1] ?? 'aws';
   try {
-    const answer = await forwardRelease(event, readCentralReleaseConfig(process.env), partition, invoker);
+    const ownAccount = context.invokedFunctionArn.split(':')[4];
+    const config = { ...readCentralReleaseConfig(process.env), ...(ownAccount ? { ownAccount } : {}) };
+    const answer = await forwardRelease(event, config, partition, invoker);
     logger.info({ event, answer }, 'release forwarded');
     return answer;
   } catch (err) {

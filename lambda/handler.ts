@@ -28,6 +28,7 @@ import { countRun, hasErrors, type RunCounts, type RunReport } from './core/repo
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
+import { RunFence } from './run/fence';
 import { release, whereOf } from './run/release';
 import { sweep } from './run/sweep';
 
@@ -142,8 +143,12 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     'run started',
   );
   // At STOP_MARGIN_MS before the timeout the run is told to stop reading; at LAST_WORD_MS the summary and the
-  // metrics are written whatever the run is still waiting for.
+  // metrics are written whatever the run is still waiting for, and the run ends there: its AWS calls in flight
+  // are abandoned (the call signal) and the fence refuses any call it would make later, so a run Lambda froze
+  // with the sandbox cannot go on inside the next invocation.
   const stop = new AbortController();
+  const abandon = new AbortController();
+  const fence = new RunFence();
   const stopTimer = setTimeout(
     () => stop.abort(),
     Math.max(0, context.getRemainingTimeInMillis() - STOP_MARGIN_MS),
@@ -151,17 +156,20 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
   const run = sweep({
     policy: config.policy,
     regions: config.regions,
-    lockStores: s.lockStore,
-    lockfileStores: s.lockfileStores,
+    lockStores: fence.wrapEach(s.lockStore),
+    lockfileStores: s.lockfileStores && fence.wrapEach(s.lockfileStores),
     // A host check per run: EC2's answers are remembered for this run only.
-    holders: s.newHostCheck?.(),
-    state: s.state,
-    notifier: s.notifier,
+    holders: s.newHostCheck && fence.wrapCall(s.newHostCheck()),
+    state: fence.wrap(s.state),
+    notifier: s.notifier && fence.wrap(s.notifier),
     render: renderOptionsOf(config),
     now: new Date(),
+    // A sighting is recorded at the time it is made.
+    clock: () => Date.now(),
     runId,
     logger,
     signal: stop.signal,
+    callSignal: abandon.signal,
     remainingMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
   });
   let lastWordTimer: NodeJS.Timeout | undefined;
@@ -175,7 +183,13 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     clearTimeout(stopTimer);
     clearTimeout(lastWordTimer);
   });
-  if (report === undefined) return cutOff(s, runId);
+  if (report === undefined) {
+    fence.close();
+    stop.abort();
+    abandon.abort();
+    run.catch(() => undefined);
+    return cutOff(s, runId);
+  }
   const complete = !hasErrors(report);
   logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
   // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
@@ -231,6 +245,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       // The payload's requestedBy is whatever the caller wrote: recorded as its claim, next to what Lambda knows.
       requestedBy: `${req.requestedBy ? `${JSON.stringify(req.requestedBy)} (claimed by the caller)` : 'an unnamed caller'} through Lambda request ${context.awsRequestId} (CloudTrail has the invoking principal)`,
       via: viaOfRequester(req.requestedBy),
+      // Whoever invoked (the chat button, a forwarded release, anyone who can publish a button): only an announced lock.
+      onlyAnnounced: true,
       policy: config.policy,
       regions: config.regions,
       logger,

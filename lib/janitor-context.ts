@@ -19,6 +19,7 @@ export type JanitorContext = Pick<
   | 'enabled'
   | 'reserveConcurrency'
   | 'allowRelease'
+  | 'acknowledgeUnsafeShortDurations'
   | 'alertEmails'
   | 'slack'
   | 'teams'
@@ -49,7 +50,7 @@ const teamsSchema = z.strictObject({
 
 /**
  * Reads the janitor's context keys: `policy` (object), `schedule` ("rate(15 minutes)" or "cron(...)"),
- * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `allowRelease`, `alertEmails` (string[]), `slack`
+ * `scheduleTimeZone` (IANA name, cron only), `enabled`, `reserveConcurrency`, `allowRelease`, `acknowledgeUnsafeShortDurations`, `alertEmails` (string[]), `slack`
  * ({workspaceId, channelId}), `teams` ({teamId, channelId, tenantId}), `detailedMonitoring`, `encryptAlertTopic` and `functionName`. Values given with `-c` arrive as
  * strings, so JSON text, comma-separated lists and "true"/"false" are accepted too.
  */
@@ -60,6 +61,10 @@ export function readJanitorContext(get: (key: string) => unknown): JanitorContex
     enabled: readBoolean(get('enabled'), 'enabled'),
     reserveConcurrency: readBoolean(get('reserveConcurrency'), 'reserveConcurrency'),
     allowRelease: readBoolean(get('allowRelease'), 'allowRelease'),
+    acknowledgeUnsafeShortDurations: readBoolean(
+      get('acknowledgeUnsafeShortDurations'),
+      'acknowledgeUnsafeShortDurations',
+    ),
     alertEmails: readList(get('alertEmails'), 'alertEmails'),
     slack: validated(slackSchema, structured(get('slack'), 'slack'), 'slack'),
     teams: validated(teamsSchema, structured(get('teams'), 'teams'), 'teams'),

@@ -80,6 +80,13 @@ export interface LockJanitorProps {
    */
   readonly allowRelease?: boolean;
   /**
+   * The second acknowledgement a policy with `"allowShortDurations": true` needs to synthesize: such a janitor
+   * may delete a lock minutes or seconds old, after two runs seconds apart. For test and demo stacks only; without
+   * it synth fails, so a production stack cannot carry `allowShortDurations` by accident.
+   * @default false
+   */
+  readonly acknowledgeUnsafeShortDurations?: boolean;
+  /**
    * Every run count as a CloudWatch metric (locks, stale, alerted, deleted, changed, skipped, errors) and a
    * dashboard of them. Off, the function emits only `errors`, which the run-errors alarm needs; the other
    * counts stay in the run's summary log line (CloudWatch Logs Insights can chart them). Costs about $1.80 a

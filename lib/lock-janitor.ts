@@ -124,6 +124,11 @@ function checkedPolicy(props: LockJanitorProps): { policy: Policy; policyJson: s
   const input = props.policy ?? {};
   const policy = parsePolicy(input);
   const policyJson = JSON.stringify(input);
+  if (policy.allowShortDurations && props.acknowledgeUnsafeShortDurations !== true) {
+    const problem =
+      'allowShortDurations: true is for tests and demos: a janitor deployed with it may delete a lock minutes or seconds old, after two runs seconds apart. Remove it, or, for a test stack only, also set acknowledgeUnsafeShortDurations: true (-c acknowledgeUnsafeShortDurations=true)';
+    throw new PolicyError(`The policy is unsafe to deploy:\n  - ${problem}`, [problem]);
+  }
   const bytes = Buffer.byteLength(policyJson, 'utf8');
   if (bytes > MAX_POLICY_BYTES) {
     const problem = `policy: is ${bytes} bytes as JSON, more than the ${MAX_POLICY_BYTES} that fit in the Lambda environment (4 KB for all variables); use fewer or shorter rules and globs`;

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClientFactory, lockStoreFactory } from '../bin/cli-context';
 import { awsClientConfig } from '../lambda/adapters/aws-client-config';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
@@ -112,6 +113,29 @@ describe('the call signal', () => {
     const result = await run;
     expect(JSON.stringify(result, Object.getOwnPropertyNames(result))).toMatch(/abort/i);
     await until(() => silent.open() === 0);
+  });
+
+  it('without any signal, reports a silent endpoint after the call timeouts, naming the place', async () => {
+    // Prepare: the CLI's own clients, with short timeouts so the test does not wait the real 6 x 15 s.
+    const quick = dynamoClientFactory({ endpoint: silent.url, timeouts: { requestTimeoutMs: 200 } });
+    // Act
+    const report = await sweep({
+      policy: parsePolicy({}),
+      regions: ['eu-west-1'],
+      lockStores: lockStoreFactory(quick),
+      state: new MemoryStateStore({ singleRun: true }),
+      now: new Date(),
+      runId: 'silent-test',
+    });
+    // Assess
+    expect(report.couldNotRead).toEqual([
+      expect.objectContaining({
+        kind: 'region',
+        region: 'eu-west-1',
+        reason: expect.stringMatching(/TimeoutError/),
+      }),
+    ]);
+    quick('eu-west-1').destroy();
   });
 
   it('is passed by every client.send of the adapters', () => {

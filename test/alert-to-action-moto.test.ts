@@ -118,7 +118,11 @@ if (!runMoto) console.warn(MOTO_MISSING);
       allowShortDurations: true,
     };
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-    new JanitorStack(app, 'Action', { policy, alertEmails: ['ops@example.com'] });
+    new JanitorStack(app, 'Action', {
+      policy,
+      alertEmails: ['ops@example.com'],
+      acknowledgeUnsafeShortDurations: true,
+    });
     app.synth();
     const template = JSON.parse(readFileSync(path.join(outdir, 'Action.template.json'), 'utf8'));
     const resources = Object.values(template.Resources) as Resource[];

@@ -87,7 +87,7 @@ describe('the bundled handler', () => {
     };
     // Asset metadata on, as the CDK CLI sets it, so the template names the asset directory.
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-    new JanitorStack(app, 'Bundled', { policy });
+    new JanitorStack(app, 'Bundled', { policy, acknowledgeUnsafeShortDurations: true });
     app.synth();
     const template = JSON.parse(readFileSync(path.join(outdir, 'Bundled.template.json'), 'utf8'));
     const resources = Object.values(template.Resources) as Resource[];

@@ -7,6 +7,7 @@ import {
   readCentralReleaseConfig,
 } from '../lambda/central-release';
 import { JanitorError, UsageError } from '../lambda/core/errors';
+import { releasePayloadBase64 } from '../lambda/core/message/invoke';
 
 const config = { functionName: 'tf-lock-janitor', regions: ['eu-west-1', 'us-east-1'] };
 const release = {
@@ -29,6 +30,37 @@ function fakeLambda(answer: { functionError?: string; payload: string }) {
 }
 
 describe('the central release', () => {
+  it("forwards a button's release to the janitor's own region, not the lock's (issue 19 #8)", async () => {
+    // Prepare: a janitor in eu-west-1 announced a lock of its us-east-1 tables; the button's payload, decoded.
+    const lambda = fakeLambda({ payload: '{"released":true}' });
+    const payload = releasePayloadBase64({ ...release, region: 'us-east-1' }, 'chat', {
+      id: '111122223333',
+      janitorRegion: 'eu-west-1',
+    });
+    // Act
+    await forwardRelease(
+      JSON.parse(Buffer.from(payload, 'base64').toString('utf8')),
+      config,
+      'aws',
+      lambda.invoke,
+    );
+    // Assess
+    expect(lambda.calls.map((c) => c.functionArn)).toEqual([
+      'arn:aws:lambda:eu-west-1:111122223333:function:tf-lock-janitor',
+    ]);
+  });
+
+  it('never forwards to its own account: a plain janitor there is not a member janitor (issue 19 #8)', async () => {
+    const lambda = fakeLambda({ payload: '{}' });
+    const event = { release: { ...release, region: 'us-east-1', account: '999988887777' } };
+    await expect(
+      forwardRelease(event, { ...config, ownAccount: '999988887777' }, 'aws', lambda.invoke),
+    ).rejects.toThrow(
+      /is the central account itself; the central release forwards only to the member janitors/,
+    );
+    expect(lambda.calls).toEqual([]);
+  });
+
   it('forwards the release, without account and janitorRegion, to the janitor of that account and region', async () => {
     // Prepare
     const member = { runId: 'r-1', released: true, outcome: 'deleted' };

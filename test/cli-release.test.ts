@@ -1,11 +1,12 @@
 // Tests: `release ID` finds the lock holding the ID (item, lockfile, both halves), shows it, asks, and releases it safely.
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { lockItem } from '../bin/demo/terraform-lock';
-import { runCli } from './support/cli';
+import { CLI, cleanEnv, runCli } from './support/cli';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
@@ -157,6 +158,42 @@ describe('release ID against dynalite', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** `script` (util-linux) runs the CLI on a pseudo-terminal, so release can ask; the answer is typed on stdin. */
+const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+(hasScript ? describe : describe.skip)('release ID on a terminal', () => {
+  const client = testClient();
+  afterAll(() => client.destroy());
+  const table = uniqueName('rel-tty');
+  beforeAll(() => createLockTable(client, table));
+
+  it.each([
+    ['yes', 0, false],
+    ['no', 1, true],
+  ])('asks, and on %j exits %i (lock still held: %s)', async (answer, exit, kept) => {
+    const held = lock(`tty/${answer}.tfstate`);
+    await putItems(client, table, [held]);
+    const command = [process.execPath, CLI, 'release', idOf(held), '--table', table, '--region', 'us-east-1']
+      .concat(['--endpoint', endpoint()])
+      .map((w) => `'${w}'`)
+      .join(' ');
+    // Asynchronously: the test's DynamoDB engine may run in this very process.
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnv() });
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.on('close', (status) => resolve({ status, stdout }));
+      child.stdin.end(`${answer}\n`);
+    });
+    expect(run.stdout).toContain(`Found the lock with ID ${idOf(held)}:`);
+    expect(run.stdout).toContain("Release it? Only 'yes' is accepted:");
+    expect(run.status).toBe(exit);
+    expect((await lockIds(client, table)).includes(`acme/tty/${answer}.tfstate`)).toBe(kept);
   });
 });
 

@@ -89,6 +89,11 @@ describe('usage errors', () => {
     ],
     ['an argument list does not take', ['list', 'extra'], 'list takes no argument, but got "extra"'],
     ['an unknown command', ['purge'], `unknown command "purge"; see 'tf-lock-janitor --help'`],
+    [
+      'a table format for release',
+      ['release', 'x', '--output', 'tsv'],
+      "release prints one result, not a table: --output takes table or json here; see 'tf-lock-janitor release --help'",
+    ],
     ['no command', ['--region', 'eu-west-1'], `no command given; see 'tf-lock-janitor --help'`],
     [
       'a malformed --endpoint',

@@ -277,4 +277,18 @@ describe('the policy at synth', () => {
     const policy = { rules: [...rules, { name: 'default', match: {}, alertAfter: '4h' }] };
     expect(() => synthJanitor({ policy })).toThrow(/policy: is \d+ bytes as JSON, more than the 3072/);
   });
+
+  it('fails synth on allowShortDurations unless acknowledgeUnsafeShortDurations names it unsafe (issue 19 #10)', () => {
+    const policy = {
+      mode: 'delete' as const,
+      allowShortDurations: true,
+      rules: [{ name: 'demo', match: {}, deleteAfter: '30s' }],
+    };
+    expect(() => synthJanitor({ policy })).toThrow(PolicyError);
+    expect(() => synthJanitor({ policy })).toThrow(
+      /allowShortDurations: true is for tests and demos.*acknowledgeUnsafeShortDurations: true/,
+    );
+    const template = synthJanitor({ policy, acknowledgeUnsafeShortDurations: true });
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
 });

@@ -1,6 +1,9 @@
 // Tests: `tf-lock-janitor doctor` and `test-alert` from the command line: usage, exit codes, output, a real invoke path.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -86,8 +89,10 @@ if (!runMoto) console.warn(MOTO_MISSING);
  */
 async function lambdaInvokeServer(
   functionName: string,
-): Promise<{ endpoint: string; close(): Promise<void>; events: unknown[] }> {
+  canned?: unknown,
+): Promise<{ endpoint: string; close(): Promise<void>; events: unknown[]; authorizations: string[] }> {
   const events: unknown[] = [];
+  const authorizations: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -103,6 +108,12 @@ async function lambdaInvokeServer(
       }
       const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
       events.push(event);
+      authorizations.push(String(req.headers.authorization ?? ''));
+      if (canned !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(canned));
+        return;
+      }
       const spy = jest
         .spyOn(fs, 'writeSync')
         .mockImplementation(((_fd: number, data: string) =>
@@ -132,6 +143,7 @@ async function lambdaInvokeServer(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     events,
+    authorizations,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -227,6 +239,81 @@ async function lambdaInvokeServer(
     ]);
     await lambda.close();
     sns.destroy();
+  });
+
+  it('takes the region and the credentials from --profile (a fake ~/.aws/config), and --output json', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(tmpdir(), 'doctor-profile-'));
+    writeFileSync(path.join(dir, 'config'), '[profile ops]\nregion = eu-west-3\n');
+    writeFileSync(
+      path.join(dir, 'credentials'),
+      '[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = secret\n',
+    );
+    const answer = {
+      testAlert: {
+        published: true,
+        topicArn: 'arn:aws:sns:eu-west-3:123456789012:t',
+        subject: TEST_ALERT_SUBJECT,
+        releaseButton: false,
+      },
+    };
+    const lambda = await lambdaInvokeServer('tf-lock-janitor', answer);
+    for (const key of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_PROFILE',
+    ])
+      delete process.env[key];
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL: moto.endpoint,
+    });
+
+    // Act
+    const alert = await cli(
+      'test-alert',
+      '--function',
+      'tf-lock-janitor',
+      '--profile',
+      'ops',
+      '--output',
+      'json',
+    );
+    const doctor = await cli(
+      'doctor',
+      '--function',
+      'tf-lock-janitor',
+      '--profile',
+      'ops',
+      '--output',
+      'json',
+    );
+
+    // Assess
+    expect(alert.err).toEqual([]);
+    expect(alert.code).toBe(0);
+    expect(JSON.parse(alert.out.join('\n'))).toMatchObject({
+      functionName: 'tf-lock-janitor',
+      region: 'eu-west-3',
+      published: true,
+    });
+    expect(lambda.authorizations[0]).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAOPS\/\d{8}\/eu-west-3\/lambda\/aws4_request/,
+    );
+    const report = JSON.parse(doctor.out.join('\n'));
+    expect(report).toMatchObject({ region: 'eu-west-3', ok: false });
+    expect(report.checks[0]).toMatchObject({
+      id: 'function',
+      verdict: 'FAIL',
+      detail: 'no function named tf-lock-janitor in eu-west-3',
+    });
+    expect((await cli('doctor', '--function', 'x', '--profile', 'ops', '--output', 'yaml')).code).toBe(2);
+    await lambda.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("test-alert: exit 1 with the janitor's own error when its publish fails, and with the reason for a missing function", async () => {

@@ -1,5 +1,7 @@
 // Tests: every policy in examples/ loads with the CLI's policy loader and synthesizes the stack, as `-c policy` would.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parsePolicyJson } from '../lambda/core/policy';
@@ -93,4 +95,32 @@ describe('the example policies', () => {
     const member = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody));
     expect(deployedPolicy(member)).toEqual(JSON.parse(text('organization.json')));
   });
+});
+
+describe("the README's deploy command", () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'janitor-examples-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('passes the whole example policy through the CDK CLI (which keeps only the first line of a -c value)', () => {
+    // Prepare: the README's line, pasted into bash, with synth in place of deploy.
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const line = readme.split('\n').find((l) => l.startsWith('npx cdk deploy -c policy='));
+    expect(line).toBeDefined();
+    const command = line!.replace('npx cdk deploy', `npx cdk synth --quiet -o '${outdir}'`);
+    const file = /examples\/([\w-]+\.json)/.exec(command)?.[1] ?? '';
+    // Act
+    const result = spawnSync('bash', ['-c', command], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      timeout: 180_000,
+    });
+    // Assess
+    expect(result.stderr).not.toMatch(/not valid/);
+    expect(result.status).toBe(0);
+    const template = Template.fromJSON(
+      JSON.parse(readFileSync(path.join(outdir, 'TfLockJanitor.template.json'), 'utf8')),
+    );
+    expect(deployedPolicy(template)).toEqual(JSON.parse(text(file)));
+  }, 180_000);
 });

@@ -264,6 +264,8 @@ describe('one table failing', () => {
       noteTableFailures: (f, r, n) => state.noteTableFailures(f, r, n),
       markTableFailuresAlerted: (t, n) => state.markTableFailuresAlerted(t, n),
       lastCompleteSweep: (t) => state.lastCompleteSweep(t),
+      audited: (i) => state.audited(i),
+      announced: (k, i) => state.announced(k, i),
       noteCompleteSweeps: (t, n) => state.noteCompleteSweeps(t, n),
       forgetGone(scanned, seen, n) {
         forgetScopes.push(scanned.map((s) => s.table));
@@ -455,6 +457,8 @@ describe('the state store failing', () => {
           noteTableFailures: (f, r, n) => memory.noteTableFailures(f, r, n),
           markTableFailuresAlerted: (t, n) => memory.markTableFailuresAlerted(t, n),
           lastCompleteSweep: (t) => memory.lastCompleteSweep(t),
+          audited: (i) => memory.audited(i),
+          announced: (k, i) => memory.announced(k, i),
           noteCompleteSweeps: (t, n) => memory.noteCompleteSweeps(t, n),
         });
       },

@@ -1,4 +1,6 @@
 // Tests: the Lambda handler (config, sweep, release, logs, metrics).
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -8,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { lockItem } from '../bin/demo/terraform-lock';
+import { DynamoStateStore } from '../lambda/adapters/dynamo-state-store';
 import { readConfig } from '../lambda/config';
 import { PolicyError, UsageError } from '../lambda/core/errors';
 import { countRun } from '../lambda/core/report';
@@ -24,6 +27,8 @@ import {
 } from './support/dynamo';
 import { HANG, startFaultProxy } from './support/fault-proxy';
 import { motoAvailable, startMoto } from './support/moto';
+
+type RawLock = { LockID: { S: string }; Info: { S: string } };
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const env = (extra: Record<string, string | undefined> = {}) => ({
@@ -241,10 +246,20 @@ describe('the handler', () => {
     ]);
   });
 
-  it('releases a lock in mode alert when the stack allowed releases (RELEASE_ALLOWED)', async () => {
+  /** The state a janitor keeps after announcing `item` of `table` as stale (a delivered alert named it). */
+  async function announce(client: DynamoDBClient, stateTable: string, table: string, item: RawLock) {
+    const state = new DynamoStateStore(client, stateTable);
+    const key = { region: 'us-east-1', table, lockId: item.LockID.S, id: JSON.parse(item.Info.S).ID };
+    await state.observe(key, item.Info.S, Date.now() - 60_000);
+    await state.markAlerted([key], Date.now() - 60_000);
+  }
+
+  it('releases a lock it announced in mode alert when the stack allowed releases (RELEASE_ALLOWED)', async () => {
     const client = testClient();
     const table = uniqueName('handler-release');
+    const stateTable = uniqueName('handler-release-state');
     await createLockTable(client, table);
+    await createStateTable(client, stateTable);
     const lock = lockItem({
       bucket: 'b',
       path: 'k',
@@ -253,9 +268,11 @@ describe('the handler', () => {
       createdMs: 0,
     });
     await putItems(client, table, [lock]);
+    await announce(client, stateTable, table, lock);
     Object.assign(process.env, {
       POLICY: '{"mode":"alert"}',
       RELEASE_ALLOWED: 'true',
+      STATE_TABLE: stateTable,
       AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
     });
     const id = JSON.parse(lock.Info.S).ID as string;
@@ -276,6 +293,46 @@ describe('the handler', () => {
     });
     const again = await coldInvoke({ release: { table, lockId: 'b/k', id } });
     expect(again.result).toMatchObject({ released: false, outcome: 'not-found' });
+    client.destroy();
+  });
+
+  it('releases through the Lambda only a lock it announced, with the Info it announced (issue 19 #8)', async () => {
+    // Prepare: a live lock never announced, and an announced one whose item was then rewritten under its ID.
+    const client = testClient();
+    const table = uniqueName('handler-forged');
+    const stateTable = uniqueName('handler-forged-state');
+    await createLockTable(client, table);
+    await createStateTable(client, stateTable);
+    const lock = (path: string, operation = 'OperationTypeApply') =>
+      lockItem({ bucket: 'b', path, operation, who: 'ci@x', createdMs: Date.now() - 3_600_000 });
+    const live = lock('live');
+    const announced = lock('announced', 'OperationTypePlan');
+    await putItems(client, table, [live, announced]);
+    await announce(client, stateTable, table, announced);
+    const rewritten = {
+      ...announced,
+      Info: { S: announced.Info.S.replace('OperationTypePlan', 'OperationTypeApply') },
+    };
+    await putItems(client, table, [rewritten]);
+    Object.assign(process.env, {
+      POLICY: '{"mode":"delete"}',
+      STATE_TABLE: stateTable,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint(),
+    });
+    // Act: the payloads a forged button would carry (requestedBy "chat", or nothing at all).
+    const idOf = (item: RawLock) => JSON.parse(item.Info.S).ID as string;
+    const forged = await coldInvoke({
+      release: { table, lockId: 'b/live', id: idOf(live), requestedBy: 'chat' },
+    });
+    const changed = await coldInvoke({ release: { table, lockId: 'b/announced', id: idOf(announced) } });
+    // Assess: both refused, nothing deleted, the refusal says what to do instead.
+    for (const { result } of [forged, changed])
+      expect(result).toMatchObject({
+        released: false,
+        outcome: 'not-announced',
+        reason: expect.stringContaining('tf-lock-janitor release'),
+      });
+    expect(await lockIds(client, table)).toEqual(['b/announced', 'b/live']);
     client.destroy();
   });
 

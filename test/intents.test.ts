@@ -9,12 +9,14 @@ import { INTENT_GRACE_MS } from '../lambda/run/intents';
 import {
   createLockTable,
   createStateTable,
+  endpoint,
   infoOf,
   lockIds,
   putItems,
   testClient,
   uniqueName,
 } from './support/dynamo';
+import { startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, MINUTE, NOW, sweepTables, withOverrides } from './support/janitor';
 
 const client = testClient();
@@ -136,6 +138,41 @@ describe('intent records', () => {
     ]);
     expect(await state.intents()).toEqual([]);
   });
+});
+
+it('writes exactly one audit record when only the clearing of the intent failed after the delete (issue 19 #6)', async () => {
+  // Prepare: the state table refuses the DeleteItem of intent records (through the fault proxy).
+  const { prefix, table, stateTable } = await setup();
+  await putItems(client, table, [lockAged('stale.tfstate', 3 * HOUR)]);
+  const proxy = await startFaultProxy(endpoint(), ({ operation, body }) =>
+    operation === 'DeleteItem' &&
+    body.TableName === stateTable &&
+    (body.Key as { pk?: { S?: string } }).pk?.S === 'INTENT'
+      ? { status: 500, type: 'InternalServerError', message: 'the intent could not be deleted' }
+      : undefined,
+  );
+  const viaProxy = testClient(1, proxy.endpoint);
+  try {
+    const first = await sweepTables(client, prefix, CLEANUP, {
+      state: new DynamoStateStore(viaProxy, stateTable),
+    });
+    expect(first.locks[0].outcome).toBe('deleted');
+    expect(first.failures.map((f) => f.kind)).toEqual(['intent']);
+    // Act: a later run finds the dangling intent.
+    const state = new DynamoStateStore(client, stateTable);
+    const later = await sweepTables(client, prefix, CLEANUP, { state, now: new Date(NOW + INTENT_GRACE_MS) });
+    // Assess: the deletion keeps its one record; the intent is cleared without a second one.
+    expect(later.warnings).toEqual([
+      expect.stringMatching(/was already audited; its intent record is cleared$/),
+    ]);
+    expect(await listAudit(client, stateTable, 'us-east-1', table)).toEqual([
+      expect.objectContaining({ action: 'deleted', lockId: 'acme/stale.tfstate', runId: 'test-run' }),
+    ]);
+    expect(await state.intents()).toEqual([]);
+  } finally {
+    viaProxy.destroy();
+    await proxy.close();
+  }
 });
 
 describe('resolving a dangling intent', () => {

@@ -14,7 +14,7 @@ import { type PolicyInput, parsePolicy } from '../lambda/core/policy';
 import type { RunReport } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, testClient, uniqueName } from './support/dynamo';
-import { sweepTables } from './support/janitor';
+import { sweepTables, withOverrides } from './support/janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 import { createBucket, getObject, lockfileBody, putObject, s3TestClient, versionsOf } from './support/s3';
 
@@ -255,6 +255,48 @@ if (!moto) console.warn(MOTO_MISSING);
       rules: [{ name: 'all', match: {}, deleteAfter: '2h' }],
     });
     expect(anyway.locks.map((l) => l.outcome)).toEqual(['unsent', 'unsent']);
+  });
+
+  it('never deletes one half alone when the place of its other half was not read: opted-out table or bucket (issue 19 #10)', async () => {
+    // Prepare: two stale double locks; one's table is opted out, the other's bucket is opted out.
+    const prefix = uniqueName('lf-alone');
+    const bucket = bucketName('alone-tfstate');
+    const quiet = bucketName('alone-tfstate-quiet');
+    await createBucket(s3, quiet);
+    const inQuietTable = await doubleLock(`${prefix}-quiet`, bucket, 'a/terraform.tfstate');
+    const inQuietBucket = await doubleLock(prefix, quiet, 'b/terraform.tfstate');
+    const OPT_OUT = { 'tf-lock-janitor:ignore': 'true' };
+    const lockfiles = new S3LockfileStore(s3);
+    const withQuietBucket = Object.assign(Object.create(lockfiles) as LockfileStore, {
+      bucketTags: async (name: string) => (name === quiet ? OPT_OUT : lockfiles.bucketTags(name)),
+    });
+    // Act
+    const report = await sweepTables(
+      dynamo,
+      prefix,
+      { ...CLEANUP('alone-tfstate*'), rules: [{ name: 'cleanup', match: {}, deleteAfter: '2h' }] },
+      {
+        lockfileStores: () => withQuietBucket,
+        wrap: (store) =>
+          withOverrides(store, {
+            listTags: async (arn) => (arn.endsWith(`${prefix}-quiet-locks`) ? OPT_OUT : store.listTags(arn)),
+          }),
+        state: new MemoryStateStore(),
+        now: new Date(Date.now() + 3 * HOUR),
+      },
+    );
+    // Assess: each half seen alone is alerted on, not deleted, and says why; nothing is gone.
+    expect(report.locks.map((l) => [l.store, l.lockId, l.decision, l.outcome]).sort()).toEqual([
+      ['dynamodb', `${quiet}/b/terraform.tfstate`, 'alert', 'unsent'],
+      ['s3', `${bucket}/a/terraform.tfstate`, 'alert', 'unsent'],
+    ]);
+    for (const l of report.locks) expect(l.reason).toContain('not deleted alone');
+    expect((await getObject(s3, bucket, 'a/terraform.tfstate.tflock'))?.body.toString()).toBe(
+      inQuietTable.lock.body,
+    );
+    expect(await infoOf(dynamo, `${prefix}-locks`, `${quiet}/b/terraform.tfstate`)).toBe(
+      inQuietBucket.itemInfo,
+    );
   });
 
   it('releases the remaining half of a double lock whose lockfile is already gone (issue 19 #10)', async () => {

@@ -245,7 +245,7 @@ describe('the release path', () => {
     }),
   )[0];
 
-  it('lets the central release role invoke only the janitor function of organization accounts in the StackSet regions', () => {
+  it('lets the central release role invoke only the janitor function of the other organization accounts in the StackSet regions', () => {
     const policy = Object.values(central.findResources('AWS::IAM::Policy')).find(
       (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
     )!;
@@ -258,7 +258,11 @@ describe('the release path', () => {
         Resource: REGIONS.map((r) => ({
           'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:lambda:${r}:*:function:tf-lock-janitor`]],
         })),
-        Condition: { StringEquals: { 'aws:ResourceOrgID': ORG } },
+        // Organization accounts only, and never the central account itself (issue 19 #8).
+        Condition: {
+          StringEquals: { 'aws:ResourceOrgID': ORG },
+          StringNotEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } },
+        },
       }),
     ]);
     central.hasResourceProperties('AWS::Lambda::Function', {

@@ -682,6 +682,8 @@ describe('sweeps of random tables under random policies (dynalite)', () => {
           noteTableFailures: (f, r, now) => memory.noteTableFailures(f, r, now),
           markTableFailuresAlerted: (t, now) => memory.markTableFailuresAlerted(t, now),
           lastCompleteSweep: (t) => memory.lastCompleteSweep(t),
+          audited: (i) => memory.audited(i),
+          announced: (k, i) => memory.announced(k, i),
           noteCompleteSweeps: (t, now) => memory.noteCompleteSweeps(t, now),
         };
         const notifier: Notifier = { publish: () => (p.notify ? fail('notify') : Promise.resolve()) };

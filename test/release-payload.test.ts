@@ -49,11 +49,18 @@ describe('the release payload', () => {
     });
   });
 
-  it('names the account for the central release function of an organization', () => {
+  it("names the account and the janitor's own region for the central release function of an organization", () => {
     const json = JSON.parse(
-      releasePayloadJson({ ...base, table: 't', lockId: 'a/b' }, 'chat', '123456789012'),
+      releasePayloadJson({ ...base, table: 't', lockId: 'a/b', region: 'us-east-1' }, 'chat', {
+        id: '123456789012',
+        janitorRegion: 'eu-west-1',
+      }),
     );
-    expect(json.release.account).toBe('123456789012');
+    expect(json.release).toMatchObject({
+      account: '123456789012',
+      janitorRegion: 'eu-west-1',
+      region: 'us-east-1',
+    });
   });
 });
 

@@ -103,3 +103,24 @@ describe('a state write is a sign of life whenever it is seen', () => {
     expect(third.locks[0].lastSignOfLife).toBe(at(7).toISOString());
   });
 });
+
+describe('a sighting is recorded at the time it is made (issue 19 #9)', () => {
+  it("records the run's clock at the sighting, not the run's start", async () => {
+    const { prefix, table, state } = await setup();
+    await putItems(client, table, [lockAged('clock.tfstate', 3 * HOUR)]);
+    const policy = { mode: 'alert' as const, rules: [{ name: 'all', match: {}, alertAfter: '1h' }] };
+    const sightingAt = NOW + 7 * MINUTE;
+    await sweepTables(client, prefix, policy, { state, now: at(0), clock: () => sightingAt });
+    const report = await sweepTables(client, prefix, { ...policy, sightingGap: '5m' }, { state, now: at(8) });
+    // 8 minutes after the run's start but 1 minute after the sighting: within the gap, so not counted again.
+    expect(report.locks[0].sightings).toBe(1);
+    // ...and a run the gap after the sighting counts again.
+    const startStamped = await sweepTables(
+      client,
+      prefix,
+      { ...policy, sightingGap: '5m' },
+      { state, now: at(16) },
+    );
+    expect(startStamped.locks[0].sightings).toBe(2);
+  });
+});

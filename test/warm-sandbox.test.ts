@@ -1,7 +1,16 @@
 // Tests: a warm Lambda sandbox invoked several times: nothing one run learnt or started outlives it.
 import { lockItem } from '../bin/demo/terraform-lock';
-import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
+import {
+  createLockTable,
+  createStateTable,
+  endpoint,
+  lockIds,
+  putItems,
+  testClient,
+  uniqueName,
+} from './support/dynamo';
 import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
+import { startFaultProxy } from './support/fault-proxy';
 import { MINUTE } from './support/janitor';
 import { MOTO_MISSING, motoAvailable, startMoto } from './support/moto';
 import { warmSandbox } from './support/sandbox';
@@ -66,3 +75,39 @@ if (!moto) console.warn(MOTO_MISSING);
   },
   60_000,
 );
+
+it('ends a run completely at its deadline: nothing of it reaches AWS after the invocation returned (issue 19 #9)', async () => {
+  // Prepare: a lock table, and a state table whose first Query (the intents) answers only after 1.5 s.
+  const client = testClient();
+  const prefix = uniqueName('warm-frozen');
+  const stateTable = uniqueName('warm-frozen-state');
+  await createLockTable(client, `${prefix}-locks`);
+  await createStateTable(client, stateTable);
+  let slowed = false;
+  const proxy = await startFaultProxy(endpoint(), ({ operation, body }) => {
+    if (slowed || operation !== 'Query' || body.TableName !== stateTable) return undefined;
+    slowed = true;
+    return { delayMs: 1_500 };
+  });
+  Object.assign(process.env, {
+    POLICY: JSON.stringify({ mode: 'alert', tables: { include: [`${prefix}-*`] } }),
+    STATE_TABLE: stateTable,
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+  });
+  try {
+    // Act: 3.5 s left, so the run is told to stop at once and cut off 0.5 s later, while its Query is pending.
+    const sandbox = warmSandbox();
+    const { lines } = await sandbox.invoke(SCHEDULE, 3_500);
+    expect(lines.find((l) => l.message === 'run finished')).toMatchObject({ cutOff: true });
+    const returned = proxy.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Assess: the slow answer came back after the cut-off, and the cut-off run wrote nothing to the state table.
+    const writes = proxy.calls
+      .slice(returned)
+      .filter((c) => ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].includes(c.operation));
+    expect(writes).toEqual([]);
+  } finally {
+    await proxy.close();
+    client.destroy();
+  }
+}, 30_000);

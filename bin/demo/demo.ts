@@ -9,7 +9,7 @@ import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
 import { sweep } from '../../lambda/run/sweep';
-import { renderReport } from '../format';
+import { fitText, renderReport } from '../format';
 import {
   BUCKET,
   DEMO_POLICY,
@@ -30,7 +30,9 @@ const SCHEDULE_MS = 15 * 60_000;
  * The embedded demo: an in-process DynamoDB engine, a realistic lock table, and two janitor runs 15 minutes
  * apart (the second run is the one that may delete: the policy wants two sightings). No AWS account needed.
  */
-export async function runDemo(out: (text: string) => void): Promise<number> {
+export async function runDemo(print: (text: string) => void, width?: number): Promise<number> {
+  // Every line fits `width` (the terminal's): reports fitted, prose wrapped, commands continued with `\`.
+  const out = (text: string) => print(fitText(text, width));
   const engine = await startDynalite();
   let s3Clock = Date.now();
   const s3 = await startLocalS3({ now: () => s3Clock });
@@ -80,7 +82,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
         now: new Date(start + i * SCHEDULE_MS),
         runId: randomUUID(),
       });
-      out(`\n=== ${label} ===\n${renderReport(report)}`);
+      out(`\n=== ${label} ===\n${renderReport(report, width)}`);
       out(notifier.describe());
       if (report.counts.errors) code = 1;
     }

@@ -1,8 +1,8 @@
 // CLI: the `doctor` and `test-alert` commands: their flags, their SDK clients (loaded only here) and their output.
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
 import { checklistJson, doctorExitCode, renderChecklist } from './checklist';
+import { doctorClientConfig } from './client-config';
 import type { DoctorClients } from './doctor';
 import { DOCTOR_USAGE, parseWant } from './flags';
 
@@ -24,7 +24,7 @@ export async function runDoctorCommand(
     return runTestAlert(want, io);
   }
   const { runDoctor } = require('./doctor') as typeof import('./doctor');
-  const { target, checks } = await runDoctor(want, doctorClients(want.region), Date.now());
+  const { target, checks } = await runDoctor(want, doctorClients(want.region, want.profile), Date.now());
   if (want.json) io.out(checklistJson(target, checks));
   else for (const line of renderChecklist(target, checks)) io.out(line);
   return doctorExitCode(checks);
@@ -32,10 +32,11 @@ export async function runDoctorCommand(
 
 /**
  * The doctor's SDK clients, loaded here only: they are dependencies of the CLI, outside its bundle and the
- * Lambda's. Endpoints follow the SDK's own settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>).
+ * Lambda's. Endpoints follow the SDK's own settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>); credentials the
+ * SDK's chain, from `--profile` when given.
  */
-export function doctorClients(region: string): DoctorClients {
-  const config = awsClientConfig({ region, maxAttempts: 3 });
+export function doctorClients(region: string, profile?: string): DoctorClients {
+  const config = doctorClientConfig(region, profile);
   const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
   const { SchedulerClient } =
     require('@aws-sdk/client-scheduler') as typeof import('@aws-sdk/client-scheduler');
@@ -57,8 +58,7 @@ export function doctorClients(region: string): DoctorClients {
     sns: (topicRegion) => {
       const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
       const client =
-        sns.get(topicRegion) ??
-        new SNSClient(awsClientConfig({ region: topicRegion || region, maxAttempts: 3 }));
+        sns.get(topicRegion) ?? new SNSClient(doctorClientConfig(topicRegion || region, profile));
       sns.set(topicRegion, client);
       return client;
     },

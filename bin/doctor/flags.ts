@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../../lambda/core/errors';
 import { resolveRegions } from '../cli-context';
 
-export const DOCTOR_USAGE = `Usage: tf-lock-janitor doctor (--function NAME | --stack NAME) [--region R] [--json]
-       tf-lock-janitor test-alert (--function NAME | --stack NAME) [--region R] [--json]
+export const DOCTOR_USAGE = `Usage: tf-lock-janitor doctor (--function NAME | --stack NAME) [--region R] [--profile NAME] [--json]
+       tf-lock-janitor test-alert (--function NAME | --stack NAME) [--region R] [--profile NAME] [--json]
 
 doctor      checks a deployed janitor, read-only: its function and policy, schedule, last runs, alert
             subscriptions (pending confirmation), chat channel, the role's access to the policy's tables and
@@ -16,15 +16,18 @@ test-alert  asks the janitor to publish one labelled test notification to its e-
 
   --function NAME   the janitor's Lambda function (the stack output FunctionName; default name tf-lock-janitor)
   --stack NAME      a CloudFormation stack holding one janitor (its function is found among the stack's)
-  --region R        the janitor's region (default: AWS_REGION, AWS_DEFAULT_REGION)
-  --json            machine-readable output
-Credentials and profile: the AWS SDK's own chain (AWS_PROFILE, environment, SSO, instance role).`;
+  --region R        the janitor's region (default: the profile's region, else AWS_REGION)
+  --profile NAME    named profile of ~/.aws/config for credentials and region (default: AWS_PROFILE)
+  --json            machine-readable output (also --output json; --output text is the default)
+Credentials: the AWS SDK's own chain (the profile, environment, SSO, instance role).`;
 
 const OPTIONS = {
   function: { type: 'string' },
   stack: { type: 'string' },
   region: { type: 'string', multiple: true },
+  profile: { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,6 +36,8 @@ export type Want = {
   readonly functionName?: string;
   readonly stack?: string;
   readonly region: string;
+  /** `--profile`: the SDK takes credentials (and, without --region, the region) from it. */
+  readonly profile?: string;
   readonly json: boolean;
 };
 
@@ -54,13 +59,18 @@ export async function parseWant(command: string, argv: string[]): Promise<Want |
     throw new UsageError(
       `${command}: name the janitor with --function NAME or --stack NAME (one of them)\n\n${DOCTOR_USAGE}`,
     );
-  const regions = await resolveRegions({ region: values.region });
+  if (values.output !== undefined && !['json', 'text'].includes(values.output))
+    throw new UsageError(
+      `${command}: --output ${JSON.stringify(values.output)} is not a format; use json or text`,
+    );
+  const regions = await resolveRegions({ region: values.region, profile: values.profile });
   if (regions.length > 1)
     throw new UsageError(`${command}: works on one janitor in one region: pass --region once`);
   return {
     ...(values.function !== undefined ? { functionName: values.function } : {}),
     ...(values.stack !== undefined ? { stack: values.stack } : {}),
     region: regions[0],
-    json: values.json ?? false,
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
+    json: values.json === true || values.output === 'json',
   };
 }

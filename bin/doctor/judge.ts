@@ -1,6 +1,7 @@
 // Doctor core: each check's verdict, detail and fix from what was read (pure; `now` is passed in).
 import { type HandlerConfig, readConfig } from '../../lambda/config';
 import { describeError, JanitorError, PolicyError } from '../../lambda/core/errors';
+import { plural } from '../../lambda/core/message/format';
 import { commandOrWhy, shellCommand, shellWord } from '../../lambda/core/message/shell';
 import type { Check, CheckId } from './checklist';
 import type {
@@ -165,8 +166,8 @@ export function judgeRuns(
   }
   const ago = `${Math.max(0, Math.round((nowMs - last.timeMs) / 60_000))} min ago`;
   const withErrors = runs.filter((r) => !r.complete).length;
-  const seen = last.locks === undefined ? '' : `, ${last.locks} locks, ${last.stale ?? 0} stale`;
-  const detail = `${runs.length} run${runs.length === 1 ? '' : 's'} in the last ${hours}; the last, ${ago}, ${last.complete ? `was complete${seen}` : `ended with ${last.errors} errors`}${withErrors ? ` (${withErrors} with errors)` : ''}`;
+  const seen = last.locks === undefined ? '' : `, ${plural(last.locks, 'lock')}, ${last.stale ?? 0} stale`;
+  const detail = `${runs.length} run${runs.length === 1 ? '' : 's'} in the last ${hours}; the last, ${ago}, ${last.complete ? `was complete${seen}` : `ended with ${plural(last.errors ?? 0, 'error')}`}${withErrors ? ` (${withErrors} with errors)` : ''}`;
   return last.complete
     ? { id: 'runs', verdict: 'ok', detail }
     : { id: 'runs', verdict: 'FAIL', detail, fix: `${logs} (the "run finished" line lists each failure)` };

@@ -1,9 +1,9 @@
 // CLI: `test-alert`: invokes the deployed janitor with {"testAlert": {...}} and tells what it answered.
 import { userInfo } from 'node:os';
 import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { awsClientConfig } from '../../lambda/adapters/aws-client-config';
 import { describeError } from '../../lambda/core/errors';
 import { printable } from '../../lambda/core/message/format';
+import { doctorClientConfig } from './client-config';
 import type { Want } from './flags';
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
@@ -15,7 +15,7 @@ type Answer = {
 
 /** Invokes the janitor (synchronously) for one test notification; exit 0 when SNS accepted it. */
 export async function runTestAlert(want: Want, io: Io, client?: LambdaClient): Promise<number> {
-  const lambda = client ?? newLambdaClient(want.region);
+  const lambda = client ?? newLambdaClient(want.region, want.profile);
   const { InvokeCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
   const functionName = want.functionName ?? (await stackJanitor(want, lambda));
   const payload = {
@@ -74,15 +74,15 @@ function parsed<T>(text: string): T | undefined {
   }
 }
 
-function newLambdaClient(region: string): LambdaClient {
+function newLambdaClient(region: string, profile?: string): LambdaClient {
   const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
-  return new LambdaClient(awsClientConfig({ region, maxAttempts: 3 }));
+  return new LambdaClient(doctorClientConfig(region, profile));
 }
 
 async function stackJanitor(want: Want, lambda: LambdaClient): Promise<string> {
   const { CloudFormationClient } =
     require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
   const { stackFunction } = require('./read-function') as typeof import('./read-function');
-  const cfn = new CloudFormationClient(awsClientConfig({ region: want.region, maxAttempts: 3 }));
+  const cfn = new CloudFormationClient(doctorClientConfig(want.region, want.profile));
   return stackFunction(cfn, lambda, want.stack ?? '');
 }

@@ -1,6 +1,7 @@
 // Adapter: consistent reads of many lock-table items by LockID (BatchGetItem, projected, unprocessed keys retried).
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RawItem } from '../core/lock-item';
+import { plural } from '../core/message/format';
 import { callOptions } from './call-signal';
 import { PROJECTION } from './dynamo-scan';
 
@@ -39,7 +40,7 @@ async function batchGet(client: DynamoDBClient, table: string, keys: Key[]): Pro
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > BATCH_GET_ATTEMPTS)
       throw new Error(
-        `BatchGetItem of ${table} left ${pending.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} calls (throttled); they were not read this run`,
+        `BatchGetItem of ${table} left ${plural(pending.length, 'key')} unprocessed after ${BATCH_GET_ATTEMPTS} calls (throttled); they were not read this run`,
       );
     if (attempt > 1) await sleep(backoffMs(attempt));
     const out = await client.send(

@@ -10,7 +10,7 @@ import { JanitorError } from '../core/errors';
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
 import { callOptions } from './call-signal';
-import { putAudit } from './state-audit';
+import { isAudited, putAudit } from './state-audit';
 import {
   fromAuditItem,
   INTENT_PK,
@@ -174,12 +174,31 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  /** Sets `lastAlerted` on each known sighting; one that was forgotten meanwhile stays forgotten. */
+  /**
+   * Sets `lastAlerted` on each known sighting, and `alertedHash` to the hash of the `Info` it holds (what was
+   * announced); one that was forgotten meanwhile stays forgotten.
+   */
   async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
     const values = { ':now': { N: String(nowMs) } };
     await inParallel(keys, PARALLEL_WRITES, async (key) => {
-      await this.update(key, 'attribute_exists(pk)', 'SET #lastAlerted = :now', values);
+      await this.update(
+        key,
+        'attribute_exists(pk)',
+        'SET #lastAlerted = :now, #alertedHash = #infoHash',
+        values,
+      );
     });
+  }
+
+  /** True when the sighting's `alertedHash` is the hash of `rawInfo` (a consistent read). */
+  async announced(key: LockKey, rawInfo: string): Promise<boolean> {
+    const get = new GetItemCommand({
+      TableName: this.tableName,
+      Key: sightingKey(key),
+      ConsistentRead: true,
+    });
+    const { Item } = await this.send(this.client.send(get, callOptions()));
+    return Item?.alertedHash?.S !== undefined && Item.alertedHash.S === sha256(rawInfo);
   }
 
   /** Deletes the sightings of the scanned tables that this run did not see; returns those that were alerted. */
@@ -251,6 +270,10 @@ export class DynamoStateStore implements StateStore {
         callOptions(),
       ),
     );
+  }
+
+  audited(intent: AuditRecord): Promise<boolean> {
+    return isAudited(this.client, this.tableName, intent);
   }
 
   /** Every intent record, oldest first (a consistent, paginated Query of one small partition). */

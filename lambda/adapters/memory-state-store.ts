@@ -12,6 +12,8 @@ type Entry = {
   firstSeenMs: number;
   lastSeenMs: number;
   lastAlertedMs?: number;
+  /** The `Info` the last alert named. */
+  alertedInfo?: string;
   digest?: string;
   lastWriteMs?: number;
   /** The end of the place's last complete sweep when the lock was first seen (0: none). */
@@ -64,6 +66,7 @@ export class MemoryStateStore implements StateStore {
             firstSeenMs: nowMs,
             lastSeenMs: nowMs,
             lastAlertedMs: prev?.lastAlertedMs,
+            alertedInfo: prev?.alertedInfo,
             digest,
             absentMs: prev?.absentMs ?? absentMs,
           };
@@ -92,8 +95,15 @@ export class MemoryStateStore implements StateStore {
   async markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void> {
     for (const key of keys) {
       const entry = this.entries.get(keyOf(key));
-      if (entry) entry.lastAlertedMs = nowMs;
+      if (entry) {
+        entry.lastAlertedMs = nowMs;
+        entry.alertedInfo = entry.rawInfo;
+      }
     }
+  }
+
+  async announced(key: LockKey, rawInfo: string): Promise<boolean> {
+    return this.entries.get(keyOf(key))?.alertedInfo === rawInfo;
   }
 
   async forgetGone(
@@ -129,6 +139,18 @@ export class MemoryStateStore implements StateStore {
 
   async clearIntent(key: LockKey): Promise<void> {
     this.pending.delete(keyOf(key));
+  }
+
+  async audited(intent: AuditRecord): Promise<boolean> {
+    return this.audits.some(
+      (a) =>
+        a.region === intent.region &&
+        a.table === intent.table &&
+        a.lockId === intent.lockId &&
+        a.id === intent.id &&
+        a.runId === intent.runId &&
+        a.at === intent.at,
+    );
   }
 
   async intents(): Promise<AuditRecord[]> {

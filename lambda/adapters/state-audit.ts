@@ -1,5 +1,11 @@
 // Adapter: audit records in the state table, written once and never overwritten.
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { JanitorError } from '../core/errors';
 import type { AuditRecord } from '../core/ports';
 import { callOptions } from './call-signal';
@@ -46,6 +52,48 @@ export async function putAudit(
       { cause: err },
     );
   }
+}
+
+/**
+ * Whether an audit record of the intent's lock instance by the intent's run at the intent's time exists: the
+ * audit records of that instant (sk `<at>#...`, one consistent Query), compared by lock, ID and run.
+ */
+export async function isAudited(
+  client: DynamoDBClient,
+  tableName: string,
+  intent: AuditRecord,
+): Promise<boolean> {
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await onStateTable(
+      tableName,
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :at)',
+          ExpressionAttributeValues: {
+            ':pk': { S: auditPk(intent.region, intent.table) },
+            ':at': { S: `${intent.at}#` },
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+        callOptions(),
+      ),
+    );
+    for (const item of page.Items ?? []) {
+      const record = fromAuditItem(item);
+      if (
+        record &&
+        record.lockId === intent.lockId &&
+        record.id === intent.id &&
+        record.runId === intent.runId
+      )
+        return true;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return false;
 }
 
 /** Every audit record of one lock table, oldest first (a consistent, paginated Query). */

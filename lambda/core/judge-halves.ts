@@ -15,7 +15,9 @@ const HALF = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
  * Judges the halves of one lock. A single half is judged as it is. For a double lock each half is judged with
  * its own place (a table's name, or `s3://<bucket>`) and its own Info, against the pair's age (its younger half)
  * and the pair's sighting and evidence; the pair gets the most cautious decision. Halves whose Info differ (an
- * item written beside a live lockfile, or the other way round) are never deleted: the pair is alerted on.
+ * item written beside a live lockfile, or the other way round) are never deleted: the pair is alerted on. A
+ * single half whose other half may be in a place the run did not read (`partnerUnread`, why) is alerted on
+ * instead of deleted.
  */
 export function judgeHalves(
   policy: Policy,
@@ -23,12 +25,13 @@ export function judgeHalves(
   nowMs: number,
   sighting: Sighting,
   evidence: Evidence = {},
+  partnerUnread?: string,
 ): Judgement {
   const aged = judgedItem(halves);
   const each = halves.map((half) =>
     judge(policy, { table: placeOf(half).table, item: itemOf(half, aged) }, nowMs, sighting, evidence),
   );
-  if (halves.length === 1) return each[0];
+  if (halves.length === 1) return alone(each[0], partnerUnread);
   const first = each.reduce((a, b) => (CAUTION[b.decision] < CAUTION[a.decision] ? b : a));
   const i = each.indexOf(first);
   const other = each[i === 0 ? 1 : 0];
@@ -41,6 +44,16 @@ export function judgeHalves(
     ...first,
     decision: 'alert',
     reason: `${why}; its two halves hold different Info under the same ID, so neither is deleted: check who holds the lock`,
+  };
+}
+
+/** A lone half whose other half may be in a place not read in full is never deleted alone: it is alerted on. */
+function alone(judgement: Judgement, partnerUnread: string | undefined): Judgement {
+  if (judgement.decision !== 'delete' || partnerUnread === undefined) return judgement;
+  return {
+    ...judgement,
+    decision: 'alert',
+    reason: `${judgement.reason}; not deleted alone: ${partnerUnread}`,
   };
 }
 

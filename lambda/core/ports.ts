@@ -106,8 +106,13 @@ export interface StateStore {
   lastCompleteSweep(place: TableRef): Promise<number | undefined>;
   /** Remembers that these places were read in full by a sweep that ended at `atMs` (an earlier time never wins). */
   noteCompleteSweeps(places: readonly TableRef[], atMs: number): Promise<void>;
-  /** Remembers that these locks were part of an alert at `nowMs`. */
+  /** Remembers that these locks, with the Info last sighted, were part of an alert at `nowMs`. */
   markAlerted(keys: readonly LockKey[], nowMs: number): Promise<void>;
+  /**
+   * Whether the janitor announced this lock instance as stale with exactly this `Info` (an alert named it while
+   * its sighting held these bytes): what a release through the janitor's Lambda may act on.
+   */
+  announced(key: LockKey, rawInfo: string): Promise<boolean>;
   /** Forgets locks of the fully-read tables that this run did not see; returns those that had been alerted. */
   forgetGone(
     scanned: readonly { region: string; table: string }[],
@@ -130,6 +135,11 @@ export interface StateStore {
   clearIntent(key: LockKey): Promise<void>;
   /** Every intent still recorded, oldest first. */
   intents(): Promise<AuditRecord[]>;
+  /**
+   * Whether the outcome of this intent is already audited: an audit record of the same lock instance by the same
+   * run at the same time exists (its run audited the delete and then failed to clear the intent).
+   */
+  audited(intent: AuditRecord): Promise<boolean>;
   /**
    * Remembers that `failed` tables failed this run and forgets the failures of `recovered` ones (read in full);
    * returns, for each failed table in order, when its failure was last part of an alert (undefined: never).

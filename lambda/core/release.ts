@@ -2,7 +2,9 @@
 
 /**
  * `no-lock-table`: the table is missing or not a lock table (bad usage); `not-allowed`: the policy keeps the
- * janitor out of that place (region, globs, opt-out tag, or a tag that cannot be read: fail closed).
+ * janitor out of that place (region, globs, opt-out tag, or a tag that cannot be read: fail closed);
+ * `not-announced`: a release through the janitor's Lambda names a lock the janitor never announced as stale with
+ * the Info it holds now.
  */
 export type ReleaseOutcome =
   | 'released'
@@ -13,6 +15,7 @@ export type ReleaseOutcome =
   | 'not-a-lock'
   | 'no-lock-table'
   | 'not-allowed'
+  | 'not-announced'
   | 'failed';
 
 /** How the release was asked for, as far as the janitor can tell: the chat button is the payload's claim. */

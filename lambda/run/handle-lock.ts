@@ -13,6 +13,7 @@ import type { PlaceAbsence } from './absence';
 import { type DeleteDone, deleteAndAudit } from './act';
 import type { DeletionBudget } from './budget';
 import type { SweepOptions } from './options';
+import type { UnreadPlaces } from './unread-places';
 
 /** What handling one lock produced: a report line per half, the keys seen, and any failures. */
 export type Handled = {
@@ -20,6 +21,9 @@ export type Handled = {
   readonly keys: LockKey[];
   readonly failures: RunFailure[];
 };
+
+/** What the run knows beside the lock: when places were last read in full, and which it did not read now. */
+export type LockContext = { readonly absence?: PlaceAbsence; readonly unread?: UnreadPlaces };
 
 const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
 
@@ -35,7 +39,7 @@ export async function handleLock(
   halves: readonly LockHalf[],
   budget: DeletionBudget,
   holder?: Holder,
-  absence?: PlaceAbsence,
+  { absence, unread }: LockContext = {},
 ): Promise<Handled> {
   const nowMs = opts.now.getTime();
   const failures: RunFailure[] = [];
@@ -52,7 +56,8 @@ export async function handleLock(
     ...(stateWrite ? { stateWrite } : {}),
     ...(ec2Hosts && holder ? { holder } : {}),
   };
-  const judgement = judgeHalves(opts.policy, halves, nowMs, sighting, evidence);
+  const partnerUnread = halves.length === 1 ? await unread?.partnerUnread(halves[0]) : undefined;
+  const judgement = judgeHalves(opts.policy, halves, nowMs, sighting, evidence, partnerUnread);
   const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
   const { action } = plan;
   const done: readonly {
@@ -111,7 +116,8 @@ async function sight(
     const gapMs = opts.policy.sightingGap.seconds * 1000;
     const digest = half.store === 'dynamodb' ? half.digest : undefined;
     const absentMs = absence ? await absence.of(placeOf(half)) : undefined;
-    return await opts.state.observe(key, lockOf(half).rawInfo, nowMs, gapMs, digest, absentMs);
+    const atMs = opts.clock?.() ?? nowMs;
+    return await opts.state.observe(key, lockOf(half).rawInfo, atMs, gapMs, digest, absentMs);
   } catch (e) {
     // Without a memory of earlier runs the lock cannot meet minSightings, so it is never deleted.
     const message = `could not record the sighting of ${key.table} ${key.lockId}: ${describeError(e)}`;

@@ -51,9 +51,14 @@ async function resolveOne(
   intent: AuditRecord,
   failures: RunFailure[],
 ): Promise<string | undefined> {
+  const where = `${intent.table} ${intent.lockId} (ID ${intent.id})`;
+  // Its run audited the outcome and then could not clear the intent: one record per deletion, so none is added.
+  if (await opts.state.audited(intent)) {
+    await opts.state.clearIntent(intent);
+    return `the outcome of run ${intent.runId}'s delete of ${where} was already audited; its intent record is cleared`;
+  }
   const state = await stillThere(opts, intent);
   if (state === undefined) return undefined; // a lockfile intent on a run without S3 access: left for one that has it
-  const where = `${intent.table} ${intent.lockId} (ID ${intent.id})`;
   if (state === 'unchanged') {
     await opts.state.clearIntent(intent);
     return `run ${intent.runId} meant to delete ${where} and ended before it could; the lock is still there, untouched`;

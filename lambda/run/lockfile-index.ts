@@ -15,6 +15,7 @@ export class LockfileIndex {
   private readonly reading = new Map<string, Promise<void>>();
   private readonly finish = new Map<string, () => void>();
   private known: Promise<void> = Promise.resolve();
+  private discovered = true;
 
   /** @param halves lockfiles already read in full (their buckets need no waiting). */
   constructor(halves: readonly LockfileHalf[] = []) {
@@ -23,10 +24,23 @@ export class LockfileIndex {
 
   /** The buckets to read will be known when `discovery` settles: until then a lock item may have to wait. */
   discovering(discovery: Promise<unknown>): void {
+    this.discovered = false;
     this.known = discovery.then(
-      () => undefined,
-      () => undefined,
+      () => {
+        this.discovered = true;
+      },
+      () => {
+        this.discovered = true;
+      },
     );
+  }
+
+  /**
+   * True while `bucket` may still be read this run: the buckets to read are not known yet, or it is being read.
+   * A lock item that went on alone then (its wait ran out) may have its other half there.
+   */
+  unsettled(bucket: string): boolean {
+    return !this.discovered || this.finish.has(bucket);
   }
 
   /** `bucket` is being read: a lock item of its LockID waits for `read` (below) before it is judged. */

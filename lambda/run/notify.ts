@@ -72,7 +72,11 @@ export async function rememberAlerts(
   report: RunReport,
   nowMs: number,
 ): Promise<RunFailure[]> {
-  const alerted = report.locks.filter((l) => l.notify && l.outcome !== 'deleted');
+  // A double lock is news on its first line; both halves were announced (a release may name either place).
+  const news = new Set(report.locks.filter((l) => l.notify).map((l) => JSON.stringify([l.lockId, l.id])));
+  const alerted = report.locks.filter(
+    (l) => l.outcome !== 'deleted' && (l.notify || (l.double && news.has(JSON.stringify([l.lockId, l.id])))),
+  );
   const tables = [
     ...report.tables.filter((t) => t.error !== undefined && t.notify),
     ...report.buckets

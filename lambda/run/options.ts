@@ -36,6 +36,11 @@ export type SweepOptions = {
   readonly render?: RenderOptions;
   /** The run's clock: every lock is judged against this instant. */
   readonly now: Date;
+  /**
+   * The time now, for what the run records as it goes (a lock's sighting is recorded at the time it is made).
+   * @default the run's `now`
+   */
+  readonly clock?: () => number;
   readonly runId: string;
   readonly logger?: JanitorLogger;
   /** Milliseconds left before the caller must stop (the Lambda's remaining time); omitted = no limit. */

@@ -3,13 +3,13 @@ import { carryingSignal } from '../adapters/call-signal';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
-import { bucketPlace, type LockHalf, takenMs } from '../core/lock-half';
+import { bucketPlace, type LockHalf, lockOf, takenMs } from '../core/lock-half';
 import { classifyItem } from '../core/lock-item';
 import { classifyLockfile, isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
-import { lockReportOf } from '../core/records';
+import { lockKeyOf, lockReportOf } from '../core/records';
 import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
 import type { LockReport } from '../core/report';
 import { type DeleteDone, deleteAndAudit, GONE } from './act';
@@ -55,6 +55,12 @@ export type ReleaseDeps = {
   readonly requestedBy?: string;
   /** How the request came (announced with the result). @default 'cli' */
   readonly via?: ReleaseVia;
+  /**
+   * Release only a lock this janitor announced as stale with exactly the Info each half holds now (its state
+   * remembers the alert): every release through the janitor's Lambda (the chat button, the e-mailed invoke, an
+   * organization's central release). The CLI, acting with the caller's own credentials, does not need it.
+   */
+  readonly onlyAnnounced?: boolean;
   readonly logger?: JanitorLogger;
   /** Aborted when the AWS calls in flight must be abandoned (see `SweepOptions.callSignal`). */
   readonly callSignal?: AbortSignal;
@@ -124,6 +130,8 @@ async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<Re
       missing[0] ??
       refuse('no-lock-table', 'name the lock: a table and its LockID, a bucket and its .tflock key, or both')
     );
+  const unannounced = await announcementRefusal(found, deps);
+  if (unannounced) return unannounced;
   const gone = missing.length ? '; its other half was already gone' : '';
   const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched${gone}`;
   const done: DeleteDone[] = [];
@@ -249,6 +257,36 @@ async function lockfileHalf(
     return refuse('not-a-lock', `${where} is not a readable lock (${lockfile.problem}); nothing deleted`);
   if (lockfile.info.ID !== target.id) return mismatch(target.id, where);
   return { store: 's3', region, lockfile };
+}
+
+/**
+ * Why a release through the Lambda may not touch these halves: one of them was never announced as stale with the
+ * Info it holds now, or the janitor's memory could not say (fail closed). Undefined: every half was announced.
+ */
+async function announcementRefusal(
+  halves: readonly LockHalf[],
+  deps: ReleaseDeps,
+): Promise<ReleaseResult | undefined> {
+  if (!deps.onlyAnnounced) return undefined;
+  const how =
+    'a release through the janitor acts only on a lock it announced as stale, as announced; release it with `tf-lock-janitor release` and your own credentials, or `terraform force-unlock`';
+  for (const half of halves) {
+    let announced: boolean;
+    try {
+      announced = deps.state ? await deps.state.announced(lockKeyOf(half), lockOf(half).rawInfo) : false;
+    } catch (e) {
+      return refuse(
+        'not-announced',
+        `the janitor's memory of its alerts could not be read (${describeError(e)}); ${how}; nothing deleted`,
+      );
+    }
+    if (!announced)
+      return refuse(
+        'not-announced',
+        `${describeHalf(half)} is not a lock this janitor announced as stale (or it changed since): ${how}; nothing deleted`,
+      );
+  }
+  return undefined;
 }
 
 /**

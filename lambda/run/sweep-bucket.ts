@@ -2,6 +2,7 @@
 import { describeError } from '../core/errors';
 import type { LockfileHalf } from '../core/lock-half';
 import { classifyLockfile } from '../core/lockfile';
+import { plural } from '../core/message/format';
 import type { BucketReport, UnparseableReport } from '../core/report';
 import { mapBounded } from './bounded';
 import { Stopped, within } from './deadline';
@@ -37,9 +38,12 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
   readonly buckets: LockBucket[];
   readonly failures: BucketReport[];
   readonly warnings: string[];
+  /** Buckets the globs select that are not read: opted out, or in a region the run does not cover; and why. */
+  readonly skipped: { readonly name: string; readonly why: string }[];
 }> {
   const { buckets: globs } = opts.policy;
-  if (globs.include.length === 0 || !opts.lockfileStores) return { buckets: [], failures: [], warnings: [] };
+  if (globs.include.length === 0 || !opts.lockfileStores)
+    return { buckets: [], failures: [], warnings: [], skipped: [] };
   const home = opts.regions[0];
   const directory = opts.lockfileStores(home);
   const named: { name: string; region?: string }[] = [];
@@ -54,10 +58,12 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
       buckets: [],
       failures: [emptyBucket(home, '*', `could not list the buckets: ${describeError(e)}`)],
       warnings: [],
+      skipped: [],
     };
   }
   const failures: BucketReport[] = [];
   const elsewhere: { name: string; region: string }[] = [];
+  const optedOut: string[] = [];
   const found = await mapBounded(named, 8, async (b): Promise<LockBucket | undefined> => {
     let region: string;
     try {
@@ -74,7 +80,10 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
     if (tag === false) return { region, name: b.name };
     try {
       const tags = await opts.lockfileStores!(region).bucketTags(b.name);
-      if (isOptedOut(tags, tag)) return undefined;
+      if (isOptedOut(tags, tag)) {
+        optedOut.push(b.name);
+        return undefined;
+      }
     } catch (e) {
       const error = `skipped: its tags could not be read, so the opt-out tag "${tag}" could not be checked (fail closed): ${describeError(e)}. Grant s3:GetBucketTagging, or set buckets.optOutTag to false`;
       failures.push(emptyBucket(region, b.name, error));
@@ -98,6 +107,10 @@ export async function discoverBuckets(opts: SweepOptions): Promise<{
     buckets: found.filter((b): b is LockBucket => b !== undefined),
     failures: [...failures, ...outside.failures, ...missing],
     warnings: outside.warnings,
+    skipped: [
+      ...optedOut.map((name) => ({ name, why: `opted out with "${globs.optOutTag}"` })),
+      ...elsewhere.map(({ name, region }) => ({ name, why: `in ${region}, outside this run's regions` })),
+    ],
   };
 }
 
@@ -176,9 +189,9 @@ export async function readBucket(opts: SweepOptions, bucket: LockBucket): Promis
     if (e instanceof Stopped)
       return end(
         false,
-        `stopped after ${counts.objects} objects: ${e.message}; the rest of the bucket was not read this run`,
+        `stopped after ${plural(counts.objects, 'object')}: ${e.message}; the rest of the bucket was not read this run`,
       );
-    const error = `failed after ${counts.objects} objects: ${describeError(e)}`;
+    const error = `failed after ${plural(counts.objects, 'object')}: ${describeError(e)}`;
     opts.logger?.error({ region: bucket.region, bucket: bucket.name, error }, 'bucket failed');
     return end(false, error);
   }

@@ -3,15 +3,15 @@ import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import type { LockHalf } from '../core/lock-half';
 import { classifyItem, type LockItem } from '../core/lock-item';
+import { plural } from '../core/message/format';
 import type { LockKey } from '../core/ports';
 import type { LockReport, TableReport, UnparseableReport } from '../core/report';
-import type { PlaceAbsence } from './absence';
 import { mapBounded } from './bounded';
 import type { DeletionBudget } from './budget';
 import { Stopped, within } from './deadline';
 import { type Admission, admission, type LockTable } from './discovery';
 import { holdersOf, withDigests } from './evidence';
-import { handleLock } from './handle-lock';
+import { handleLock, type LockContext } from './handle-lock';
 import type { LockfileIndex } from './lockfile-index';
 import type { SweepOptions } from './options';
 
@@ -52,7 +52,7 @@ export async function sweepTable(
   table: LockTable,
   budget: DeletionBudget,
   lockfiles?: LockfileIndex,
-  absence?: PlaceAbsence,
+  context?: LockContext,
 ): Promise<TableSweep | undefined> {
   const gate = new AdmissionGate(admission(opts.lockStores(table.region), table, opts.policy, opts.logger));
   const counts = { region: table.region, name: table.name, items: 0, locks: 0, digests: 0, unparseable: 0 };
@@ -111,7 +111,7 @@ export async function sweepTable(
       // The report keeps the scan order; the budget is reserved synchronously, so the cap holds across locks.
       const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
       const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves, holder }) =>
-        handleLock(opts, halves, budget, holder, absence),
+        handleLock(opts, halves, budget, holder, context),
       );
       for (const h of handled) {
         found.locks.push(...h.locks);
@@ -121,7 +121,7 @@ export async function sweepTable(
       if (outOfTime(opts) || Date.now() >= deadline.untilMs)
         return end(
           false,
-          `stopped before the time limit after ${counts.items} items; the rest of the table was not read this run`,
+          `stopped before the time limit after ${plural(counts.items, 'item')}; the rest of the table was not read this run`,
         );
     }
     const refused = await gate.refusal();
@@ -133,9 +133,9 @@ export async function sweepTable(
     if (e instanceof Stopped)
       return end(
         false,
-        `stopped after ${counts.items} items: ${e.message}; the rest of the table was not read this run`,
+        `stopped after ${plural(counts.items, 'item')}: ${e.message}; the rest of the table was not read this run`,
       );
-    const error = `failed after ${counts.items} items: ${describeError(e)}`;
+    const error = `failed after ${plural(counts.items, 'item')}: ${describeError(e)}`;
     opts.logger?.error({ region: table.region, table: table.name, error }, 'table failed');
     return end(false, error);
   }

@@ -19,7 +19,7 @@ import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
 import { type Discovery, describeLockTable, tableNames } from './discovery';
 import { holdersOf } from './evidence';
-import { handleLock } from './handle-lock';
+import { handleLock, type LockContext } from './handle-lock';
 import { resolveIntents } from './intents';
 import { LockfileIndex } from './lockfile-index';
 import { publishNews, rememberAlerts } from './notify';
@@ -27,6 +27,7 @@ import type { SweepOptions } from './options';
 import { DEFAULT_CONCURRENCY, RegionPools } from './region-pools';
 import { type BucketSweep, discoverBuckets, emptyBucket, readBucket } from './sweep-bucket';
 import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
+import { UnreadPlaces } from './unread-places';
 
 export type { SweepOptions } from './options';
 
@@ -47,14 +48,22 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const startMs = Date.now();
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
   const absence = new PlaceAbsence(opts);
+  const lockfiles = new LockfileIndex();
+  const unseen = new UnreadPlaces(opts, lockfiles);
+  const context = { absence, unread: unseen };
   const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
   // Intents left by an earlier run are resolved before this run handles any lock; discovery goes on meanwhile.
   const recovering = resolveIntents(opts);
-  const lockfiles = new LockfileIndex();
-  const bucketsFinding = discoverBuckets(opts);
+  // The buckets not read are known before a lock item may wait on its bucket (the index waits on this).
+  const bucketsFinding = discoverBuckets(opts).then((found) => {
+    for (const b of found.skipped) unseen.bucket(b.name, b.why);
+    for (const b of found.failures) unseen.bucket(b.name, b.error ?? 'failed');
+    // And those read: a lock item of one of them waits for its read.
+    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
+    return found;
+  });
   lockfiles.discovering(bucketsFinding);
   const reading = bucketsFinding.then(async (found) => {
-    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
     await recovering;
     return Promise.all(
       found.buckets.map((bucket) =>
@@ -62,6 +71,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
           const r = outOfTime(opts)
             ? bucketNotReached(bucket.region, bucket.name)
             : await readBucket(opts, bucket);
+          if (!r.complete) unseen.bucket(bucket.name, r.bucket.error ?? 'read in part');
           lockfiles.read(bucket.name, r.halves);
           return r;
         }),
@@ -69,7 +79,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     );
   });
   const regions = await Promise.all(
-    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering, absence)),
+    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering, context)),
   );
   const [recovered, bucketsFound, read] = await Promise.all([recovering, bucketsFinding, reading]);
   const swept = regions.flatMap((r) => r.swept);
@@ -79,7 +89,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const holders = await holdersOf(opts, rest, unread);
   const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
-    handleLock(opts, halves, budget, holder, absence),
+    handleLock(opts, halves, budget, holder, context),
   );
   const discoveries = regions.map((r) => r.discovery);
 
@@ -154,7 +164,7 @@ async function sweepRegion(
   budget: DeletionBudget,
   lockfiles: LockfileIndex,
   recovering: Promise<unknown>,
-  absence: PlaceAbsence,
+  context: LockContext & { readonly unread: UnreadPlaces },
 ): Promise<{ discovery: Discovery; swept: TableSweep[] }> {
   const store = opts.lockStores(region);
   const failures: TableReport[] = [];
@@ -173,9 +183,12 @@ async function sweepRegion(
             return undefined;
           }
           await recovering;
-          return outOfTime(opts)
+          const sweep = outOfTime(opts)
             ? notReached(region, name)
-            : sweepTable(opts, table, budget, lockfiles, absence);
+            : await sweepTable(opts, table, budget, lockfiles, context);
+          if (sweep === undefined) context.unread.table(region, name, 'opted out');
+          else if (!sweep.complete) context.unread.table(region, name, sweep.table.error ?? 'read in part');
+          return sweep;
         }),
       );
     },
@@ -183,6 +196,7 @@ async function sweepRegion(
   );
   const swept = (await Promise.all(reads)).filter((s): s is TableSweep => s !== undefined);
   if (listFailure) failures.push(listFailure);
+  for (const f of failures) context.unread.table(region, f.name, f.error ?? 'failed');
   return { discovery: { tables: [], failures, warnings: [] }, swept };
 }
 

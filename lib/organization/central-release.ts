@@ -55,7 +55,11 @@ export class CentralRelease extends Construct {
         sid: 'InvokeMemberJanitors',
         actions: ['lambda:InvokeFunction'],
         resources: memberFunctions,
-        conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
+        // Members of the organization only, never this account (a janitor here is not a member janitor).
+        conditions: {
+          StringEquals: { 'aws:ResourceOrgID': props.organizationId },
+          StringNotEquals: { 'aws:ResourceAccount': stack.account },
+        },
       }),
     );
     this.function = new NodejsFunction(this, 'Function', {

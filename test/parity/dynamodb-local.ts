@@ -154,6 +154,8 @@ async function main(): Promise<void> {
         // The same policy: without a tagging API, the opt-out tag check must be off for a release too.
         '--policy',
         policy,
+        // Not a terminal: release asks before it deletes unless told not to.
+        '--yes',
       ]);
     const wrong = releaseFresh('x');
     console.log(`# ${(wrong.stdout + wrong.stderr).trim()}`);

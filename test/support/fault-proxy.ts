@@ -11,6 +11,9 @@ export type Fault = { status: number; type: string; message: string };
 /** The proxy takes the request and never answers it (a stuck server). */
 export const HANG = 'hang' as const;
 
+/** The proxy forwards the request only after this many milliseconds (a slow server). */
+export type Delay = { readonly delayMs: number };
+
 export type FaultProxy = { endpoint: string; calls: ProxiedCall[]; close(): Promise<void> };
 
 /**
@@ -19,7 +22,7 @@ export type FaultProxy = { endpoint: string; calls: ProxiedCall[]; close(): Prom
  */
 export async function startFaultProxy(
   target: string,
-  fault: (call: ProxiedCall) => Fault | typeof HANG | undefined,
+  fault: (call: ProxiedCall) => Fault | Delay | typeof HANG | undefined,
 ): Promise<FaultProxy> {
   const calls: ProxiedCall[] = [];
   const upstream = new URL(target);
@@ -39,11 +42,18 @@ export async function startFaultProxy(
       calls.push(call);
       const f = fault(call);
       if (f === HANG) return;
+      if (f && 'delayMs' in f) {
+        setTimeout(() => forward(raw), f.delayMs);
+        return;
+      }
       if (f) {
         res.writeHead(f.status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${f.type}`, message: f.message }));
         return;
       }
+      forward(raw);
+    });
+    const forward = (raw: Buffer) => {
       const out = request(
         {
           hostname: upstream.hostname,
@@ -62,7 +72,7 @@ export async function startFaultProxy(
         res.end(String(e));
       });
       out.end(raw);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

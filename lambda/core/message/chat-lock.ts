@@ -51,7 +51,11 @@ export function renderLockChats(
 export function renderLockChat(id: string, lock: LockReport, options: LockChatOptions): ChatNotification {
   const { janitor } = options;
   const payload = janitor?.canRelease
-    ? releasePayloadBase64(lock, REQUESTERS.chatButton, janitor.account?.id)
+    ? releasePayloadBase64(
+        lock,
+        REQUESTERS.chatButton,
+        janitor.account && { id: janitor.account.id, janitorRegion: janitor.region },
+      )
     : undefined;
   const failed = lock.outcome === 'failed';
   return {

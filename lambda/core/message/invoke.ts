@@ -45,15 +45,20 @@ const NOT_ASCII = /[^\x20-\x7e]/g;
  * is a `\uXXXX` escape, so the payload can always be shown and pasted, whatever the LockID holds, and
  * `JSON.parse` gives back the exact values.
  */
-export function releasePayloadJson(lock: ReleaseTarget, requestedBy: string, account?: string): string {
-  // The account goes only to the central release function of an organization (the chat button there), which
-  // takes it off before forwarding the rest to the member janitor (lambda/central-release.ts).
+export function releasePayloadJson(
+  lock: ReleaseTarget,
+  requestedBy: string,
+  account?: { readonly id: string; readonly janitorRegion: string },
+): string {
+  // The account and the janitor's own region go only to the central release function of an organization (the
+  // chat button there), which takes them off before forwarding the rest to that member janitor
+  // (lambda/central-release.ts): a lock in another region than its janitor's is still released by that janitor.
   const release = {
     ...placesOf(lock),
     id: lock.id,
     region: lock.region,
     requestedBy,
-    ...(account ? { account } : {}),
+    ...(account ? { account: account.id, janitorRegion: account.janitorRegion } : {}),
   };
   return JSON.stringify({ release }).replace(NOT_ASCII, (c) => `\\u${unit(c)}`);
 }
@@ -63,7 +68,11 @@ function unit(char: string): string {
 }
 
 /** The payload base64-encoded (standard alphabet, padded): what the chat button's `$payload` carries. */
-export function releasePayloadBase64(lock: ReleaseTarget, requestedBy: string, account?: string): string {
+export function releasePayloadBase64(
+  lock: ReleaseTarget,
+  requestedBy: string,
+  account?: { readonly id: string; readonly janitorRegion: string },
+): string {
   return Buffer.from(releasePayloadJson(lock, requestedBy, account), 'utf8').toString('base64');
 }
 

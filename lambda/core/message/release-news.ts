@@ -31,6 +31,7 @@ const HEADINGS: Record<ReleaseOutcome, string> = {
   'not-a-lock': 'Not released: the item is not a lock',
   'no-lock-table': 'Not released: no such lock table',
   'not-allowed': 'Not released: refused by the policy',
+  'not-announced': 'Not released: the janitor never announced this lock as stale',
   failed: 'Not released: the delete failed',
 };
 
