@@ -4,93 +4,12 @@ import { plural, printable } from '../lambda/core/message/format';
 import { shortOperation } from '../lambda/core/operations';
 import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
 import type { Unread } from '../lambda/core/unread';
-import { wrap } from './wrap';
-
-const MAX_CELL = 56;
-
-/** How a table may be narrowed to fit a width: columns to drop first, and columns never shortened. */
-export type Fit = {
-  /** Columns (by header) dropped, in this order, while the table is too wide. */
-  readonly drop?: readonly string[];
-  /** Columns (by header) whose values are always shown whole: what people copy (lock ID, state path). */
-  readonly whole?: readonly string[];
-};
-
-/** Narrowest a shortened cell gets (`ab…yz`). */
-const MIN_CELL = 8;
-
-/**
- * A plain-text table, line by line: a header row and aligned columns. Every cell goes through `printable`
- * (escape sequences, bidi overrides and line breaks shown as `\u{…}`), so no value can move the cursor, hide a
- * row or start a new line. Within `width` (a terminal's columns): the `drop` columns go first, then the other
- * cells are shortened in the middle, never the `whole` ones; when even that does not fit, each row's `whole`
- * values move to lines of their own below it. Widths are found with a loop (no spread over all rows), and the
- * lines are yielded one at a time so the CLI can write them as they come.
- */
-export function* tableLines(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  width?: number,
-  fit: Fit = {},
-): Generator<string> {
-  const whole = new Set(fit.whole ?? []);
-  let columns = header.map((_h, i) => i);
-  const cells = (limit: (i: number) => number) => {
-    const all: string[][] = [header.map((h, i) => printable(h, limit(i)))];
-    for (const row of rows) all.push(header.map((_h, i) => printable(row[i] ?? '', limit(i))));
-    return all;
-  };
-  const natural = (i: number) => (whole.has(header[i]) ? Number.POSITIVE_INFINITY : MAX_CELL);
-  let table = cells(natural);
-  let widths = widthsOf(table, header.length);
-  const total = () => columns.reduce((n, i) => n + widths[i], 0) + 2 * (columns.length - 1);
-  if (width !== undefined) {
-    for (const name of fit.drop ?? []) {
-      if (total() <= width) break;
-      columns = columns.filter((i) => header[i] !== name);
-    }
-    const shrinkable = columns.filter((i) => !whole.has(header[i]));
-    while (total() > width) {
-      const widest = shrinkable.reduce((a, b) => (widths[b] > widths[a] ? b : a), shrinkable[0]);
-      if (widest === undefined || widths[widest] <= MIN_CELL) break;
-      const limits = new Map(shrinkable.map((i) => [i, widths[i]]));
-      limits.set(widest, Math.max(MIN_CELL, widths[widest] - (total() - width)));
-      table = cells((i) => limits.get(i) ?? natural(i));
-      widths = widthsOf(table, header.length);
-    }
-  }
-  const line = (row: readonly string[], shown: readonly number[]) =>
-    shown
-      .map((i) => row[i].padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  if (width === undefined || total() <= width) {
-    for (const row of table) yield line(row, columns);
-    return;
-  }
-  // Too narrow even so: the whole values on lines of their own under each row, labelled.
-  const inline = columns.filter((i) => !whole.has(header[i]));
-  const apart = columns.filter((i) => whole.has(header[i]));
-  const label = Math.max(...apart.map((i) => header[i].length)) + 1;
-  yield line(table[0], inline);
-  for (const row of table.slice(1)) {
-    yield line(row, inline);
-    for (const i of apart) yield `  ${`${header[i]}:`.padEnd(label)} ${row[i]}`;
-  }
-}
-
-function widthsOf(table: readonly (readonly string[])[], n: number): number[] {
-  const widths = new Array<number>(n).fill(0);
-  for (const row of table) for (let i = 0; i < n; i++) widths[i] = Math.max(widths[i], row[i].length);
-  return widths;
-}
-
-/** The whole table as one string (see {@link tableLines}). */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [...tableLines(header, rows)].join('\n');
-}
+import { type Fit, tableLines } from './table';
+import { fitLine } from './wrap';
 
 export { shortOperation } from '../lambda/core/operations';
+export { type Fit, renderTable, tableLines } from './table';
+export { fitLine, fitText } from './wrap';
 
 const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
 const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE', 'LAST SIGN'];
@@ -279,13 +198,6 @@ export function* reportLines(report: RunReport, width?: number): Generator<strin
   for (const line of reportText(report, width)) yield* fitLine(line, width);
 }
 
-/** A line within `width`, broken between words (a lock ID or a path is never split); continuations indented. */
-export function fitLine(line: string, width?: number): string[] {
-  if (width === undefined || line.length <= width) return [line];
-  const indent = (line.match(/^ */)?.[0].length ?? 0) + 2;
-  return wrap(line, width, indent, indent - 2);
-}
-
 function* reportText(report: RunReport, width?: number): Generator<string> {
   yield* lockLines(report.locks, report.couldNotRead.length, width);
   const p = (value: string) => printable(value);
@@ -325,38 +237,4 @@ function* reportText(report: RunReport, width?: number): Generator<string> {
 /** The human report as one string (see {@link reportLines}). */
 export function renderReport(report: RunReport, width?: number): string {
   return [...reportLines(report, width)].join('\n');
-}
-
-/** A shell command shown for pasting (`aws ...`, `terraform ...`, `tf-lock-janitor ...`), after its indent. */
-const COMMAND_LINE = /^\s*(aws|terraform|tofu|tf-lock-janitor|npx tf-lock-janitor) [a-z-]+( |$)/;
-
-/**
- * Text for a terminal `width` columns wide, line by line. Prose wraps between words; a shell command breaks
- * between its words (never inside a quoted one) with ` \` continuations, so it still pastes as one command. A
- * single word wider than the line (a base64 payload, a quoted JSON argument) is kept whole: cutting it would
- * change what is pasted.
- */
-export function fitText(text: string, width?: number): string {
-  if (width === undefined) return text;
-  return text
-    .split('\n')
-    .flatMap((line) => (COMMAND_LINE.test(line) ? fitCommand(line, width) : fitLine(line, width)))
-    .join('\n');
-}
-
-function fitCommand(line: string, width: number): string[] {
-  if (line.length <= width) return [line];
-  const indent = line.match(/^ */)?.[0] ?? '';
-  const words = line.trim().match(/(?:'[^']*'|[^\s'])+/g) ?? [];
-  const lines: string[] = [];
-  let current = indent;
-  for (const word of words) {
-    const next = current.trim() ? `${current} ${word}` : `${current}${word}`;
-    if (current.trim() && next.length + 2 > width) {
-      lines.push(`${current} \\`);
-      current = `${indent}  ${word}`;
-    } else current = next;
-  }
-  lines.push(current);
-  return lines;
 }
