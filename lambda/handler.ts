@@ -29,7 +29,7 @@ import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPay
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
-import { release, whereOf } from './run/release';
+import { type ReleaseResult, release, whereOf } from './run/release';
 import { sweep } from './run/sweep';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
@@ -233,13 +233,17 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   }
   const region = req.region ?? config.homeRegion;
   const { requestedBy: _claim, ...target } = req;
-  const result = await release(
+  // A release ends at its deadline like a sweep: at LAST_WORD_MS before the timeout its calls in flight are
+  // abandoned and the fence refuses any later one, so nothing of it goes on inside the next invocation.
+  const abandon = new AbortController();
+  const fence = new RunFence();
+  const run = release(
     { ...target, region },
     {
-      store: s.lockStore(region),
-      lockfiles: s.lockfileStores?.(region),
-      state: s.state,
-      notifier: s.notifier,
+      store: fence.wrap(s.lockStore(region)),
+      lockfiles: s.lockfileStores && fence.wrap(s.lockfileStores(region)),
+      state: fence.wrap(s.state),
+      notifier: s.notifier && fence.wrap(s.notifier),
       now: new Date(),
       runId: context.awsRequestId,
       // The payload's requestedBy is whatever the caller wrote: recorded as its claim, next to what Lambda knows.
@@ -250,9 +254,31 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       policy: config.policy,
       regions: config.regions,
       logger,
+      callSignal: abandon.signal,
     },
   );
-  const level = result.failures.length > 0 ? 'warn' : 'info';
+  let lastWordTimer: NodeJS.Timeout | undefined;
+  const lastWord = new Promise<undefined>((resolve) => {
+    lastWordTimer = setTimeout(
+      () => resolve(undefined),
+      Math.max(0, context.getRemainingTimeInMillis() - LAST_WORD_MS),
+    );
+  });
+  const finished = await Promise.race([run, lastWord]).finally(() => clearTimeout(lastWordTimer));
+  if (finished === undefined) {
+    fence.close();
+    abandon.abort();
+    run.catch(() => undefined);
+  }
+  const result: ReleaseResult = finished ?? {
+    outcome: 'failed',
+    message:
+      `the release did not finish ${LAST_WORD_MS / 1000} s before the Lambda timeout and was abandoned: whether ` +
+      'the lock was released is unknown (an intent record, if one was written, lets the next run account for ' +
+      'it); check with `tf-lock-janitor list` before trying again',
+    failures: [],
+  };
+  const level = result.failures.length > 0 || finished === undefined ? 'warn' : 'info';
   logger[level]({ ...target, region, ...result }, 'release finished');
   // The whole result (the lock, each failure) is in the log line; the caller gets what a person reads.
   return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);

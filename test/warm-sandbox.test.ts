@@ -111,3 +111,48 @@ it('ends a run completely at its deadline: nothing of it reaches AWS after the i
     client.destroy();
   }
 }, 30_000);
+
+it('ends a release at its deadline too: the answer says it was abandoned, and nothing of it reaches AWS after', async () => {
+  // Prepare: a lock table whose first read of the lock answers only after 5 s.
+  const client = testClient();
+  const prefix = uniqueName('warm-release');
+  const table = `${prefix}-locks`;
+  await createLockTable(client, table);
+  const held = lockItem({
+    bucket: 'b',
+    path: 'app/terraform.tfstate',
+    operation: 'OperationTypeApply',
+    who: 'ci@runner',
+    createdMs: Date.now() - 60 * MINUTE,
+  });
+  await putItems(client, table, [held]);
+  let slowed = false;
+  const proxy = await startFaultProxy(endpoint(), ({ operation }) => {
+    if (slowed || operation !== 'GetItem') return undefined;
+    slowed = true;
+    return { delayMs: 5_000 };
+  });
+  Object.assign(process.env, {
+    POLICY: JSON.stringify({ mode: 'delete', tables: { include: [`${prefix}-*`] } }),
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+  });
+  delete process.env.STATE_TABLE;
+  try {
+    // Act: 3.5 s left, so the release is cut off 0.5 s in, while its read is pending.
+    const id = JSON.parse(held.Info.S).ID as string;
+    const { result } = await warmSandbox().invoke(
+      { release: { id, table, lockId: 'b/app/terraform.tfstate', region: 'us-east-1' } },
+      3_500,
+    );
+    const returned = proxy.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // Assess: a truthful answer, no call after the invocation returned, and the lock still held.
+    expect(result).toMatchObject({ outcome: 'failed' });
+    expect(JSON.stringify(result)).toContain('whether the lock was released is unknown');
+    expect(proxy.calls.slice(returned)).toEqual([]);
+    expect(await lockIds(client, table)).toEqual(['b/app/terraform.tfstate']);
+  } finally {
+    await proxy.close();
+    client.destroy();
+  }
+}, 30_000);
