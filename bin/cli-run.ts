@@ -43,7 +43,8 @@ function terminalColumns(): number | undefined {
 
 export const stdio: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
+  // On a terminal a message first clears the progress line it would otherwise be appended to.
+  err: (t) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${t}\n`),
   columns: terminalColumns(),
   progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
   ask:

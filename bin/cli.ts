@@ -1,4 +1,4 @@
-// The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code (doctor, test-alert: bin/doctor).
+// The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code.
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
 import { parseCommandLine, usageError } from './args';
 import { runRelease } from './cli-release';
@@ -31,7 +31,25 @@ const RUNNERS: Record<CommandName, Runner> = {
       assertDynalite();
       return (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out, io.columns);
     }),
+  // doctor and test-alert load their own SDK clients (bin/doctor), only for them.
+  doctor: (flags, args, io) => checkJanitor('doctor', flags, args, io),
+  'test-alert': (flags, args, io) => checkJanitor('test-alert', flags, args, io),
 };
+
+async function checkJanitor(
+  command: 'doctor' | 'test-alert',
+  flags: Flags,
+  args: readonly string[],
+  io: Io,
+): Promise<number> {
+  const want = await (require('./doctor/flags') as typeof import('./doctor/flags')).wantOf(
+    command,
+    flags,
+    args,
+  );
+  const doctor = require('./doctor/command') as typeof import('./doctor/command');
+  return doctor.runDoctorCommand(command, want, io);
+}
 
 function noArgs(command: CommandName, args: readonly string[], run: () => Promise<number>): Promise<number> {
   if (args.length)
@@ -42,13 +60,6 @@ function noArgs(command: CommandName, args: readonly string[], run: () => Promis
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
-    // doctor and test-alert have their own flags and SDK clients, loaded only for them.
-    if (argv[0] === 'doctor' || argv[0] === 'test-alert')
-      return await (require('./doctor/command') as typeof import('./doctor/command')).runDoctorCommand(
-        argv[0],
-        argv.slice(1),
-        io,
-      );
     const { command, flags, args } = parseCommandLine(argv);
     if (flags.version) {
       io.out(VERSION);

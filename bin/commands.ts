@@ -83,6 +83,16 @@ export const FLAGS = {
     help: 'the lock ID as a flag (same as the argument; --id=ID is safe for an ID starting with -)',
   },
   yes: { type: 'boolean', short: 'y', help: 'release without asking (needed when stdin is not a terminal)' },
+  function: {
+    type: 'string',
+    value: 'NAME',
+    help: "the janitor's Lambda function (the stack output FunctionName; default name tf-lock-janitor)",
+  },
+  stack: {
+    type: 'string',
+    value: 'NAME',
+    help: "a CloudFormation stack holding one janitor (its function is found among the stack's)",
+  },
   help: { type: 'boolean', short: 'h', help: 'print this help' },
   version: { type: 'boolean', help: 'print the version' },
 } as const satisfies Record<string, FlagSpec>;
@@ -108,6 +118,15 @@ export type CommandSpec = {
 
 const AWS: readonly FlagName[] = ['region', 'profile', 'endpoint'];
 const OUTPUT: readonly FlagName[] = ['output', 'json'];
+/** doctor and test-alert: one deployed janitor in one region (endpoints from AWS_ENDPOINT_URL_<SERVICE>). */
+const JANITOR: readonly CommandFlag[] = [
+  'function',
+  'stack',
+  ['region', "the janitor's region, once (default: the profile's region, else AWS_REGION)"],
+  'profile',
+  ['output', 'table (default: the checklist) or json'],
+  'json',
+];
 
 export const COMMANDS = {
   list: {
@@ -169,15 +188,26 @@ export const COMMANDS = {
       'and release on them, printing what each step shows.',
     flags: [],
   },
+  doctor: {
+    summary: 'check a deployed janitor end to end, read-only',
+    about:
+      'Checks a deployed janitor, read-only: its function and policy, schedule, last runs, alert subscriptions ' +
+      "(pending confirmation), chat channel, the role's access to the policy's tables and buckets (IAM " +
+      'simulation) and the dead-letter queue. One line per check: ok, FAIL (with the fix) or unknown (could not ' +
+      'be checked). Exit 0 only when every check is ok, 1 otherwise. Name the janitor with --function or --stack.',
+    flags: JANITOR,
+  },
+  'test-alert': {
+    summary: 'ask a deployed janitor to send one labelled test notification',
+    about:
+      'Asks the janitor (lambda:InvokeFunction on it) to publish one labelled test notification to its e-mail ' +
+      'and chat subscribers; in chat its Release lock button names no real lock and is refused. Exit 0 when SNS ' +
+      'accepted it, 1 otherwise. Name the janitor with --function or --stack.',
+    flags: JANITOR,
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
-
-/** Commands that read their own flags (bin/doctor), listed in the usage with their summary. */
-export const OWN_FLAG_COMMANDS = {
-  doctor: 'check a deployed janitor end to end, read-only',
-  'test-alert': 'ask a deployed janitor to send one labelled test notification',
-} as const;
 
 /** Flags every command takes. */
 export const EVERYWHERE: readonly FlagName[] = ['help', 'version'];

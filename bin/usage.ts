@@ -9,7 +9,6 @@ import {
   type FlagName,
   type FlagSpec,
   flagsOf,
-  OWN_FLAG_COMMANDS,
 } from './commands';
 import { wrap } from './wrap';
 
@@ -83,7 +82,6 @@ export const USAGE = [
   '',
   'Commands:',
   ...columns((Object.keys(COMMANDS) as CommandName[]).map((c) => [c, COMMANDS[c].summary] as const)),
-  ...columns(Object.entries(OWN_FLAG_COMMANDS)),
   '',
   "Run 'tf-lock-janitor <command> --help' for the flags of a command.",
   'Credentials and region come from the AWS SDK (AWS_PROFILE or --profile, AWS_REGION, ~/.aws/config).',

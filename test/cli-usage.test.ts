@@ -73,7 +73,7 @@ describe('usage errors', () => {
     [
       '--json on demo',
       ['demo', '--json'],
-      `demo does not take --json (a flag of list, sweep, release); see 'tf-lock-janitor demo --help'`,
+      `demo does not take --json (a flag of list, sweep, release, doctor, test-alert); see 'tf-lock-janitor demo --help'`,
     ],
     [
       'a flag without its value',

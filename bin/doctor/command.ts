@@ -4,21 +4,16 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { checklistJson, doctorExitCode, renderChecklist } from './checklist';
 import { doctorClientConfig } from './client-config';
 import type { DoctorClients } from './doctor';
-import { DOCTOR_USAGE, parseWant } from './flags';
+import type { Want } from './flags';
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
-/** Runs `doctor` or `test-alert`; resolves to the exit code. */
+/** Runs `doctor` or `test-alert` on the janitor its flags name; resolves to the exit code. */
 export async function runDoctorCommand(
   command: 'doctor' | 'test-alert',
-  argv: string[],
+  want: Want,
   io: Io,
 ): Promise<number> {
-  const want = await parseWant(command, argv);
-  if (want === 'help') {
-    io.out(DOCTOR_USAGE);
-    return 0;
-  }
   if (command === 'test-alert') {
     const { runTestAlert } = require('./test-alert-command') as typeof import('./test-alert-command');
     return runTestAlert(want, io);
