@@ -3,8 +3,10 @@ import { PROJECTION } from '../lambda/adapters/dynamo-scan';
 import { auditPk, INTENT_PK, sightingPk } from '../lambda/adapters/state-keys';
 import { readConfig, renderOptionsOf } from '../lambda/config';
 import {
+  AUDIENCE_ATTRIBUTE,
   AUDIT_KEY_PREFIX,
   CHAT_BUTTON_REQUESTER,
+  CHAT_ONLY_AUDIENCE,
   LOCK_ATTRIBUTES,
   mayDelete,
   RELEASE_PAYLOAD_KEY,
@@ -81,5 +83,20 @@ describe('the Release button contract', () => {
     const { release } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
     expect(release.requestedBy).toBe(CHAT_BUTTON_REQUESTER);
     expect(viaOfRequester(release.requestedBy)).toBe('chat-button');
+  });
+});
+
+describe('the chat-only audience', () => {
+  it('is what e-mail subscriptions filter out, and what the Lambda gives its stale-lock notifications alone', () => {
+    const template = synthJanitor({ alertEmails: ['ops@example.com'] });
+    const [subscription] = Object.values(template.findResources('AWS::SNS::Subscription'));
+    expect(subscription.Properties.FilterPolicy).toEqual({
+      [AUDIENCE_ATTRIBUTE]: [{ exists: false }, { 'anything-but': [CHAT_ONLY_AUDIENCE] }],
+    });
+
+    const janitor = { functionName: 'tf-lock-janitor', region: 'eu-west-1', canRelease: true };
+    const [run, stale] = renderMessages(runReport([lockReport()], { tables: [] }), { janitor });
+    expect(run.audience).not.toBe(CHAT_ONLY_AUDIENCE);
+    expect(stale.audience).toBe(CHAT_ONLY_AUDIENCE);
   });
 });

@@ -19,5 +19,11 @@ export const AUDIT_KEY_PREFIX = 'AUDIT#';
 /** The key of a stale-lock notification's `additionalContext` that holds the base64 release payload. */
 export const RELEASE_PAYLOAD_KEY = 'releasePayload';
 
+/** The SNS message attribute that says who a message is for; e-mail subscriptions filter on it. */
+export const AUDIENCE_ATTRIBUTE = 'audience';
+
+/** The audience of chat-only messages (the stale-lock notifications with the button), which e-mail never gets. */
+export const CHAT_ONLY_AUDIENCE = 'chat';
+
 /** The `requestedBy` the chat Release button's payload carries, by which the Lambda tells a button press. */
 export const CHAT_BUTTON_REQUESTER = 'chat';
