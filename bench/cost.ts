@@ -1,4 +1,9 @@
 // Benchmark: the monthly cost model of the default deployment.
+import { METRIC_NAMES } from '../lambda/metrics';
+
+/** The run counts `detailedMonitoring` adds as metrics beyond `errors`. */
+const MORE_METRICS = METRIC_NAMES.length - 1;
+
 /**
  * Prices used by the estimate: us-east-1 list prices as known in late 2025 (docs/cost.md, "Price sources"), to
  * be checked against https://aws.amazon.com/lambda/pricing/, /dynamodb/pricing/on-demand/, /cloudwatch/pricing/,
@@ -121,8 +126,8 @@ export function estimateCost(input: CostInput): {
   const optIn: CostLine[] = [
     {
       item: 'detailedMonitoring: true',
-      arithmetic: `6 more metrics × $0.30, plus a dashboard ($${PRICES.dashboardMonth} beyond an account's 3 free)`,
-      usdPerMonth: 6 * PRICES.customMetricMonth + PRICES.dashboardMonth,
+      arithmetic: `${MORE_METRICS} more metrics × $0.30, plus a dashboard ($${PRICES.dashboardMonth} beyond an account's 3 free)`,
+      usdPerMonth: MORE_METRICS * PRICES.customMetricMonth + PRICES.dashboardMonth,
     },
     {
       item: 'encryptAlertTopic: true',

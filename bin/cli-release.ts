@@ -6,6 +6,7 @@ import { printable } from '../lambda/core/message/format';
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import { type ReleaseResult, type ReleaseTarget, release } from '../lambda/run/release';
 import { usageError } from './args';
+import { AuditFileStateStore } from './cli-audit';
 import {
   type AwsFlags,
   dynamoClientFactory,
@@ -13,11 +14,12 @@ import {
   lockStoreFactory,
   resolveRegions,
 } from './cli-context';
+import { checkStateTable } from './cli-preflight';
 import { awsFlags, type Io, loadPolicy, type Signals } from './cli-run';
 import { notifierFor, stateStoreFor } from './cli-state';
 import type { Flags } from './commands';
 import { fitLine } from './format';
-import { search } from './release-search';
+import { bucketOf, search } from './release-search';
 
 /** A lock ID as Terraform makes it (a UUID): what `--state-path` (formerly `--lock-id`) is mistaken for. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +35,8 @@ export async function runRelease(
   if (flags.output === 'tsv')
     throw usageError('release prints one result, not a table: --output takes table or json here', 'release');
   const aws = awsFlags(flags, 'release');
-  const { table, bucket, key } = flags;
+  const { table, key } = flags;
+  const bucket = bucketOf(flags);
   const statePath = flags['state-path'];
   if (statePath !== undefined && table === undefined)
     throw usageError('--state-path needs --table (the lock table holding it)', 'release');
@@ -41,6 +44,10 @@ export async function runRelease(
     throw usageError('--key needs --bucket (the state bucket holding it)', 'release');
   const policy = releasePolicy(flags);
   const regions = await resolveRegions(aws, policy.regions);
+  // Refused before any place is read: a state table that is missing or is not one.
+  const stateTable = flags['state-table'];
+  if (stateTable !== undefined)
+    for (const region of regions) await checkStateTable(dynamoClientFactory(aws)(region), region, stateTable);
   const named =
     (table !== undefined && statePath !== undefined) || (bucket !== undefined && key !== undefined);
   let target: ReleaseTarget;
@@ -99,9 +106,10 @@ function lockIdOf(flags: Flags, args: readonly string[]): string {
  */
 function releasePolicy(flags: Flags): Policy {
   if (flags.policy) return loadPolicy(flags.policy, false);
+  const bucket = bucketOf(flags);
   return parsePolicy({
     tables: { include: [flags.table ?? '*'] },
-    buckets: { include: flags.bucket ? [flags.bucket] : [] },
+    buckets: { include: bucket ? [bucket] : [] },
   });
 }
 
@@ -128,7 +136,12 @@ async function releaseTarget(
     regions: policy.regions ?? [region],
     store: lockStoreFactory(clients)(region),
     lockfiles: target.bucket !== undefined ? lockfileStoreFactory(aws)(region) : undefined,
-    state: flags['state-table'] ? stateStoreFor(clients(region), flags['state-table']) : undefined,
+    state:
+      flags['state-table'] !== undefined
+        ? stateStoreFor(clients(region), flags['state-table'])
+        : flags['audit-file'] === undefined
+          ? undefined
+          : new AuditFileStateStore(flags['audit-file']),
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn'], aws) : undefined,
     now: new Date(),
     runId: randomUUID(),

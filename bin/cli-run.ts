@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { UsageError } from '../lambda/core/errors';
+import { printable } from '../lambda/core/message/format';
 import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy';
 import { hasErrors, type RunReport } from '../lambda/core/report';
 import { type SweepOptions, sweep } from '../lambda/run/sweep';
@@ -15,7 +16,7 @@ import {
   lockStoreFactory,
   resolveRegions,
 } from './cli-context';
-import { notifierFor, stateStoreFor } from './cli-state';
+import { prepareSweep, type SweepSetup, withBuckets } from './cli-preflight';
 import type { CommandName, Flags } from './commands';
 import { listLines, lockTsvLines, reportLines } from './format';
 import { withProgress } from './progress';
@@ -108,26 +109,28 @@ export async function runOptions(
   policy: Policy,
   io: Io,
   signals: Signals,
-): Promise<{ options: SweepOptions; done: () => void }> {
+): Promise<{ options: SweepOptions; done: () => void; setup: Partial<SweepSetup> & { warnings: string[] } }> {
   const aws = awsFlags(flags, command);
   const regions = await resolveRegions(aws, policy.regions);
   const clients = dynamoClientFactory(aws);
+  // Refusals come before any place is read: the state table, the topic, and where deletions are recorded.
+  const setup =
+    command === 'sweep'
+      ? await prepareSweep(flags, policy, regions[0], clients(regions[0]), aws)
+      : { state: new MemoryStateStore({ singleRun: true }), warnings: [] };
   const base: SweepOptions = {
     policy,
     regions,
     lockStores: lockStoreFactory(clients),
     lockfileStores: lockfileStoreFactory(aws),
     holders: hostCheckFor(aws, policy),
-    state:
-      command === 'sweep' && flags['state-table']
-        ? stateStoreFor(clients(regions[0]), flags['state-table'])
-        : new MemoryStateStore({ singleRun: true }),
-    notifier: command === 'sweep' && flags['topic-arn'] ? notifierFor(flags['topic-arn'], aws) : undefined,
+    state: setup.state,
+    notifier: setup.notifier,
     now: new Date(),
     runId: randomUUID(),
     ...signals,
   };
-  return withProgress(base, flags.quiet ? undefined : io.progress);
+  return { ...withProgress(base, flags.quiet ? undefined : io.progress), setup };
 }
 
 /** The exit code of a list or sweep: 1 on any error, else 3 for stale locks under `--detailed-exitcode`, else 0. */
@@ -137,20 +140,28 @@ function exitCode(report: RunReport, flags: Flags): number {
 }
 
 export async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<number> {
-  const policy = loadPolicy(flags.policy, flags['dry-run']);
-  const { options, done } = await runOptions(flags, 'sweep', policy, io, signals);
-  const report = await sweep(options).finally(done);
-  if (flags.output === 'json') io.out(JSON.stringify(report, null, 2));
+  const searched = withBuckets(loadPolicy(flags.policy, flags['dry-run']), flags.bucket);
+  const { options, done, setup } = await runOptions(flags, 'sweep', searched.policy, io, signals);
+  const swept = await sweep(options).finally(done);
+  const report = { ...swept, warnings: [...swept.warnings, ...setup.warnings, ...searched.warnings] };
+  const audit = setup.auditFile && { path: setup.auditFile.file, appended: setup.auditFile.appended };
+  if (flags.output === 'json')
+    io.out(JSON.stringify(audit ? { ...report, auditFile: audit } : report, null, 2));
   else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'sweep')) io.out(line);
-  else for (const line of reportLines(report, io.columns)) io.out(line);
+  else {
+    for (const line of reportLines(report, io.columns)) io.out(line);
+    if (audit)
+      io.out(`Audit file: ${printable(audit.path)} (${audit.appended} records appended by this run)`);
+  }
   return exitCode(report, flags);
 }
 
 export async function runList(flags: Flags, io: Io, signals: Signals): Promise<number> {
   // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
-  const policy: Policy = { ...loadPolicy(flags.policy, true), mode: 'report' };
-  const { options, done } = await runOptions(flags, 'list', policy, io, signals);
-  const report = await sweep(options).finally(done);
+  const searched = withBuckets({ ...loadPolicy(flags.policy, true), mode: 'report' }, flags.bucket);
+  const { options, done } = await runOptions(flags, 'list', searched.policy, io, signals);
+  const swept = await sweep(options).finally(done);
+  const report = { ...swept, warnings: [...swept.warnings, ...searched.warnings] };
   if (flags.output === 'json') {
     const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
     io.out(

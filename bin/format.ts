@@ -1,20 +1,15 @@
 // Terminal rendering of run reports and lock lists for the CLI: every value printable, line by line.
 import { formatAge } from '../lambda/core/duration';
 import { plural, printable } from '../lambda/core/message/format';
+import { shortOperation } from '../lambda/core/operations';
 import type { LockReport, RunReport, TableReport } from '../lambda/core/report';
 import type { Unread } from '../lambda/core/unread';
 import { type Fit, tableLines } from './table';
 import { fitLine } from './wrap';
 
+export { shortOperation } from '../lambda/core/operations';
 export { type Fit, renderTable, tableLines } from './table';
 export { fitLine, fitText } from './wrap';
-
-/** `OperationTypeApply` → `apply`; other reasons (`init`, `workspace-new`) as they are. */
-export function shortOperation(operation: string): string {
-  return operation.startsWith('OperationType')
-    ? operation.slice('OperationType'.length).toLowerCase()
-    : operation;
-}
 
 const LOCK_HEADER = ['WHERE', 'STATE PATH', 'OPERATION', 'WHO', 'AGE', 'DECISION', 'OUTCOME'];
 const LIST_HEADER = ['WHERE', 'STATE PATH', 'LOCK ID', 'OPERATION', 'WHO', 'AGE', 'LAST SIGN'];
@@ -141,7 +136,9 @@ export function renderSummary(report: RunReport): string {
   const c = report.counts;
   return (
     `${readSummary(report)}; ` +
-    `${c.deleted} deleted, ${c.alerted} alerted, ${c.changed} changed, ${c.skipped} skipped, ${plural(c.errors, 'error')} ` +
+    `${c.deleted} deleted, ${c.alerted} alerted, ${c.unsent} unsent, ` +
+    (c.alertedEarlier ? `${c.alertedEarlier} alerted earlier, ` : '') +
+    `${c.changed} changed, ${c.skipped} skipped, ${plural(c.errors, 'error')} ` +
     `(mode ${report.mode}, run ${printable(report.runId)})`
   );
 }
@@ -228,7 +225,11 @@ function* reportText(report: RunReport, width?: number): Generator<string> {
       '',
       `Notification: ${sent ? 'published' : error ? `failed (${p(error)})` : 'nothing new, none published'}`,
     ];
-  }
+  } else if (report.counts.unsent > 0)
+    yield* [
+      '',
+      `Not alerted: no alert topic, so nobody was told of the ${plural(report.counts.unsent, 'unsent lock')} (pass --topic-arn to publish to SNS).`,
+    ];
   yield* couldNotReadLines(report);
   yield* ['', renderSummary(report)];
 }

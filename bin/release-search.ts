@@ -7,27 +7,36 @@ import { type Policy, parsePolicy } from '../lambda/core/policy';
 import type { LockReport, RunReport } from '../lambda/core/report';
 import type { ReleaseTarget } from '../lambda/run/release';
 import { sweep } from '../lambda/run/sweep';
+import { usageError } from './args';
 import { type AwsFlags, dynamoClientFactory, lockfileStoreFactory, lockStoreFactory } from './cli-context';
 import type { Io, Signals } from './cli-run';
 import type { Flags } from './commands';
 import { couldNotReadLines, fitLine, shortOperation } from './format';
 import { withProgress } from './progress';
 
+/** The one state bucket `--bucket` names for a release (the flag is repeatable for list and sweep). */
+export function bucketOf(flags: Flags): string | undefined {
+  if ((flags.bucket?.length ?? 0) > 1)
+    throw usageError('the lockfile is in one bucket: pass --bucket once', 'release');
+  return flags.bucket?.[0];
+}
+
 /** The policy a search reads: the release policy narrowed to `--table` / `--bucket` when given. */
 function searchPolicy(policy: Policy, flags: Flags): Policy {
+  const bucket = bucketOf(flags);
   const narrowed = parsePolicy({
     tables: { include: [flags.table ?? '*'] },
-    buckets: { include: flags.bucket ? [flags.bucket] : [] },
+    buckets: { include: bucket ? [bucket] : [] },
   });
   return {
     ...policy,
     mode: 'report',
     tables: flags.table
       ? { ...policy.tables, include: narrowed.tables.include }
-      : flags.bucket
+      : bucket
         ? { ...policy.tables, include: [] }
         : policy.tables,
-    buckets: flags.bucket
+    buckets: bucket
       ? { ...policy.buckets, include: narrowed.buckets.include }
       : flags.table
         ? { ...policy.buckets, include: [] }

@@ -6,7 +6,16 @@ export const METRIC_NAMESPACE = 'TfLockJanitor';
 /** The one dimension: the function's name, so two janitors in one account keep apart. */
 export const METRIC_DIMENSION = 'FunctionName';
 /** One metric per run count, named as in the run report. */
-export const METRIC_NAMES = ['locks', 'stale', 'alerted', 'deleted', 'changed', 'skipped', 'errors'] as const;
+export const METRIC_NAMES = [
+  'locks',
+  'stale',
+  'alerted',
+  'unsent',
+  'deleted',
+  'changed',
+  'skipped',
+  'errors',
+] as const;
 
 /**
  * Which counts become metrics (env `METRICS`): `errors`, the one the run-errors alarm needs (the default; each

@@ -84,6 +84,7 @@ export class JanitorMonitoring extends Construct {
             title: 'Actions',
             left: [
               run('alerted', 'Sum', 'alerted'),
+              run('unsent', 'Sum', 'unsent (no message delivered)'),
               run('deleted', 'Sum', 'deleted'),
               run('changed', 'Sum', 'changed'),
               run('skipped', 'Sum', 'skipped'),

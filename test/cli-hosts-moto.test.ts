@@ -72,7 +72,9 @@ const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
 
     // Act
     const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: '' };
-    const args = ['sweep', '--endpoint', engine.endpoint, '--region', REGION, '--policy', policy, '--json'];
+    const audit = join(mkdtempSync(join(tmpdir(), 'tflj-hosts-')), 'audit.jsonl');
+    const args = ['sweep', '--endpoint', engine.endpoint, '--region', REGION, '--policy', policy];
+    args.push('--audit-file', audit, '--json');
     const { stdout } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
 
     // Assess

@@ -1,6 +1,6 @@
 // Tests: the CLI commands, flags and exit codes against dynalite.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,14 +68,24 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     ]);
   });
 
-  it('sweep --json prints the run report and exits 0; deletes the stale lock', async () => {
+  it('sweep --json prints the run report and exits 0; deletes the stale lock, recorded in the audit file', async () => {
     const policy = policyFile({
       mode: 'delete',
       minSightings: 1,
       tables: { include: [`${prefix}-*`] },
       rules: [{ name: 'all', match: {}, alertAfter: '1h', deleteAfter: '2h' }],
     });
-    const { code, stdout } = await cli('sweep', '--endpoint', endpoint(), '--policy', policy, '--json');
+    const auditFile = join(dir, `${uniqueName('audit')}.jsonl`);
+    const { code, stdout } = await cli(
+      'sweep',
+      '--endpoint',
+      endpoint(),
+      '--policy',
+      policy,
+      '--audit-file',
+      auditFile,
+      '--json',
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(Object.keys(report)).toEqual(
@@ -97,6 +107,26 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     });
     expect(deleted.created).toBe(JSON.parse(staleLock.Info.S).Created);
     expect(await lockIds(client, table)).toEqual(['acme/fresh.tfstate', 'acme/stale.tfstate-md5']);
+    // The deletion is recorded durably: its intent before the delete, its audit record after, with the full Info.
+    expect(report.auditFile).toEqual({ path: auditFile, appended: 2 });
+    const lines = readFileSync(auditFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        record: 'intent',
+        action: 'deleted',
+        lockId: 'acme/stale.tfstate',
+        info: staleLock.Info.S,
+      }),
+      expect.objectContaining({
+        record: 'audit',
+        action: 'deleted',
+        lockId: 'acme/stale.tfstate',
+        info: staleLock.Info.S,
+      }),
+    ]);
   });
 
   /**
@@ -130,7 +160,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
       allowShortDurations: true,
     });
     const first = JSON.parse((await cli(...args)).stdout);
-    expect(first.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    expect(first.locks[0]).toMatchObject({ outcome: 'unsent', sightings: 1 });
     const second = JSON.parse((await cli(...args)).stdout);
     expect(second.locks[0]).toMatchObject({ outcome: 'deleted', sightings: 2 });
     expect(await lockIds(client, own)).toEqual([]);
@@ -144,7 +174,7 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     const { own, args } = await rememberingSweep('forged');
     await cli(...args);
     const second = JSON.parse((await cli(...args)).stdout);
-    expect(second.locks[0]).toMatchObject({ outcome: 'alerted', sightings: 1 });
+    expect(second.locks[0]).toMatchObject({ outcome: 'unsent', sightings: 1 });
     expect(second.locks[0].reason).toContain('seen on 1 of the 2 runs needed');
     expect(await lockIds(client, own)).toEqual(['acme/old.tfstate']);
   });
@@ -177,7 +207,8 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
       );
     const wrong = await releaseFresh('--id', 'nope');
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toContain(`does not match the held lock ("${id}")`);
+    expect(wrong.stdout).toContain('is not the ID of the lock held at');
+    expect(wrong.stdout + wrong.stderr).not.toContain(id);
     expect(await lockIds(client, table)).toContain('acme/fresh.tfstate');
     const right = await releaseFresh('--id', id, '--json');
     expect(right.code).toBe(0);

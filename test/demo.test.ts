@@ -8,8 +8,13 @@ describe('the embedded demo (npm start)', () => {
     const output = lines.join('\n');
     expect(code).toBe(0);
     const [, first, second] = output.split(/=== Run \d[^=]*===/);
-    expect(first).toContain('1 state bucket (3 lockfiles): 8 locks, 6 stale; 0 deleted, 6 alerted');
-    expect(second).toContain('8 locks, 6 stale; 5 deleted, 1 alerted');
+    // Counts equal the messages: one double lock is one lock, and nothing was "alerted earlier" on a first run.
+    expect(first).toContain('1 state bucket (3 lockfiles): 7 locks, 5 stale; 0 deleted, 5 alerted, 0 unsent');
+    expect(first).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 5 newly stale');
+    expect(first).not.toContain('alerted earlier');
+    expect(second).toContain('7 locks, 5 stale; 4 deleted, 0 alerted, 0 unsent, 1 alerted earlier');
+    expect(second).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 4 deleted');
+    expect(second).toContain('1 stale lock alerted earlier is not repeated here.');
     // A stale lockfile alone (S3 locking), and both halves of a stale double lock, deleted on the second run.
     expect(second).toMatch(
       /s3:\/\/acme-tfstate\s+acme-tfstate\/ci\/lockfile-only\/terraform.tfstate .*delete\s+deleted/,
@@ -54,6 +59,6 @@ describe('the embedded demo (npm start)', () => {
       ) ?? [];
     expect(Buffer.from(payload, 'base64').toString('utf8')).toBe(decoded);
     expect(JSON.parse(decoded).release).toMatchObject({ table: 'acme-terraform-locks', requestedBy: 'chat' });
-    expect(output).toContain('Audit trail (5 deletions)');
+    expect(output).toContain('Audit trail (5 records of 4 deleted locks; a double lock has one per half)');
   });
 });

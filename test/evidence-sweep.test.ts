@@ -83,7 +83,7 @@ describe('state writes seen as a moved digest (dynalite)', () => {
 
     // Act + assert: the first sighting has nothing to compare with, and too few sightings to delete.
     const first = lineOf(await run(APPLY, NOW), lockId);
-    expect(first).toMatchObject({ decision: 'alert', outcome: 'alerted', idleSeconds: 3 * 3600 });
+    expect(first).toMatchObject({ decision: 'alert', outcome: 'unsent', idleSeconds: 3 * 3600 });
     expect(first.stateWrite).toBeUndefined();
     expect(first.lastSignOfLife).toBe(iso(NOW - 3 * HOUR));
     expect(reads).toEqual([`${lockId}-md5`]);

@@ -486,8 +486,8 @@ describe('the state store failing', () => {
     const more = report.failures.filter((f) => f.kind === 'sweep-memory').length;
     expect(await lockIds(client, table)).toHaveLength(STALE + 2);
     expect(report.counts).toMatchObject({ deleted: 0, errors: STALE + 1 + more });
-    expect(report.locks.map((l) => l.outcome).sort()).toEqual([...Array(STALE).fill('alerted'), 'kept']);
-    expect(report.locks.find((l) => l.outcome === 'alerted')?.reason).toContain(
+    expect(report.locks.map((l) => l.outcome).sort()).toEqual(['kept', ...Array(STALE).fill('unsent')]);
+    expect(report.locks.find((l) => l.outcome === 'unsent')?.reason).toContain(
       'seen on 0 of the 1 run needed',
     );
     expect(report.failures).toHaveLength(STALE + 1 + more);

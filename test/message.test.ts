@@ -61,7 +61,17 @@ function report(parts: Partial<RunReport> = {}): RunReport {
     warnings: [],
     failures: [],
     couldNotRead: [],
-    counts: { locks: 0, stale: 0, alerted: 0, deleted: 0, changed: 0, skipped: 0, errors: 0 },
+    counts: {
+      locks: 0,
+      stale: 0,
+      alerted: 0,
+      alertedEarlier: 0,
+      unsent: 0,
+      deleted: 0,
+      changed: 0,
+      skipped: 0,
+      errors: 0,
+    },
     ...parts,
   };
 }

@@ -225,7 +225,7 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
         },
       );
       const demo = await run(bin, ['demo'], { cwd: app, env });
-      expect(demo.stdout).toContain('Audit trail (5 deletions)');
+      expect(demo.stdout).toContain('Audit trail (5 records of 4 deleted locks');
       expect(demo.stderr).toBe('');
     },
     SLOW,

@@ -6,7 +6,8 @@ import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import type { RenderedMessage } from '../lambda/core/message/sns';
 import { parsePolicy } from '../lambda/core/policy';
 import type { Notifier } from '../lambda/core/ports';
-import { release } from '../lambda/run/release';
+import { releaseAnswer } from '../lambda/core/release';
+import { release, whereOf } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, terraformLock, testClient, uniqueName } from './support/dynamo';
 import { HOUR, lockAged, NOW, withOverrides } from './support/janitor';
 
@@ -79,7 +80,7 @@ describe('release against a real DynamoDB engine', () => {
       'acme/app.tfstate',
       'f0000000-0000-0000-0000-000000000000',
       'id-mismatch',
-      `does not match the held lock ("${heldId}")`,
+      'is not the ID of the lock held at',
     ],
     ['a lock that is not there', 'acme/gone.tfstate', heldId, 'not-found', 'no lock item'],
     ['a digest item', 'acme/app.tfstate-md5', heldId, 'not-a-lock', 'a state digest item, not a lock'],
@@ -108,6 +109,27 @@ describe('release against a real DynamoDB engine', () => {
       });
     },
   );
+
+  it("never tells a caller with a wrong ID the held lock's ID or Info, in the answer or the notification", async () => {
+    const { table, sent, deps } = await setup();
+    const wrong = 'f0000000-0000-0000-0000-000000000000';
+    const result = await release({ region: 'us-east-1', table, lockId: 'acme/app.tfstate', id: wrong }, deps);
+    const info = JSON.parse(stale.Info.S);
+    const told = JSON.stringify([
+      result,
+      releaseAnswer(
+        whereOf({ region: 'us-east-1', table, lockId: 'acme/app.tfstate', id: wrong }),
+        result,
+        'r',
+      ),
+      sent,
+    ]);
+    expect(result.outcome).toBe('id-mismatch');
+    expect(told).not.toContain(heldId);
+    expect(told).not.toContain(info.Who);
+    expect(told).not.toContain(info.Created);
+    expect(result.message).toContain("Take the ID from Terraform's error");
+  });
 
   it('does not delete a lock re-taken between the read and the delete', async () => {
     const { table, deps } = await setup();

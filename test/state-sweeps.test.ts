@@ -63,7 +63,7 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     }
     expect(runs.map((r) => `${r.locks[0].sightings}:${r.locks[0].outcome}`)).toEqual([
       '1:alerted',
-      '2:alerted',
+      '2:alerted-earlier',
       '3:deleted',
     ]);
     expect(await lockIds(client, table)).toEqual([]);
@@ -103,7 +103,7 @@ describe('sweeps with the janitor state table (dynalite)', () => {
     // Alerted on the first run, deleted on the third (minSightings 3), then nothing more to say.
     expect(runs.map((r) => r.locks.map((l) => l.outcome).join())).toEqual([
       'alerted',
-      'alerted',
+      'alerted-earlier',
       'deleted',
       '',
     ]);

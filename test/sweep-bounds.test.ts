@@ -93,7 +93,7 @@ describe('a state write is a sign of life whenever it is seen', () => {
     const watch = { ...policy, mode: 'alert' as const };
     await sweepTables(client, prefix, watch, { state, now: at(0) });
     const second = await sweepTables(client, prefix, watch, { state, now: at(5) });
-    expect(second.locks[0]).toMatchObject({ sightings: 2, decision: 'delete', outcome: 'alerted' });
+    expect(second.locks[0]).toMatchObject({ sightings: 2, decision: 'delete', outcome: 'unsent' });
     // Act: the apply writes its state; a run 2 minutes later (within the gap) reads the moved digest.
     await putItems(client, table, [{ ...digest, Digest: { S: 'a-new-digest-after-a-write' } }]);
     const third = await sweepTables(client, prefix, policy, { state, now: at(7) });

@@ -68,12 +68,14 @@ describe('sweep against a real DynamoDB engine', () => {
     expect(outcomes).toEqual({
       'acme/stale-plan.tfstate': 'ci-plans:delete:deleted',
       'acme/fresh-plan.tfstate': 'ci-plans:keep:kept',
-      'acme/old-human-apply.tfstate': 'default:alert:alerted',
+      'acme/old-human-apply.tfstate': 'default:alert:unsent',
     });
     expect(report.counts).toEqual({
       locks: 3,
       stale: 2,
-      alerted: 1,
+      alerted: 0,
+      alertedEarlier: 0,
+      unsent: 1,
       deleted: 1,
       changed: 0,
       skipped: 0,
@@ -87,7 +89,7 @@ describe('sweep against a real DynamoDB engine', () => {
     const table = await lockTable(prefix, [lock]);
     const state = new MemoryStateStore();
     const first = await sweepTables(client, prefix, { ...CLEANUP, minSightings: 2 }, { state });
-    expect(first.locks[0]).toMatchObject({ decision: 'alert', outcome: 'alerted', sightings: 1 });
+    expect(first.locks[0]).toMatchObject({ decision: 'alert', outcome: 'unsent', sightings: 1 });
     expect(await lockIds(client, table)).toEqual(['acme/plan.tfstate']);
     const second = await sweepTables(
       client,
@@ -212,7 +214,7 @@ describe('sweep against a real DynamoDB engine', () => {
     const report = await sweepTables(client, prefix, { ...CLEANUP, mode });
     expect(await lockIds(client, table)).toEqual(['acme/a.tfstate', 'acme/b.tfstate']);
     expect(report.counts.deleted).toBe(0);
-    const expected = mode === 'alert' ? 'alerted' : 'skipped';
+    const expected = mode === 'alert' ? 'unsent' : 'skipped';
     expect(report.locks.map((l) => l.outcome)).toEqual([expected, expected]);
   });
 

@@ -5,7 +5,6 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from '../../lambda/adapters/s3-lockfile-store';
-import { plural } from '../../lambda/core/message/format';
 import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
@@ -87,7 +86,11 @@ export async function runDemo(print: (text: string) => void, width?: number): Pr
       out(notifier.describe());
       if (report.counts.errors) code = 1;
     }
-    out(`\nAudit trail (${plural(state.audits.length, 'deletion')}):`);
+    // One record per place: a double lock's two halves are two records of one deleted lock.
+    const locks = new Set(state.audits.map((a) => JSON.stringify([a.region, a.lockId, a.id]))).size;
+    out(
+      `\nAudit trail (${state.audits.length} records of ${locks} deleted locks; a double lock has one per half):`,
+    );
     for (const a of state.audits) out(`  ${a.at} ${a.table} ${a.lockId} ID ${a.id} by rule "${a.rule}"`);
     return code;
   } finally {

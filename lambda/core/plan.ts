@@ -23,12 +23,16 @@ export type PlanInput = {
   readonly deletionsLeft: number;
 };
 
-/** The outcome of a plan that writes nothing (a `delete` plan's outcome comes from the delete itself). */
-export const OUTCOME_OF: Readonly<Record<Exclude<PlanAction, 'delete'>, Outcome>> = {
-  keep: 'kept',
-  alert: 'alerted',
-  skip: 'skipped',
-};
+/**
+ * The outcome of a plan that writes nothing (a `delete` plan's outcome comes from the delete itself). An alert
+ * that is news is `unsent` until the run's message is published (then `alerted`: see `afterDelivery`); one that
+ * is not news was alerted by an earlier run's delivered message (the alert memory only remembers those).
+ */
+export function outcomeOf(plan: Plan & { readonly action: Exclude<PlanAction, 'delete'> }): Outcome {
+  if (plan.action === 'keep') return 'kept';
+  if (plan.action === 'skip') return 'skipped';
+  return plan.news ? 'unsent' : 'alerted-earlier';
+}
 
 /** An alert is due when the thing was never alerted on, or not within `realertAfter`. */
 export function isAlertDue(

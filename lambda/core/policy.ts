@@ -7,7 +7,9 @@ import {
   flag,
   globList,
   globsSchema,
+  operationGlobsSchema,
   optOutTag,
+  placeGlobsSchema,
   regionSchema,
   strictObject,
   wholeNumber,
@@ -27,9 +29,9 @@ export type {
 export { MODES } from './policy-input';
 
 const matchSchema = strictObject({
-  table: z.optional(globsSchema),
-  lockId: z.optional(globsSchema),
-  operation: z.optional(globsSchema),
+  table: z.optional(placeGlobsSchema('rule-table')),
+  lockId: z.optional(placeGlobsSchema('lockId')),
+  operation: z.optional(operationGlobsSchema),
   who: z.optional(globsSchema),
 });
 
@@ -66,15 +68,15 @@ const evidenceSchema = strictObject({
 });
 
 const tablesSchema = strictObject({
-  include: globList(['*'], 1),
-  exclude: globList([]),
+  include: globList('table', ['*'], 1),
+  exclude: globList('table', []),
   // `false` turns the tag check off (servers without tagging, such as DynamoDB Local): otherwise fail closed.
   optOutTag,
 });
 
 const bucketsSchema = strictObject({
-  include: globList([]),
-  exclude: globList([]),
+  include: globList('bucket', []),
+  exclude: globList('bucket', []),
   optOutTag,
 });
 

@@ -6,10 +6,22 @@ import { type Unread, unreadOf } from './unread';
 
 export type Decision = 'keep' | 'alert' | 'delete';
 /**
- * What the run did with a lock: `changed` means the lock was released or re-taken before the guarded delete;
- * `gone` that it vanished around the delete (a lost response): deleted by the janitor or released by its holder.
+ * What the run did with a lock: `alerted` means a message naming it was published to SNS by this run;
+ * `alerted-earlier` that an earlier run's delivered message named it and it is not due again (`realertAfter`);
+ * `unsent` that it is stale and due an alert but no message reached anyone (no topic, or the publish failed);
+ * `changed` that the lock was released or re-taken before the guarded delete; `gone` that it vanished around
+ * the delete (a lost response): deleted by the janitor or released by its holder.
  */
-export type Outcome = 'kept' | 'alerted' | 'deleted' | 'changed' | 'gone' | 'skipped' | 'failed';
+export type Outcome =
+  | 'kept'
+  | 'alerted'
+  | 'alerted-earlier'
+  | 'unsent'
+  | 'deleted'
+  | 'changed'
+  | 'gone'
+  | 'skipped'
+  | 'failed';
 
 /** One lock table as the run saw it. `error` is set when the table could not be (fully) read. */
 export type TableReport = {
@@ -92,10 +104,15 @@ export type BucketReport = {
 /** A lock an earlier run had alerted on that is gone now. */
 export type ResolvedReport = { region: string; table: string; lockId: string; id: string };
 
+/** Counts of a run; a double lock (two report lines) is one lock in every count but `errors` (each failed half). */
 export type RunCounts = {
   locks: number;
   stale: number;
   alerted: number;
+  /** Stale locks already alerted by an earlier run, not due again. */
+  alertedEarlier: number;
+  /** Stale locks due an alert that no message reached. */
+  unsent: number;
   deleted: number;
   changed: number;
   skipped: number;
@@ -129,32 +146,95 @@ export type RunReport = {
   counts: RunCounts;
 };
 
-/** Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. */
+/**
+ * Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. The
+ * two lines of a double lock count as one lock, by its most telling outcome (a failed half, else a kept one).
+ */
 export function countRun(
   tables: readonly Pick<TableReport, 'error'>[],
   locks: readonly LockReport[],
   failures: readonly RunFailure[] = [],
 ): RunCounts {
   const counts: RunCounts = {
-    locks: locks.length,
+    locks: 0,
     stale: 0,
     alerted: 0,
+    alertedEarlier: 0,
+    unsent: 0,
     deleted: 0,
     changed: 0,
     skipped: 0,
     errors: 0,
   };
-  for (const lock of locks) {
-    if (lock.decision !== 'keep') counts.stale++;
-    if (lock.outcome === 'alerted') counts.alerted++;
-    else if (lock.outcome === 'deleted') counts.deleted++;
+  for (const lines of perLock(locks)) {
+    counts.locks++;
+    if (lines.some((l) => l.decision !== 'keep')) counts.stale++;
+    const outcomes = lines.map((l) => l.outcome);
+    const outcome = OUTCOME_ORDER.find((o) => outcomes.includes(o)) ?? outcomes[0];
+    if (outcome === 'alerted') counts.alerted++;
+    else if (outcome === 'alerted-earlier') counts.alertedEarlier++;
+    else if (outcome === 'unsent') counts.unsent++;
+    else if (outcome === 'deleted') counts.deleted++;
     // `gone` is not counted as a deletion: the janitor cannot tell whether it deleted the lock.
-    else if (lock.outcome === 'changed' || lock.outcome === 'gone') counts.changed++;
-    else if (lock.outcome === 'skipped') counts.skipped++;
-    else if (lock.outcome === 'failed') counts.errors++;
+    else if (outcome === 'changed' || outcome === 'gone') counts.changed++;
+    else if (outcome === 'skipped') counts.skipped++;
+    // Each failed half is a failed delete: the lock is still held there.
+    counts.errors += outcomes.filter((o) => o === 'failed').length;
   }
   counts.errors += tables.filter((t) => t.error !== undefined).length + failures.length;
   return counts;
+}
+
+/** Which outcome a lock held in two places is counted by: the most cautious that any of its halves had. */
+const OUTCOME_ORDER: readonly Outcome[] = [
+  'failed',
+  'kept',
+  'changed',
+  'gone',
+  'skipped',
+  'unsent',
+  'alerted-earlier',
+  'alerted',
+  'deleted',
+];
+
+/**
+ * The report's lines grouped by lock: one group per lock, both lines of a double lock together (they share the
+ * region, the state's LockID and the lock's ID), in report order.
+ */
+export function perLock(locks: readonly LockReport[]): LockReport[][] {
+  const groups: LockReport[][] = [];
+  const doubles = new Map<string, LockReport[]>();
+  for (const lock of locks) {
+    if (!lock.double) {
+      groups.push([lock]);
+      continue;
+    }
+    const key = JSON.stringify([lock.region, lock.lockId, lock.id]);
+    const group = doubles.get(key);
+    if (group) group.push(lock);
+    else {
+      const fresh = [lock];
+      doubles.set(key, fresh);
+      groups.push(fresh);
+    }
+  }
+  return groups;
+}
+
+/**
+ * The locks once the run's message went out or did not: every `unsent` line becomes `alerted` when the message
+ * was published; otherwise it stays `unsent`, and its reason says why when a publish failed.
+ */
+export function afterDelivery(
+  locks: readonly LockReport[],
+  delivery: { readonly sent: boolean; readonly why?: string },
+): LockReport[] {
+  return locks.map((lock) => {
+    if (lock.outcome !== 'unsent') return lock;
+    if (delivery.sent) return { ...lock, outcome: 'alerted' };
+    return delivery.why ? { ...lock, reason: `${lock.reason}; not alerted: ${delivery.why}` } : lock;
+  });
 }
 
 /** True when the run finished with errors (exit code 1, the Lambda's failure metric). */

@@ -5,7 +5,7 @@ import type { RunFailure } from '../core/failure';
 import type { Sighting } from '../core/judge';
 import { judgeHalves } from '../core/judge-halves';
 import { type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
-import { OUTCOME_OF, planLock } from '../core/plan';
+import { outcomeOf, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
 import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
 import type { LockReport, Outcome } from '../core/report';
@@ -77,7 +77,7 @@ export async function handleLock(
             reason: plan.reason,
           }),
         )
-      : halves.map(() => ({ outcome: OUTCOME_OF[action], reason: plan.reason, failures: [] }));
+      : halves.map(() => ({ outcome: outcomeOf({ ...plan, action }), reason: plan.reason, failures: [] }));
   const double = halves.length > 1;
   const locks = halves.map((half, i) => {
     failures.push(...done[i].failures);
@@ -89,7 +89,9 @@ export async function handleLock(
         rule: judgement.rule,
         decision: judgement.decision,
         outcome: done[i].outcome,
-        reason: double ? `${done[i].reason}${partner(halves, done, i)}` : done[i].reason,
+        // After a delete the halves' outcomes may differ: each line says what became of the other half.
+        reason:
+          double && action === 'delete' ? `${done[i].reason}${partner(halves, done, i)}` : done[i].reason,
         sightings: sighting.count,
         // A double lock is news once: on its first line.
         notify: plan.news && i === 0,

@@ -208,7 +208,7 @@ async function tableHalf(
       item.kind === 'digest' ? 'a state digest item, not a lock' : `not a parseable lock (${item.problem})`;
     return refuse('not-a-lock', `${where} is ${what}; nothing deleted`);
   }
-  if (item.info.ID !== target.id) return mismatch(target.id, item.info.ID, where);
+  if (item.info.ID !== target.id) return mismatch(target.id, where);
   return { store: 'dynamodb', region: target.region, table: target.table, item };
 }
 
@@ -255,7 +255,7 @@ async function lockfileHalf(
     return refuse('not-found', `no lockfile ${where}: it may already be released; nothing deleted`);
   if (lockfile.kind === 'unparseable')
     return refuse('not-a-lock', `${where} is not a readable lock (${lockfile.problem}); nothing deleted`);
-  if (lockfile.info.ID !== target.id) return mismatch(target.id, lockfile.info.ID, where);
+  if (lockfile.info.ID !== target.id) return mismatch(target.id, where);
   return { store: 's3', region, lockfile };
 }
 
@@ -289,10 +289,14 @@ async function announcementRefusal(
   return undefined;
 }
 
-function mismatch(wanted: string, held: string, where: string): ReleaseResult {
+/**
+ * The refusal for a wrong ID. It never names the held lock's ID (or anything of its Info): anyone allowed to ask
+ * for a release would otherwise learn the ID in one call and release with the next.
+ */
+function mismatch(wanted: string, where: string): ReleaseResult {
   return refuse(
     'id-mismatch',
-    `lock ID "${wanted}" does not match the held lock ("${held}") of ${where}; nothing deleted. Check the ID with "tf-lock-janitor list".`,
+    `lock ID "${wanted}" is not the ID of the lock held at ${where}; nothing deleted. Take the ID from Terraform's error ("Lock Info: ID: ...") or from "tf-lock-janitor list".`,
   );
 }
 

@@ -6,6 +6,7 @@ import { bucketPlace } from '../core/lock-half';
 import { isAlertDue } from '../core/plan';
 import type { LockKey, TableRef } from '../core/ports';
 import {
+  afterDelivery,
   type BucketReport,
   buildReport,
   emptyTable,
@@ -138,11 +139,18 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
   const told = await publishNews(opts.notifier, buildReport(results), opts);
-  const remembered = told.notification.sent
-    ? await rememberAlerts(opts.state, buildReport(results), opts.now.getTime())
-    : [];
-  return buildReport({
+  const { sent, error } = told.notification;
+  const delivered = {
     ...results,
+    locks: afterDelivery(results.locks, {
+      sent,
+      why: `the notification failed (${error ?? 'not published'})`,
+    }),
+  };
+  // Only a delivered message is remembered: an alert nobody received is due again next run.
+  const remembered = sent ? await rememberAlerts(opts.state, buildReport(delivered), opts.now.getTime()) : [];
+  return buildReport({
+    ...delivered,
     failures: [...failures, ...told.failures, ...remembered],
     notification: told.notification,
   });

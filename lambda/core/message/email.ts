@@ -41,6 +41,8 @@ function outcomeText(lock: LockReport, kind: NewsKind): string {
   if (kind === 'gone')
     return 'gone around the delete (a lost response): deleted by the janitor or released by its holder; audited as such';
   if (kind === 'failed') return 'the delete failed; the lock is still held';
+  // This message is the alert: until it is published the lock's outcome is `unsent`.
+  if (lock.outcome === 'unsent') return `alerted by this message (decision ${lock.decision}); not deleted`;
   return `${lock.outcome} (decision ${lock.decision})`;
 }
 

@@ -1,5 +1,5 @@
 // Core messages: which parts of a run report are news, grouped by lock table.
-import type { LockReport, ResolvedReport, RunReport } from '../report';
+import { type LockReport, perLock, type ResolvedReport, type RunReport } from '../report';
 import { printable } from './format';
 
 /** What kind of news a lock is, in the order messages show them. */
@@ -96,7 +96,10 @@ export function countNews(report: RunReport, news: readonly TableNews[]): NewsCo
     if (t.error !== undefined) counts.failedTables++;
   }
   counts.runFailures = report.failures.length;
-  counts.quiet = report.locks.filter((l) => l.decision !== 'keep' && !isNewsLock(l)).length;
+  // A double lock is one lock: it is quiet only when neither of its lines is news.
+  counts.quiet = perLock(report.locks).filter(
+    (lines) => lines.some((l) => l.decision !== 'keep') && !lines.some(isNewsLock),
+  ).length;
   return counts;
 }
 
