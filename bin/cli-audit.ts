@@ -1,5 +1,7 @@
 // CLI: the local audit file: every deletion's intent and record appended, with its full Info, before and after.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import type { AuditRecord } from '../lambda/core/ports';
 
@@ -27,6 +29,7 @@ export class AuditFileStateStore extends MemoryStateStore {
   }
 
   private append(line: object): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const fd = openSync(this.file, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(line)}\n`);
@@ -36,4 +39,14 @@ export class AuditFileStateStore extends MemoryStateStore {
     }
     this.appended++;
   }
+}
+
+/**
+ * Where `release` records its deletion when given neither `--state-table` nor `--audit-file`: the XDG state
+ * directory (`$XDG_STATE_HOME`, else `~/.local/state`), `tf-lock-janitor/audit.jsonl`. A release from the CLI is
+ * thus never unrecorded, and the file is named in its output.
+ */
+export function defaultAuditFile(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(state, 'tf-lock-janitor', 'audit.jsonl');
 }

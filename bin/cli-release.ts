@@ -6,7 +6,7 @@ import { printable } from '../lambda/core/message/format';
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import { type ReleaseResult, type ReleaseTarget, release } from '../lambda/run/release';
 import { usageError } from './args';
-import { AuditFileStateStore } from './cli-audit';
+import { AuditFileStateStore, defaultAuditFile } from './cli-audit';
 import {
   type AwsFlags,
   dynamoClientFactory,
@@ -131,17 +131,17 @@ async function releaseTarget(
 ): Promise<number> {
   const clients = dynamoClientFactory(aws);
   const { region } = target;
+  // Without a state table every release is appended to a local audit file (--audit-file, else the default one).
+  const auditFile =
+    flags['state-table'] === undefined
+      ? new AuditFileStateStore(flags['audit-file'] ?? defaultAuditFile())
+      : undefined;
   const result = await release(target, {
     policy,
     regions: policy.regions ?? [region],
     store: lockStoreFactory(clients)(region),
     lockfiles: target.bucket !== undefined ? lockfileStoreFactory(aws)(region) : undefined,
-    state:
-      flags['state-table'] !== undefined
-        ? stateStoreFor(clients(region), flags['state-table'])
-        : flags['audit-file'] === undefined
-          ? undefined
-          : new AuditFileStateStore(flags['audit-file']),
+    state: auditFile ?? stateStoreFor(clients(region), flags['state-table'] as string),
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn'], aws) : undefined,
     now: new Date(),
     runId: randomUUID(),
@@ -151,8 +151,18 @@ async function releaseTarget(
   // A table that is missing or not a lock table is a usage mistake (exit 2), told plainly, not a stack trace.
   if (result.outcome === 'no-lock-table') throw new UsageError(withHint(result, target).message);
   const shown = withHint(result, target);
-  if (flags.output === 'json') io.out(JSON.stringify(shown, null, 2));
-  else for (const line of fitLine(printable(shown.message), io.columns)) io.out(line);
+  const audit = auditFile?.appended ? { path: auditFile.file, appended: auditFile.appended } : undefined;
+  if (flags.output === 'json')
+    io.out(JSON.stringify(audit ? { ...shown, auditFile: audit } : shown, null, 2));
+  else {
+    for (const line of fitLine(printable(shown.message), io.columns)) io.out(line);
+    if (audit)
+      for (const line of fitLine(
+        `Audit file: ${printable(audit.path)} (${audit.appended} ${audit.appended === 1 ? 'record' : 'records'} appended)`,
+        io.columns,
+      ))
+        io.out(line);
+  }
   for (const failure of result.failures)
     for (const line of fitLine(`tf-lock-janitor: ${printable(failure.message)}`, io.columns)) io.err(line);
   return result.outcome === 'released' && result.failures.length === 0 ? 0 : 1;

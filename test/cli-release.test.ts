@@ -1,7 +1,7 @@
 // Tests: `release ID` finds the lock holding the ID (item, lockfile, both halves), shows it, asks, and releases it safely.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -57,6 +57,29 @@ describe('release ID against dynalite', () => {
     expect(stdout).toContain(`released ${a} (us-east-1) acme/app/one.tfstate (ID ${idOf(held)})`);
     expect(code).toBe(0);
     expect(await lockIds(client, a)).toEqual(['acme/app/two.tfstate']);
+  });
+
+  it('records the release without a state table in the default local audit file, named in its output', async () => {
+    // Prepare
+    const held = lock('app/audited.tfstate');
+    await putItems(client, a, [held]);
+    const stateHome = mkdtempSync(join(tmpdir(), 'tflj-xdg-'));
+    // Act
+    const { code, stdout } = await runCli(
+      ['release', '--endpoint', endpoint(), '--region', 'us-east-1', idOf(held), '--yes', '--table', a],
+      { XDG_STATE_HOME: stateHome },
+    );
+    // Assess
+    const file = join(stateHome, 'tf-lock-janitor', 'audit.jsonl');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Audit file: ${file} (2 records appended)`);
+    const lines = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.record)).toEqual(['intent', 'audit']);
+    expect(JSON.stringify(lines[1])).toContain(JSON.stringify(held.Info.S));
+    expect(await lockIds(client, a)).not.toContain('acme/app/audited.tfstate');
   });
 
   it('searches only the table named by --table', async () => {
