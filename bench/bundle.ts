@@ -37,10 +37,9 @@ export type BundleComparison = { readonly handler: BundleFigures; readonly bareS
 
 /** Bundles lambda/handler.ts and the bare SDK clients alike, then times a cold `require` of each. */
 export async function compareBundles(scratch: Scratch, reps: number): Promise<BundleComparison> {
-  const handlerJs = await bundle(scratch, 'handler', {
-    entryPoints: [path.join(ROOT, 'lambda', 'handler.ts')],
-  });
+  const handlerJs = await bundle(scratch, 'handler', { entryPoints: LAMBDA_BUILD.entryPoints });
   const bareJs = await bundle(scratch, 'bare-sdk', {
+    entryPoints: [],
     stdin: { contents: BARE_SDK_ENTRY, resolveDir: ROOT, sourcefile: 'bare-sdk.ts', loader: 'ts' },
   });
   const times = { handler: [[], []] as number[][], bare: [[], []] as number[][] };
@@ -69,7 +68,7 @@ async function bundle(
   const dir = path.join(scratch.dir, name);
   await mkdir(dir, { recursive: true });
   const outfile = path.join(dir, 'index.js');
-  await build({ ...LAMBDA_BUILD, ...entry, outfile, sourcemap: true, sourcesContent: false });
+  await build({ ...LAMBDA_BUILD, ...entry, outfile });
   return outfile;
 }
 

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_BUILD } from '../scripts/lambda-build';
+import { LAMBDA_BUILD } from '../lib/bundling';
 
-/** The Lambda bundle's esbuild options (scripts/lambda-build.ts), which `npm run build` ships. */
+/** The Lambda bundle's esbuild options (lib/bundling.ts), which the stack deploys and `npm run build` ships. */
 export { LAMBDA_BUILD };
 
 /** A scratch directory for bundles, removed by `dispose`. */

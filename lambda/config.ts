@@ -1,4 +1,5 @@
 // Lambda shell: the handler's configuration, read and validated from the environment.
+import { mayDelete } from './core/contract';
 import { PolicyError, UsageError } from './core/errors';
 import type { RenderOptions } from './core/message/sns';
 import { type Policy, parsePolicyJson, policySchema } from './core/policy';
@@ -61,7 +62,7 @@ export function renderOptionsOf(config: HandlerConfig): RenderOptions {
     janitor: {
       functionName: config.functionName,
       region: config.homeRegion,
-      canRelease: config.policy.mode === 'delete' || config.releaseAllowed,
+      canRelease: mayDelete(config.policy.mode, config.releaseAllowed),
       ...(config.account ? { account: config.account } : {}),
     },
   };

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AUDIENCE_ATTRIBUTE, CHAT_ONLY_AUDIENCE } from '../lambda/core/contract';
 
 /** A Slack channel already authorised in Amazon Q Developer in chat applications (AWS Chatbot). */
 export interface SlackChannel {
@@ -60,7 +61,9 @@ export interface JanitorAlertsProps {
  * "Anything-but matching"). `exists` comes first: moto 5.2 tries the values in order and fails a missing attribute
  * at `anything-but` before it reaches `exists`, while SNS takes them as a set.
  */
-export const EMAIL_FILTER_POLICY = { audience: [{ exists: false }, { 'anything-but': ['chat'] }] } as const;
+export const EMAIL_FILTER_POLICY = {
+  [AUDIENCE_ATTRIBUTE]: [{ exists: false }, { 'anything-but': [CHAT_ONLY_AUDIENCE] }],
+} as const;
 
 /**
  * The guardrail of the chat channels: they show notifications, so read-only CloudWatch at most; the Release button
@@ -108,7 +111,7 @@ export class JanitorAlerts extends Construct {
       });
     }
     const filterPolicy = {
-      audience: new sns.SubscriptionFilter([...EMAIL_FILTER_POLICY.audience]),
+      [AUDIENCE_ATTRIBUTE]: new sns.SubscriptionFilter([...EMAIL_FILTER_POLICY[AUDIENCE_ATTRIBUTE]]),
     };
     for (const email of props.emails)
       this.topic.addSubscription(new EmailSubscription(email, { filterPolicy }));

@@ -11,14 +11,12 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
-import { RUNTIME_PROVIDED_MODULES } from './bundling';
+import { LAMBDA_BUILD } from './bundling';
 import { grantHostCheck, grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
-import { BUNDLE_NODE_MAJOR, nodeRuntime } from './runtime';
+import { nodeRuntime } from './runtime';
 
-/** The credential provider the bundle uses instead of the SDK's default chain (see that file). */
-const ENV_CREDENTIALS = path.join(__dirname, '..', 'lambda', 'adapters', 'env-credentials.ts');
-const HANDLER_SOURCE = path.join(__dirname, '..', 'lambda', 'handler.ts');
+const [HANDLER_SOURCE] = LAMBDA_BUILD.entryPoints;
 /** The bundle `npm run build` writes (dist/lambda-bundle), next to the compiled construct (dist/lib). */
 const PREBUILT_BUNDLE = path.join(__dirname, '..', 'lambda-bundle');
 
@@ -93,18 +91,18 @@ export class JanitorFunction extends Construct {
         // sourceMap does not set this in aws-cdk-lib 2.276.
         NODE_OPTIONS: '--enable-source-maps',
       },
+      // The one definition of the bundle (lib/bundling.ts), in NodejsFunction's words.
       bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The ESM builds of SDK v3 tree-shake better: 624 KB -> 411 KB in the toolchain prototype.
-        mainFields: ['module', 'main'],
-        target: `node${BUNDLE_NODE_MAJOR}`,
-        format: OutputFormat.CJS,
-        // Loaded only when the policy needs them, from the Lambda runtime's SDK (lib/bundling.ts).
-        externalModules: [...RUNTIME_PROVIDED_MODULES],
-        // Lambda provides credentials in the environment: only that provider is bundled (543 KB -> 426 KB).
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': ENV_CREDENTIALS },
+        minify: LAMBDA_BUILD.minify,
+        sourceMap: LAMBDA_BUILD.sourcemap,
+        sourcesContent: LAMBDA_BUILD.sourcesContent,
+        mainFields: LAMBDA_BUILD.mainFields,
+        target: LAMBDA_BUILD.target,
+        format: LAMBDA_BUILD.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
+        externalModules: LAMBDA_BUILD.external,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(LAMBDA_BUILD.alias).map(([module, file]) => [`--alias:${module}`, file]),
+        ),
         forceDockerBundling: false,
       },
     });

@@ -3,11 +3,11 @@ import { Annotations, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { AUDIT_KEY_PREFIX, LOCK_ATTRIBUTES, mayDelete } from '../lambda/core/contract';
 import type { Policy } from '../lambda/core/policy';
 import { type Acknowledgement, wildcardResourceId } from './nag';
 import {
   globAccess,
-  LOCK_ATTRIBUTES,
   LOCK_TABLE_DELETE_ACTION,
   LOCK_TABLE_DESCRIBE_ACTIONS,
   LOCK_TABLE_ITEM_ACTIONS,
@@ -16,9 +16,6 @@ import {
 
 /** The id of the synth warning for an include glob IAM cannot express exactly (acknowledgeable). */
 export const WIDER_GLOB_WARNING = 'tf-lock-janitor:tableGlobWiderInIam';
-
-/** The partition-key prefix of the janitor's audit records in its state table (lambda/adapters/state-keys.ts). */
-export const AUDIT_KEY_PREFIX = 'AUDIT#';
 
 /**
  * Grants the role what a run needs on lock tables, in every policy region; warns at synth about each include
@@ -62,7 +59,7 @@ export function grantLockTables(
     actions: [LOCK_TABLE_DELETE_ACTION],
     resources: arns(access.denyDelete),
   });
-  const deletes = policy.mode === 'delete' || allowRelease;
+  const deletes = mayDelete(policy.mode, allowRelease);
   for (const { glob, pattern, reason } of access.widened) {
     Annotations.of(scope).addWarningV2(
       WIDER_GLOB_WARNING,
@@ -100,7 +97,7 @@ export function grantLockfiles(
 ): Acknowledgement[] {
   if (policy.buckets.include.length === 0) return [];
   const stack = Stack.of(scope);
-  const access = globAccess(policy.buckets, policy.mode === 'delete' || allowRelease);
+  const access = globAccess(policy.buckets, mayDelete(policy.mode, allowRelease));
   const buckets = (names: readonly string[]) => names.map((n) => `arn:${stack.partition}:s3:::${n}`);
   const lockfiles = (names: readonly string[]) =>
     names.map((n) => `arn:${stack.partition}:s3:::${n}/*.tflock`);

@@ -4,12 +4,12 @@ import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { RELEASE_PAYLOAD_KEY } from '../lambda/core/contract';
 import type { ChatChannel } from './janitor-alerts';
 import {
   ADDITIONAL_CONTEXT_PATH,
   PAYLOAD_VARIABLE,
   RELEASE_BUTTON_TEXT,
-  RELEASE_PAYLOAD_KEY,
   releaseActionName,
   releaseCommand,
 } from './release-command';

@@ -9,6 +9,7 @@ import { type Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { mayDelete } from '../lambda/core/contract';
 import { PolicyError, UsageError } from '../lambda/core/errors';
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import { JanitorAlerts } from './janitor-alerts';
@@ -59,7 +60,7 @@ export class LockJanitor extends Construct {
     );
     const detailedMonitoring = props.detailedMonitoring ?? false;
     const allowRelease = props.allowRelease ?? false;
-    const canRelease = policy.mode === 'delete' || allowRelease;
+    const canRelease = mayDelete(policy.mode, allowRelease);
     const wantsButton = canRelease && (props.slack !== undefined || props.teams !== undefined);
     const functionName = checkedFunctionName(this, props.functionName ?? DEFAULT_FUNCTION_NAME, wantsButton);
 

@@ -10,9 +10,6 @@ export const DEFAULT_FUNCTION_NAME = 'tf-lock-janitor';
  */
 export const ADDITIONAL_CONTEXT_PATH = 'event.metadata.additionalContext.';
 
-/** The key of a stale-lock notification's `additionalContext` that holds the base64 release payload (the contract with lambda/). */
-export const RELEASE_PAYLOAD_KEY = 'releasePayload';
-
 /** The custom action's one variable, filled from the notification and written `$payload` in the command. */
 export const PAYLOAD_VARIABLE = 'payload';
 

@@ -1,8 +1,6 @@
 // CDK: the functions' Lambda runtime: the newest Node.js the app's aws-cdk-lib knows, never older than the bundle's target.
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-
-/** The Node.js major the Lambda bundles are built for (esbuild `target`), and the oldest runtime they get. */
-export const BUNDLE_NODE_MAJOR = 24;
+import { BUNDLE_NODE_MAJOR } from './bundling';
 
 /**
  * The newest `nodejsNN.x` in the consumer's `lambda.Runtime.ALL`, at least `nodejs24.x`. cdk-nag's AwsSolutions-L1

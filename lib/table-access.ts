@@ -1,10 +1,11 @@
 // CDK: which lock tables the role may read and delete in, as IAM name patterns built from the policy's globs.
+import { mayDelete } from '../lambda/core/contract';
 import { compileGlob } from '../lambda/core/glob';
 import type { Policy } from '../lambda/core/policy';
 
 /** Describe and tag reads on every lock table the policy can reach: no item data. */
 export const LOCK_TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'] as const;
-/** Item reads, granted only for the attributes in LOCK_ATTRIBUTES. */
+/** Item reads, granted only for the attributes in LOCK_ATTRIBUTES (lambda/core/contract.ts). */
 export const LOCK_TABLE_ITEM_ACTIONS = [
   'dynamodb:Scan',
   'dynamodb:GetItem',
@@ -12,8 +13,6 @@ export const LOCK_TABLE_ITEM_ACTIONS = [
 ] as const;
 /** The one write action: only in mode `delete` or with `allowRelease`, and only where a glob is exact in IAM. */
 export const LOCK_TABLE_DELETE_ACTION = 'dynamodb:DeleteItem';
-/** The attributes of a Terraform/OpenTofu lock table item the janitor reads (lock items and digest items). */
-export const LOCK_ATTRIBUTES = ['LockID', 'Info', 'Digest'] as const;
 /** A glob whose sets expand to more IAM patterns than this is granted reads only, on a wider pattern. */
 export const MAX_EXPANSION = 32;
 
@@ -88,7 +87,7 @@ export type LockTableAccess = {
  * `allowRelease`, and never on a wider pattern; an explicit deny of DeleteItem on exact exclude globs.
  */
 export function lockTableAccess(policy: Policy, allowRelease = false): LockTableAccess {
-  return globAccess(policy.tables, policy.mode === 'delete' || allowRelease);
+  return globAccess(policy.tables, mayDelete(policy.mode, allowRelease));
 }
 
 /**

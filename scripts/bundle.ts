@@ -4,14 +4,8 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import {
-  CLI_BUILD,
-  DEMO_BUILD,
-  DEMO_SIDE_BUNDLE,
-  LAMBDA_BUILD,
-  SDK_SIDE_BUNDLES,
-  sdkSideBuild,
-} from './lambda-build';
+import { LAMBDA_BUILD } from '../lib/bundling';
+import { CLI_BUILD, DEMO_BUILD, DEMO_SIDE_BUNDLE, SDK_SIDE_BUNDLES, sdkSideBuild } from './lambda-build';
 
 const ROOT = path.join(__dirname, '..');
 /** Where lib/janitor-function.ts looks for the bundle: `../lambda-bundle` from dist/lib. */
@@ -24,10 +18,7 @@ async function main(): Promise<void> {
   await rm(LAMBDA_DIR, { recursive: true, force: true });
   await build({
     ...LAMBDA_BUILD,
-    entryPoints: [path.join(ROOT, 'lambda', 'handler.ts')],
     outfile: path.join(LAMBDA_DIR, 'index.js'),
-    sourcemap: true,
-    sourcesContent: false,
   });
   await build({
     ...CLI_BUILD,

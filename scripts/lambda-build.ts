@@ -1,33 +1,6 @@
-// Build: the esbuild options of the Lambda bundle (as lib/janitor-function.ts passes them) and of the CLI bundle.
+// Build: the esbuild options of the CLI bundle and its side bundles (the Lambda bundle's live in lib/bundling.ts).
 import path from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
-import { RUNTIME_PROVIDED_MODULES } from '../lib/bundling';
-
-/**
- * The options the stack's NodejsFunction uses (lib/janitor-function.ts `bundling`): bundle, minify, node
- * platform, target node24, CommonJS, `mainFields: ['module', 'main']`, the optional SDK clients external, the env-only credential
- * provider aliased in. The stack adds a linked source map without sources content.
- */
-export const LAMBDA_BUILD: BuildOptions = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  external: [...RUNTIME_PROVIDED_MODULES],
-  // Lambda's credentials come from the environment, so only that provider is bundled.
-  alias: {
-    '@aws-sdk/credential-provider-node': path.join(
-      __dirname,
-      '..',
-      'lambda',
-      'adapters',
-      'env-credentials.ts',
-    ),
-  },
-  logLevel: 'warning',
-};
 
 /** The SDK clients only `doctor` and `test-alert` load (bin/doctor/command.ts), from a side bundle (below). */
 export const DOCTOR_MODULES = [

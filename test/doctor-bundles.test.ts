@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { CLI_BUILD, DOCTOR_MODULES, LAMBDA_BUILD, sdkSideBuild } from '../scripts/lambda-build';
+import { LAMBDA_BUILD } from '../lib/bundling';
+import { CLI_BUILD, DOCTOR_MODULES, sdkSideBuild } from '../scripts/lambda-build';
 
 const ROOT = path.join(__dirname, '..');
 

@@ -1,7 +1,7 @@
 // Doctor core: the IAM simulations that tell whether the janitor's role may reach every place its policy names (pure).
+import { LOCK_ATTRIBUTES } from '../../lambda/core/contract';
 import type { Policy } from '../../lambda/core/policy';
 import {
-  LOCK_ATTRIBUTES,
   LOCK_TABLE_DELETE_ACTION,
   LOCK_TABLE_DESCRIBE_ACTIONS,
   LOCK_TABLE_ITEM_ACTIONS,

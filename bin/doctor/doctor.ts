@@ -6,6 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mayDelete } from '../../lambda/core/contract';
 import type { Policy } from '../../lambda/core/policy';
 import { releaseCommand } from '../../lib/release-command';
 import { accessRequests, homeOf } from './access-requests';
@@ -110,7 +111,7 @@ async function checkFunction(
   nowMs: number,
 ): Promise<Check[]> {
   const { check, config } = judgeFunction(fn, region);
-  const canDelete = config !== undefined && (config.policy.mode === 'delete' || config.releaseAllowed);
+  const canDelete = config !== undefined && mayDelete(config.policy.mode, config.releaseAllowed);
   const button = { canRelease: canDelete, command: releaseCommand(fn.name, region) };
   const [schedules, lines, topic, access] = await Promise.all([
     attempt(() => schedulesOf(clients.scheduler, fn.arn)),

@@ -5,18 +5,22 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { LOCK_ATTRIBUTES } from '../core/contract';
 import type { RawItem } from '../core/lock-item';
 import type { ScanPage } from '../core/ports';
 import { callOptions } from './call-signal';
 import { PageKeys } from './pagination';
 
+const [LOCK_ID, INFO, DIGEST] = LOCK_ATTRIBUTES;
+
 /**
- * The only attributes the janitor reads (Terraform's `LockID`, `Info`, `Digest`). Every Scan and GetItem asks
- * for exactly these, so an IAM condition on `dynamodb:Attributes` can keep the role from reading anything else.
+ * The only attributes the janitor reads (Terraform's `LockID`, `Info`, `Digest`: LOCK_ATTRIBUTES). Every Scan and
+ * GetItem asks for exactly these, so the role's IAM condition on `dynamodb:Attributes` (the same list) keeps it
+ * from reading anything else.
  */
 export const PROJECTION = {
   ProjectionExpression: '#k, #i, #d',
-  ExpressionAttributeNames: { '#k': 'LockID', '#i': 'Info', '#d': 'Digest' },
+  ExpressionAttributeNames: { '#k': LOCK_ID, '#i': INFO, '#d': DIGEST },
 } as const;
 
 /**

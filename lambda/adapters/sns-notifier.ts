@@ -1,6 +1,7 @@
 // Adapter: the Notifier port over SNS Publish.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { AUDIENCE_ATTRIBUTE, type RenderedMessage } from '../core/message/sns';
+import { AUDIENCE_ATTRIBUTE } from '../core/contract';
+import type { RenderedMessage } from '../core/message/sns';
 import type { Notifier } from '../core/ports';
 import { callOptions } from './call-signal';
 

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { AUDIT_KEY_PREFIX } from '../core/contract';
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey } from '../core/ports';
 
@@ -19,7 +20,7 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 export const sightingPk = (region: string, table: string): string => `SIGHTING#${region}#${table}`;
 
 /** The partition holding one lock table's audit records: `AUDIT#<region>#<table>`. */
-export const auditPk = (region: string, table: string): string => `AUDIT#${region}#${table}`;
+export const auditPk = (region: string, table: string): string => `${AUDIT_KEY_PREFIX}${region}#${table}`;
 
 /** The partition of intent records (one per delete in flight or left dangling by a run that died). */
 export const INTENT_PK = 'INTENT';

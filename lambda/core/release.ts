@@ -1,4 +1,5 @@
 // Core: what a release on request can end in, how it was asked for, and the small answer a caller reads.
+import { CHAT_BUTTON_REQUESTER } from './contract';
 
 /**
  * `no-lock-table`: the table is missing or not a lock table (bad usage); `not-allowed`: the policy keeps the
@@ -33,9 +34,6 @@ export type ReleaseAnswer = {
   readonly id: string;
   readonly runId: string;
 };
-
-/** The `requestedBy` the chat button's payload carries (the contract with lib/release-command.ts). */
-export const CHAT_BUTTON_REQUESTER = 'chat';
 
 /** How a request reached the Lambda: the chat button when its payload says so, else a plain invoke. */
 export function viaOfRequester(requestedBy: string | undefined): ReleaseVia {

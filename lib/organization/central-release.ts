@@ -6,8 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLE_NODE_MAJOR } from '../bundling';
 import { acknowledge, wildcardResourceId } from '../nag';
-import { BUNDLE_NODE_MAJOR, nodeRuntime } from '../runtime';
+import { nodeRuntime } from '../runtime';
 import { CENTRAL_RELEASE_FUNCTION_NAME, MEMBER_FUNCTION_NAME } from './names';
 
 export interface CentralReleaseProps {

@@ -1,4 +1,5 @@
 // Core messages: one chat notification per stale lock that needs a person (the Release button's), capped per run.
+import { RELEASE_PAYLOAD_KEY } from '../contract';
 import { formatAge } from '../duration';
 import type { LockReport } from '../report';
 import { type ChatNotification, commandStep, lockLine, tableThreadId, threadId } from './chat';
@@ -113,11 +114,11 @@ function lockNextSteps(lock: LockReport, options: LockChatOptions, button: boole
   return steps;
 }
 
-/** The button reads `releasePayload`; the other values are for people (printable, clipped). */
+/** The button reads RELEASE_PAYLOAD_KEY (`releasePayload`); the other values are for people (printable, clipped). */
 function lockContext(lock: MaybeS3, payload: string | undefined): Record<string, string> {
   const readable = (value: string) => clipEnd(escapeChatEntities(printable(value)), 500);
   return {
-    ...(payload ? { releasePayload: payload } : {}),
+    ...(payload ? { [RELEASE_PAYLOAD_KEY]: payload } : {}),
     lockId: readable(lock.lockId),
     id: readable(lock.id),
     region: readable(lock.region),

@@ -1,4 +1,5 @@
 // Core messages: the release payload of one lock, and the `aws lambda invoke` command that sends it to the janitor.
+import { CHAT_BUTTON_REQUESTER } from '../contract';
 import type { LockReport } from '../report';
 import { type ShellCommand, shellCommand, shellQuote, shellWord } from './shell';
 
@@ -35,7 +36,11 @@ function placesOf(lock: ReleaseTarget): Record<string, string> {
 }
 
 /** Who a shown command or the button says asked, by where it was shown (the caller's claim, recorded as such). */
-export const REQUESTERS = { email: 'e-mail', chatText: 'chat message', chatButton: 'chat' } as const;
+export const REQUESTERS = {
+  email: 'e-mail',
+  chatText: 'chat message',
+  chatButton: CHAT_BUTTON_REQUESTER,
+} as const;
 
 // Every UTF-16 unit that is not printable ASCII (no `u` flag: a surrogate pair is two units, each escaped).
 const NOT_ASCII = /[^\x20-\x7e]/g;

@@ -1,4 +1,5 @@
 // Core messages: the SNS envelopes of a run (subject, e-mail, chat; one chat notification per lock) within SNS limits.
+import { CHAT_ONLY_AUDIENCE } from '../contract';
 import type { RunReport } from '../report';
 import { type ChatNotification, renderChat } from './chat';
 import { renderLockChats } from './chat-lock';
@@ -14,13 +15,10 @@ export { hasNews } from './news';
 export { forceUnlockCommand, releaseCommand, shellQuote } from './shell';
 
 /**
- * Who a message is for, sent as the SNS message attribute `audience`: `all` (e-mail and chat), or `chat` only.
+ * Who a message is for, sent as the SNS message attribute AUDIENCE_ATTRIBUTE (`audience`, lambda/core/contract.ts): `all` (e-mail and chat), or `chat` only.
  * E-mail subscriptions filter out `chat` (lib/janitor-alerts.ts, EMAIL_FILTER_POLICY).
  */
-export type Audience = 'all' | 'chat';
-
-/** The SNS message attribute that carries the {@link Audience}. */
-export const AUDIENCE_ATTRIBUTE = 'audience';
+export type Audience = 'all' | typeof CHAT_ONLY_AUDIENCE;
 
 /** One SNS message, ready for `Publish`. */
 export type RenderedMessage = {
@@ -105,7 +103,7 @@ function releaseFor(options: RenderOptions, requestedBy: string): ReleaseCommand
 /** A chat notification on its own: the same body for every protocol, sent with `audience` = `chat`. */
 function chatOnly(chat: ChatNotification): RenderedMessage {
   return {
-    audience: 'chat',
+    audience: CHAT_ONLY_AUDIENCE,
     structure: 'string',
     subject: sanitizeSubject(chat.content.title),
     text: `${chat.content.title}\n${chat.content.description}`,
