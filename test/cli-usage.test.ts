@@ -49,6 +49,14 @@ describe('help', () => {
       expect(stdout).not.toContain(flag);
   });
 
+  it("offers each command only the output formats it prints: release's help names no tsv", async () => {
+    const release = await runCli(['release', '--help']);
+    const list = await runCli(['list', '--help']);
+    expect(release.stdout).toMatch(/--output FORMAT\s+table \(default: the result as text\) or json/);
+    expect(release.stdout).not.toMatch(/or tsv/);
+    expect(list.stdout).toMatch(/or tsv/);
+  });
+
   it('documents the old release flags as aliases', async () => {
     const { stdout } = await runCli(['release', '--help']);
     expect(stdout).toMatch(/^Usage: tf-lock-janitor release \[flags\] ID/);
