@@ -196,8 +196,10 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
   it.each([
     ['yes', 0, false],
     ['no', 1, true],
+    // Ctrl-D (end of input) at the prompt: no answer, so nothing released, and said so, not a stack trace.
+    ['\x04', 1, true],
   ])('asks, and on %j exits %i (lock still held: %s)', async (answer, exit, kept) => {
-    const held = lock(`tty/${answer}.tfstate`);
+    const held = lock(`tty/${answer.charCodeAt(0)}.tfstate`);
     await putItems(client, table, [held]);
     const command = [process.execPath, CLI, 'release', idOf(held), '--table', table, '--region', 'us-east-1']
       .concat(['--endpoint', endpoint()])
@@ -211,12 +213,14 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
         stdout += d;
       });
       child.on('close', (status) => resolve({ status, stdout }));
-      child.stdin.end(`${answer}\n`);
+      child.stdin.end(answer === '\x04' ? answer : `${answer}\n`);
     });
     expect(run.stdout).toContain(`Found the lock with ID ${idOf(held)}:`);
     expect(run.stdout).toContain("Release it? Only 'yes' is accepted:");
+    expect(run.stdout).not.toContain('AbortError');
+    if (kept) expect(run.stdout).toContain('Not released.');
     expect(run.status).toBe(exit);
-    expect((await lockIds(client, table)).includes(`acme/tty/${answer}.tfstate`)).toBe(kept);
+    expect((await lockIds(client, table)).includes(`acme/tty/${answer.charCodeAt(0)}.tfstate`)).toBe(kept);
   });
 });
 
