@@ -82,6 +82,22 @@ describe('release ID against dynalite', () => {
     expect(await lockIds(client, a)).not.toContain('acme/app/audited.tfstate');
   });
 
+  it('deletes nothing when the audit file cannot be written (a directory), and does not say it released part', async () => {
+    // Prepare
+    const held = lock('app/unrecorded.tfstate');
+    await putItems(client, a, [held]);
+    const auditDir = mkdtempSync(join(tmpdir(), 'tflj-audit-dir-'));
+    // Act
+    const { code, stdout } = await release(idOf(held), '--yes', '--table', a, '--audit-file', auditDir);
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout).toContain('the lock was not released: ');
+    expect(stdout).toContain('the intent record could not be written, so nothing was deleted: EISDIR');
+    expect(stdout).not.toContain('everywhere');
+    expect(stdout).not.toContain('Audit file:');
+    expect(await lockIds(client, a)).toContain('acme/app/unrecorded.tfstate');
+  });
+
   it('searches only the table named by --table', async () => {
     const held = lock('app/three.tfstate');
     await putItems(client, b, [held]);
