@@ -324,6 +324,10 @@ if (!moto) console.warn(MOTO_MISSING);
       // Assess
       expect(stderr).toContain(`table ${table} (us-east-1) item ${bucket}/app.tfstate and`);
       expect(stderr).toContain(`s3://${bucket}/app.tfstate.tflock (us-east-1)`);
+      // The halves' Info differ (Who here): the confirmation shows each, not the first half's as the lock's.
+      const heldBy = stderr.split('\n').find((l) => l.includes('held by:'));
+      expect(heldBy).toContain('x (table item)');
+      expect(heldBy).toContain('runner@ip-10-0-1-2 (lockfile)');
       expect(stdout).toContain('released');
       expect(code).toBe(0);
       expect(await getObject(s3, bucket, 'app.tfstate.tflock')).toBeUndefined();
