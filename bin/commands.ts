@@ -202,8 +202,8 @@ export const COMMANDS = {
   demo: {
     summary: 'run the janitor against an embedded DynamoDB and S3 (no AWS account needed)',
     about:
-      'Creates lock tables, a state bucket and Terraform locks on embedded engines and runs list, sweep ' +
-      'and release on them, printing what each step shows.',
+      'Creates a lock table, a state bucket and Terraform locks on embedded engines and runs the janitor ' +
+      "twice, 15 minutes apart, printing each run's table, e-mail and chat messages, then the audit trail.",
     flags: [],
   },
   doctor: {
