@@ -86,7 +86,7 @@ export const FLAGS = {
     value: 'FILE',
     help: 'without --state-table: append each deletion (intent, then audit record, full Info) to this local file',
   },
-  key: { type: 'string', value: 'KEY', help: 'its lockfile key (KEY.tflock) in --bucket' },
+  key: { type: 'string', value: 'KEY', help: 'its lockfile: the object key in --bucket, ending in .tflock' },
   id: {
     type: 'string',
     value: 'ID',
