@@ -3,13 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateTopicCommand,
-  PublishCommand,
-  SetSubscriptionAttributesCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { App } from 'aws-cdk-lib';
 import type { Context } from 'aws-lambda';
 import { lockItem } from '../bin/demo/terraform-lock';
@@ -23,67 +17,14 @@ import {
   uniqueName,
 } from './support/dynamo';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { subscribeQueue } from './support/sns-queue';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 /** What an SQS queue subscribed to the topic receives (raw delivery off): the SNS envelope. */
-type Delivered = { Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }> };
 
 const HOUR = 3_600_000;
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
-
-/** One call of moto's SQS JSON API. */
-async function sqs(moto: Moto, action: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      // moto server tells the service from the credential scope; it does not check the signature.
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`SQS ${action}: ${res.status} ${text}`);
-  return JSON.parse(text || '{}');
-}
-
-/** A queue subscribed to the topic, standing in for chat (no filter) or e-mail (the stack's filter policy). */
-async function subscribeQueue(moto: Moto, sns: SNSClient, topicArn: string, name: string, filter?: unknown) {
-  const { QueueUrl } = (await sqs(moto, 'CreateQueue', { QueueName: name })) as { QueueUrl: string };
-  const { Attributes } = (await sqs(moto, 'GetQueueAttributes', {
-    QueueUrl,
-    AttributeNames: ['QueueArn'],
-  })) as {
-    Attributes: { QueueArn: string };
-  };
-  const { SubscriptionArn } = await sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes.QueueArn }),
-  );
-  if (filter)
-    await sns.send(
-      new SetSubscriptionAttributesCommand({
-        SubscriptionArn,
-        AttributeName: 'FilterPolicy',
-        AttributeValue: JSON.stringify(filter),
-      }),
-    );
-  /** The messages delivered since the last call. */
-  return async (): Promise<Delivered[]> => {
-    const out: Delivered[] = [];
-    for (;;) {
-      const { Messages = [] } = (await sqs(moto, 'ReceiveMessage', {
-        QueueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 3600,
-      })) as { Messages?: { Body: string }[] };
-      if (Messages.length === 0) return out;
-      out.push(...Messages.map((m) => JSON.parse(m.Body) as Delivered));
-    }
-  };
-}
 
 const runMoto = motoAvailable();
 if (!runMoto) console.warn(MOTO_MISSING);

@@ -1,12 +1,7 @@
 // Tests: the test alert: its payload, its labelled message and chat shape, its publish on moto, its button refused.
 
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTopicCommand,
-  SetSubscriptionAttributesCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { UsageError } from '../lambda/core/errors';
 import { sanitizeSubject } from '../lambda/core/message/sns';
@@ -22,6 +17,7 @@ import { EMAIL_FILTER_POLICY } from '../lib/janitor-alerts';
 import { endpoint } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { subscribeQueue } from './support/sns-queue';
 
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 const janitor = { functionName: 'tf-lock-janitor', region: 'eu-west-1', canRelease: true };
@@ -129,51 +125,6 @@ describe('the test notification', () => {
 
 const runMoto = motoAvailable();
 if (!runMoto) console.warn(MOTO_MISSING);
-
-/** One call of moto's SQS JSON API. */
-async function sqs(moto: Moto, action: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `AmazonSQS.${action}`,
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`SQS ${action}: ${res.status} ${text}`);
-  return JSON.parse(text || '{}');
-}
-
-/** A queue subscribed to the topic (standing in for e-mail with the stack's filter policy); returns its reader. */
-async function subscribeQueue(moto: Moto, sns: SNSClient, topicArn: string, name: string, filter?: unknown) {
-  const { QueueUrl } = (await sqs(moto, 'CreateQueue', { QueueName: name })) as { QueueUrl: string };
-  const { Attributes } = (await sqs(moto, 'GetQueueAttributes', {
-    QueueUrl,
-    AttributeNames: ['QueueArn'],
-  })) as {
-    Attributes: { QueueArn: string };
-  };
-  const { SubscriptionArn } = await sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes.QueueArn }),
-  );
-  if (filter)
-    await sns.send(
-      new SetSubscriptionAttributesCommand({
-        SubscriptionArn,
-        AttributeName: 'FilterPolicy',
-        AttributeValue: JSON.stringify(filter),
-      }),
-    );
-  return async () => {
-    const { Messages = [] } = (await sqs(moto, 'ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10 })) as {
-      Messages?: { Body: string }[];
-    };
-    return Messages.map((m) => JSON.parse(m.Body) as { Subject?: string; Message: string });
-  };
-}
 
 (runMoto ? describe : describe.skip)(
   'the handler publishes the test alert on moto and refuses its button',
