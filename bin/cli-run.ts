@@ -18,7 +18,7 @@ import {
 } from './cli-context';
 import { prepareSweep, type SweepSetup, withBuckets } from './cli-preflight';
 import type { CommandName, Flags } from './commands';
-import { listLines, lockTsvLines, reportLines } from './format';
+import { couldNotReadLines, listLines, lockTsvLines, reportLines } from './format';
 import { withProgress } from './progress';
 
 /** Where the CLI writes, and what it knows of the terminal. */
@@ -137,6 +137,15 @@ export async function runOptions(
   return { ...withProgress(base, flags.quiet ? undefined : io.progress), setup };
 }
 
+/**
+ * `--output tsv`: stdout holds only the header and the lock lines, so a place that could not be read is named,
+ * with its fix, on stderr: an empty TSV is never the only word on a failed read.
+ */
+function tsvOut(report: RunReport, command: 'list' | 'sweep', io: Io): void {
+  for (const line of lockTsvLines(report.locks, command)) io.out(line);
+  for (const line of couldNotReadLines(report)) io.err(line);
+}
+
 /** The exit code of a list or sweep: 1 on any error, else 3 for stale locks under `--detailed-exitcode`, else 0. */
 function exitCode(report: RunReport, flags: Flags): number {
   if (hasErrors(report)) return 1;
@@ -151,7 +160,7 @@ export async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<
   const audit = setup.auditFile && { path: setup.auditFile.file, appended: setup.auditFile.appended };
   if (flags.output === 'json')
     io.out(JSON.stringify(audit ? { ...report, auditFile: audit } : report, null, 2));
-  else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'sweep')) io.out(line);
+  else if (flags.output === 'tsv') tsvOut(report, 'sweep', io);
   else {
     for (const line of reportLines(report, io.columns)) io.out(line);
     if (audit)
@@ -183,7 +192,7 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
         2,
       ),
     );
-  } else if (flags.output === 'tsv') for (const line of lockTsvLines(report.locks, 'list')) io.out(line);
+  } else if (flags.output === 'tsv') tsvOut(report, 'list', io);
   else for (const line of listLines(report, io.columns)) io.out(line);
   return exitCode(report, flags);
 }

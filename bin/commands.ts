@@ -86,7 +86,7 @@ export const FLAGS = {
     value: 'FILE',
     help: 'without --state-table: append each deletion (intent, then audit record, full Info) to this local file',
   },
-  key: { type: 'string', value: 'KEY', help: 'its lockfile key (KEY.tflock) in --bucket' },
+  key: { type: 'string', value: 'KEY', help: 'its lockfile: the object key in --bucket, ending in .tflock' },
   id: {
     type: 'string',
     value: 'ID',
@@ -124,6 +124,8 @@ export type CommandSpec = {
   readonly args?: string;
   readonly about: string;
   readonly flags: readonly CommandFlag[];
+  /** The exit codes of this command, when they are not the sweep-like ones of list, sweep and release. */
+  readonly exits?: string;
 };
 
 const AWS: readonly FlagName[] = ['region', 'profile', 'endpoint'];
@@ -202,9 +204,10 @@ export const COMMANDS = {
   demo: {
     summary: 'run the janitor against an embedded DynamoDB and S3 (no AWS account needed)',
     about:
-      'Creates lock tables, a state bucket and Terraform locks on embedded engines and runs list, sweep ' +
-      'and release on them, printing what each step shows.',
+      'Creates a lock table, a state bucket and Terraform locks on embedded engines and runs the janitor ' +
+      "twice, 15 minutes apart, printing each run's table, e-mail and chat messages, then the audit trail.",
     flags: [],
+    exits: 'Exit codes: 0 done; 1 the demo failed; 2 bad usage.',
   },
   doctor: {
     summary: 'check a deployed janitor end to end, read-only',
@@ -214,14 +217,20 @@ export const COMMANDS = {
       'simulation) and the dead-letter queue. One line per check: ok, FAIL (with the fix) or unknown (could not ' +
       'be checked). Exit 0 only when every check is ok, 1 otherwise. Name the janitor with --function or --stack.',
     flags: JANITOR,
+    exits:
+      'Exit codes: 0 every check ok; 1 a check failed or could not be made; 2 bad usage or configuration; ' +
+      '130/143 interrupted by SIGINT/SIGTERM.',
   },
   'test-alert': {
     summary: 'ask a deployed janitor to send one labelled test notification',
     about:
       'Asks the janitor (lambda:InvokeFunction on it) to publish one labelled test notification to its e-mail ' +
-      'and chat subscribers; in chat its Release lock button names no real lock and is refused. Exit 0 when SNS ' +
-      'accepted it, 1 otherwise. Name the janitor with --function or --stack.',
+      'and chat subscribers; in chat (when the janitor may release) its Release lock button names no real lock ' +
+      'and is refused. Exit 0 when SNS accepted it, 1 otherwise. Name the janitor with --function or --stack.',
     flags: JANITOR,
+    exits:
+      'Exit codes: 0 SNS accepted the test notification; 1 it did not; 2 bad usage or configuration; ' +
+      '130/143 interrupted by SIGINT/SIGTERM.',
   },
 } as const satisfies Record<string, CommandSpec>;
 

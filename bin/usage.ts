@@ -70,7 +70,7 @@ export function commandHelp(command: CommandName): string {
     'Flags:',
     ...columns(flagsOf(command).map((f) => [flagLabel(f.name), f.help] as const)),
     '',
-    ...wrap(EXIT_CODES, HELP_WIDTH),
+    ...wrap(spec.exits ?? EXIT_CODES, HELP_WIDTH),
   ].join('\n');
 }
 

@@ -34,6 +34,18 @@ describe('help', () => {
     expect(widest(stdout)).toBeLessThanOrEqual(80);
   });
 
+  it.each([
+    ['list', /3 stale locks found \(with --detailed-exitcode\)/],
+    ['sweep', /3 stale locks found \(with --detailed-exitcode\)/],
+    ['doctor', /Exit codes: 0 every check ok; 1 a check failed or could not be made; 2 bad usage/],
+    ['test-alert', /Exit codes: 0 SNS accepted the test notification; 1 it did not; 2 bad usage/],
+    ['demo', /Exit codes: 0 done; 1 the demo failed; 2 bad usage\./],
+  ])('%s --help gives the exit codes that command has', async (command, exits) => {
+    const { stdout } = await runCli([command, '--help']);
+    expect(stdout.replace(/\n/g, ' ')).toMatch(exits);
+    if (!['list', 'sweep'].includes(command)) expect(stdout).not.toContain('--detailed-exitcode');
+  });
+
   it('gives each command its own flags: list --help shows list flags, not release ones', async () => {
     const { stdout } = await runCli(['list', '--help']);
     expect(stdout).toMatch(/^Usage: tf-lock-janitor list \[flags\]/);

@@ -91,6 +91,28 @@ describe('list never says "No locks found." when a place could not be read (case
     ]);
   });
 
+  it.each(['list', 'sweep'])(
+    'against a refused endpoint: %s --output tsv keeps stdout to the header, names the place and fix on stderr',
+    async (command) => {
+      const port = await refusedPort();
+      const { code, stdout, stderr } = await cli(
+        command,
+        '--endpoint',
+        `http://127.0.0.1:${port}`,
+        '--output',
+        'tsv',
+      );
+      expect(code).toBe(1);
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+      expect(stdout).toMatch(/^region\twhere\tstate_path\tlock_id/);
+      expect(stderr).toMatch(/Could not read \(1\):/);
+      expect(stderr).toMatch(
+        /region us-east-1 \(lock tables\): could not list the tables of us-east-1: .*ECONNREFUSED/,
+      );
+      expect(stderr).toContain('fix: nothing answers at the endpoint');
+    },
+  );
+
   it('against an endpoint that never answers: the region times out and is named', async () => {
     const proxy = await startFaultProxy(endpoint(), () => HANG);
     try {

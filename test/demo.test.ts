@@ -1,4 +1,5 @@
 // Tests: the embedded demo tells its story.
+import { COMMANDS } from '../bin/commands';
 import { runDemo } from '../bin/demo/demo';
 
 describe('the embedded demo (npm start)', () => {
@@ -10,10 +11,10 @@ describe('the embedded demo (npm start)', () => {
     const [, first, second] = output.split(/=== Run \d[^=]*===/);
     // Counts equal the messages: one double lock is one lock, and nothing was "alerted earlier" on a first run.
     expect(first).toContain('1 state bucket (3 lockfiles): 7 locks, 5 stale; 0 deleted, 5 alerted, 0 unsent');
-    expect(first).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 5 newly stale');
+    expect(first).toContain('Subject: tf-lock-janitor 1 table and 1 bucket in us-east-1: 5 newly stale');
     expect(first).not.toContain('alerted earlier');
     expect(second).toContain('7 locks, 5 stale; 4 deleted, 0 alerted, 0 unsent, 1 alerted earlier');
-    expect(second).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 4 deleted');
+    expect(second).toContain('Subject: tf-lock-janitor 1 table and 1 bucket in us-east-1: 4 deleted');
     expect(second).toContain('1 stale lock alerted earlier is not repeated here.');
     // A stale lockfile alone (S3 locking), and both halves of a stale double lock, deleted on the second run.
     expect(second).toMatch(
@@ -38,7 +39,7 @@ describe('the embedded demo (npm start)', () => {
       'unparseable item in acme-terraform-locks: acme-tfstate/broken/terraform.tfstate: Info is not JSON',
     );
     expect(output).not.toContain('sandbox-terraform-locks');
-    expect(first).toContain('Subject: tf-lock-janitor 2 tables in us-east-1: 5 newly stale');
+    expect(first).toContain('Subject: tf-lock-janitor 1 table and 1 bucket in us-east-1: 5 newly stale');
     expect(first).toContain('terraform force-unlock');
     expect(first).toContain('Notification: published');
     expect(first).toContain('"threadId": "tf-lock-janitor/us-east-1"');
@@ -60,5 +61,17 @@ describe('the embedded demo (npm start)', () => {
     expect(Buffer.from(payload, 'base64').toString('utf8')).toBe(decoded);
     expect(JSON.parse(decoded).release).toMatchObject({ table: 'acme-terraform-locks', requestedBy: 'chat' });
     expect(output).toContain('Audit trail (5 records of 4 deleted locks; a double lock has one per half)');
+  });
+
+  it('is what `demo --help` says: two janitor runs 15 minutes apart, their messages, then the audit trail', async () => {
+    const lines: string[] = [];
+    await runDemo((text) => lines.push(text));
+    const output = lines.join('\n');
+    expect(COMMANDS.demo.about).toContain('runs the janitor twice, 15 minutes apart');
+    expect(output.match(/^=== Run \d/gm)).toEqual(['=== Run 1', '=== Run 2']);
+    expect(output).toContain('=== Run 2 (15 minutes later) ===');
+    expect(output).toContain('--- The SNS message (e-mail) ---');
+    expect(output).toContain('--- The same run for Slack / Teams');
+    expect(output.lastIndexOf('Audit trail')).toBeGreaterThan(output.lastIndexOf('=== Run 2'));
   });
 });

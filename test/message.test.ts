@@ -317,6 +317,24 @@ describe('renderMessage', () => {
     expect(chat.metadata.threadId).toBe(expected);
   });
 
+  it.each<[string, string[], string]>([
+    ['two tables', ['acme-tf-locks', 'ops-tf-locks'], 'tf-lock-janitor 2 tables in eu-west-1: 2 newly stale'],
+    [
+      'a table and a bucket',
+      ['acme-tf-locks', 's3://acme-tfstate'],
+      'tf-lock-janitor 1 table and 1 bucket in eu-west-1: 2 newly stale',
+    ],
+    [
+      'two buckets',
+      ['s3://a-tfstate', 's3://b-tfstate'],
+      'tf-lock-janitor 2 buckets in eu-west-1: 2 newly stale',
+    ],
+  ])('names the places of the news in the subject and chat title: %s', (_name, places, expected) => {
+    const { subject, chat } = renderMessage(report({ locks: places.map((t) => lock({ table: t })) }));
+    expect(subject).toBe(expected);
+    expect(chat.content.title).toContain(expected);
+  });
+
   it('threads news from several regions into the janitor-wide thread', () => {
     const { chat } = renderMessage(report({ locks: [lock(), lock({ region: 'us-east-1' })] }));
     expect(chat.metadata.threadId).toBe('tf-lock-janitor');

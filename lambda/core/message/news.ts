@@ -126,10 +126,19 @@ export function summarize(counts: NewsCounts): string {
   return parts.length ? parts.join(', ') : 'nothing new';
 }
 
-/** Where the news is: `eu-west-1/acme-tf-locks`, `3 tables in eu-west-1` or `5 tables in 2 regions`. */
+/**
+ * Where the news is: `eu-west-1/acme-tf-locks`, `3 tables in eu-west-1`, `1 table and 1 bucket in us-east-1`
+ * or `5 tables in 2 regions` (a lockfile's place, `s3://<bucket>`, counts as a bucket, not a table).
+ */
 export function scopeName(news: readonly TableNews[]): string {
   if (news.length === 0) return 'the lock tables';
   if (news.length === 1) return `${printable(news[0].region, 30)}/${printable(news[0].table, 60)}`;
   const regions = new Set(news.map((t) => t.region));
-  return `${news.length} tables in ${regions.size === 1 ? printable(news[0].region, 30) : `${regions.size} regions`}`;
+  const buckets = news.filter((t) => t.table.startsWith('s3://')).length;
+  const tables = news.length - buckets;
+  const places = [
+    ...(tables ? [`${tables} ${tables === 1 ? 'table' : 'tables'}`] : []),
+    ...(buckets ? [`${buckets} ${buckets === 1 ? 'bucket' : 'buckets'}`] : []),
+  ].join(' and ');
+  return `${places} in ${regions.size === 1 ? printable(news[0].region, 30) : `${regions.size} regions`}`;
 }
