@@ -98,6 +98,42 @@ describe('release ID against dynalite', () => {
     expect(await lockIds(client, a)).toContain('acme/app/unrecorded.tfstate');
   });
 
+  it('says, when the delete fails, that no later run looks at its audit-file intent (no state table)', async () => {
+    // Prepare: DeleteItem refused (an access denial is not retried).
+    const held = lock('app/undeleted.tfstate');
+    await putItems(client, a, [held]);
+    const proxy = await startFaultProxy(endpoint(), ({ operation }) =>
+      operation === 'DeleteItem'
+        ? { status: 400, type: 'AccessDeniedException', message: 'not allowed to delete' }
+        : undefined,
+    );
+    try {
+      const audit = join(mkdtempSync(join(tmpdir(), 'tflj-audit-')), 'audit.jsonl');
+      // Act
+      const { code, stdout } = await runCli([
+        'release',
+        idOf(held),
+        '--yes',
+        '--table',
+        a,
+        '--audit-file',
+        audit,
+        '--endpoint',
+        proxy.endpoint,
+        '--region',
+        'us-east-1',
+      ]);
+      // Assess
+      expect(code).toBe(1);
+      expect(stdout).toContain('delete failed: AccessDeniedException');
+      expect(stdout).not.toContain('the next run checks');
+      expect(stdout).toContain('no later run resolves it');
+      expect(await lockIds(client, a)).toContain('acme/app/undeleted.tfstate');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('searches only the table named by --table', async () => {
     const held = lock('app/three.tfstate');
     await putItems(client, b, [held]);

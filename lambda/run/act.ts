@@ -53,7 +53,11 @@ export async function deleteAndAudit(order: DeleteOrder): Promise<DeleteDone> {
   try {
     result = await remove(order);
   } catch (e) {
-    const why = `delete failed: ${describeError(e)} (the intent record stays; the next run checks whether the lock is gone)`;
+    // A memory dropped after this run (the CLI's audit file) is never read again: no later run resolves the intent.
+    const after = state?.singleRun
+      ? 'the intent record stays, but no later run resolves it: check with `tf-lock-janitor list` whether the lock is gone'
+      : 'the intent record stays; the next run checks whether the lock is gone';
+    const why = `delete failed: ${describeError(e)} (${after})`;
     return { outcome: 'failed', reason: `${order.reason}; ${why}`, failures: [] };
   }
   if (result === 'changed') {
