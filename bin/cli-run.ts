@@ -29,7 +29,7 @@ export type Io = {
   readonly columns?: number;
   /** Writes the progress line in place (stderr is a terminal); undefined = no progress line. */
   readonly progress?: (line: string) => void;
-  /** Asks on the terminal and resolves to the answer; undefined when stdin or stderr is not a terminal. */
+  /** Asks on the terminal and resolves to the answer ('' on Ctrl-D or Ctrl-C); undefined when stdin or stderr is not a terminal. */
   readonly ask?: (question: string) => Promise<string>;
 };
 
@@ -55,6 +55,10 @@ export const stdio: Io = {
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
             return await rl.question(question);
+          } catch {
+            // Ctrl-D or Ctrl-C at the prompt (readline aborts the question): no answer, so nothing is released.
+            process.stderr.write('\n');
+            return '';
           } finally {
             rl.close();
           }

@@ -1,5 +1,6 @@
 // The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code.
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
+import { printable } from '../lambda/core/message/format';
 import { parseCommandLine, usageError } from './args';
 import { runRelease } from './cli-release';
 import { type Io, runList, runSweep, type Signals, stdio } from './cli-run';
@@ -84,7 +85,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     return await interruptible(io, (signals) => RUNNERS[command](flags, args, io, signals));
   } catch (e) {
     const known = e instanceof JanitorError;
-    io.err(`tf-lock-janitor: ${known ? e.message : ((e as Error).stack ?? String(e))}`);
+    const text = known ? e.message : ((e as Error).stack ?? String(e));
+    // A message may quote what was given (a glob, a policy value, a name an error echoes): each line printable.
+    io.err(
+      `tf-lock-janitor: ${text
+        .split('\n')
+        .map((line) => printable(line))
+        .join('\n')}`,
+    );
     return e instanceof UsageError || e instanceof PolicyError ? 2 : 1;
   }
 }

@@ -114,13 +114,19 @@ function targetOf(halves: readonly LockReport[]): ReleaseTarget {
 /** What was found, for the person to check before saying yes. */
 function describeLock(halves: readonly LockReport[]): string[] {
   const l = halves[0];
+  // The halves of a double lock can hold different Info: then each half's value is shown, named, not the first's.
+  const field = (value: (h: LockReport) => string): string => {
+    const values = halves.map(value);
+    if (values.every((v) => v === values[0])) return values[0];
+    return halves.map((h, i) => `${values[i]} (${h.store === 's3' ? 'lockfile' : 'table item'})`).join('; ');
+  };
   return [
     `Found the lock with ID ${printable(l.id)}:`,
     `  where:       ${placeOfHalves(halves)}`,
     `  state path:  ${printable(l.lockId)}`,
-    `  held by:     ${printable(l.who)}`,
-    `  operation:   ${printable(shortOperation(l.operation))}`,
-    `  age:         ${formatAge(l.ageSeconds)}`,
+    `  held by:     ${field((h) => printable(h.who))}`,
+    `  operation:   ${field((h) => printable(shortOperation(h.operation)))}`,
+    `  age:         ${field((h) => formatAge(h.ageSeconds))}`,
   ];
 }
 

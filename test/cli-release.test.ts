@@ -82,6 +82,22 @@ describe('release ID against dynalite', () => {
     expect(await lockIds(client, a)).not.toContain('acme/app/audited.tfstate');
   });
 
+  it('deletes nothing when the audit file cannot be written (a directory), and does not say it released part', async () => {
+    // Prepare
+    const held = lock('app/unrecorded.tfstate');
+    await putItems(client, a, [held]);
+    const auditDir = mkdtempSync(join(tmpdir(), 'tflj-audit-dir-'));
+    // Act
+    const { code, stdout } = await release(idOf(held), '--yes', '--table', a, '--audit-file', auditDir);
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout).toContain('the lock was not released: ');
+    expect(stdout).toContain('the intent record could not be written, so nothing was deleted: EISDIR');
+    expect(stdout).not.toContain('everywhere');
+    expect(stdout).not.toContain('Audit file:');
+    expect(await lockIds(client, a)).toContain('acme/app/unrecorded.tfstate');
+  });
+
   it('searches only the table named by --table', async () => {
     const held = lock('app/three.tfstate');
     await putItems(client, b, [held]);
@@ -196,8 +212,10 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
   it.each([
     ['yes', 0, false],
     ['no', 1, true],
+    // Ctrl-D (end of input) at the prompt: no answer, so nothing released, and said so, not a stack trace.
+    ['\x04', 1, true],
   ])('asks, and on %j exits %i (lock still held: %s)', async (answer, exit, kept) => {
-    const held = lock(`tty/${answer}.tfstate`);
+    const held = lock(`tty/${answer.charCodeAt(0)}.tfstate`);
     await putItems(client, table, [held]);
     const command = [process.execPath, CLI, 'release', idOf(held), '--table', table, '--region', 'us-east-1']
       .concat(['--endpoint', endpoint()])
@@ -211,12 +229,14 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
         stdout += d;
       });
       child.on('close', (status) => resolve({ status, stdout }));
-      child.stdin.end(`${answer}\n`);
+      child.stdin.end(answer === '\x04' ? answer : `${answer}\n`);
     });
     expect(run.stdout).toContain(`Found the lock with ID ${idOf(held)}:`);
     expect(run.stdout).toContain("Release it? Only 'yes' is accepted:");
+    expect(run.stdout).not.toContain('AbortError');
+    if (kept) expect(run.stdout).toContain('Not released.');
     expect(run.status).toBe(exit);
-    expect((await lockIds(client, table)).includes(`acme/tty/${answer}.tfstate`)).toBe(kept);
+    expect((await lockIds(client, table)).includes(`acme/tty/${answer.charCodeAt(0)}.tfstate`)).toBe(kept);
   });
 });
 
@@ -304,6 +324,10 @@ if (!moto) console.warn(MOTO_MISSING);
       // Assess
       expect(stderr).toContain(`table ${table} (us-east-1) item ${bucket}/app.tfstate and`);
       expect(stderr).toContain(`s3://${bucket}/app.tfstate.tflock (us-east-1)`);
+      // The halves' Info differ (Who here): the confirmation shows each, not the first half's as the lock's.
+      const heldBy = stderr.split('\n').find((l) => l.includes('held by:'));
+      expect(heldBy).toContain('x (table item)');
+      expect(heldBy).toContain('runner@ip-10-0-1-2 (lockfile)');
       expect(stdout).toContain('released');
       expect(code).toBe(0);
       expect(await getObject(s3, bucket, 'app.tfstate.tflock')).toBeUndefined();

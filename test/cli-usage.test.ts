@@ -140,6 +140,24 @@ describe('usage errors', () => {
   });
 });
 
+describe('hostile values in error messages', () => {
+  const ESC = '\x1b';
+  const CSI = '\u009b';
+  it.each([
+    ['a --bucket glob', ['list', `--bucket=a${ESC}]0;pwn\u0007b`, '--region', 'eu-west-1']],
+    [
+      'a table glob in the policy file',
+      ['list', '--policy', file('hostile.json', JSON.stringify({ tables: { include: [`t${CSI}2Jx[`] } }))],
+    ],
+    ['a flag', ['list', `--x${ESC}[2J`]],
+  ])('exits 2 on %s with its control characters escaped, never sent to the terminal', async (_name, args) => {
+    const { code, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    for (const line of stderr.split('\n')) expect(line).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    expect(stderr).toMatch(/\\u\{(1b|9b)\}|\\u001b/);
+  });
+});
+
 describe('regions, profiles and endpoints', () => {
   const prefix = uniqueName('usage');
   const table = `${prefix}-locks`;

@@ -1,10 +1,12 @@
 // Tests: the doctor's pure parts: the checklist rendering and exit code, each judge, the pinned IAM simulation requests.
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
 import { accessRequests, homeOf } from '../bin/doctor/access-requests';
 import { type Check, checklistJson, doctorExitCode, renderChecklist } from '../bin/doctor/checklist';
 import type { ChatChannelFacts, RunLine, ScheduleFacts, SubscriptionFacts } from '../bin/doctor/facts';
 import { judgeAccess, judgeChat, judgeRuns, judgeSubscriptions, ratePeriodMs } from '../bin/doctor/judge';
 import { runLine } from '../bin/doctor/read-runs';
-import { simulation } from '../bin/doctor/simulate-access';
+import { simulateAccess, simulation } from '../bin/doctor/simulate-access';
 import { parsePolicy } from '../lambda/core/policy';
 import { releaseCommand } from '../lib/release-command';
 
@@ -314,6 +316,34 @@ describe('the role access simulation (IAM SimulatePrincipalPolicy)', () => {
   it('asks for no delete when the janitor may not delete', () => {
     const requests = accessRequests(parsePolicy({}), ['eu-west-1'], home, false);
     expect(requests.flatMap((r) => r.actions)).not.toContain('dynamodb:DeleteItem');
+  });
+
+  it('is never ok when IAM answers for fewer actions than asked (a truncated or odd answer): unknown, naming them', async () => {
+    // Prepare: an answer that evaluates only the first action asked (IAM pages results with IsTruncated/Marker).
+    const iam = new IAMClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const mock = mockClient(iam);
+    mock.on(SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[] }) => ({
+      EvaluationResults: [{ EvalActionName: input.ActionNames[0], EvalDecision: 'allowed' }],
+      IsTruncated: true,
+      Marker: 'next',
+    }));
+    const requests = accessRequests(parsePolicy({}), ['eu-west-1'], home, false);
+    // Act
+    const facts = await simulateAccess(iam, role, requests);
+    const check = judgeAccess(facts);
+    // Assess
+    expect(facts[1].denied.map((d) => d.action)).toEqual([
+      'dynamodb:ListTagsOfResource',
+      'dynamodb:Scan',
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+    ]);
+    expect(check.verdict).toBe('unknown');
+    expect(check.detail).toContain('dynamodb:Scan not evaluated');
+    mock.restore();
   });
 
   it('fails the places where an action is denied, naming the action and the decision', () => {

@@ -48,6 +48,9 @@ export type RunLine = {
   readonly error?: string;
 };
 
+/** The decision recorded for an action asked about that IAM's answer did not evaluate (not shown allowed). */
+export const NOT_EVALUATED = 'not evaluated';
+
 /** The IAM simulation's answer for one place the policy names: the actions the role may not take there. */
 export type AccessFacts = {
   /** e.g. `table tf-locks-* in eu-west-1`, `bucket acme-tfstate*`. */

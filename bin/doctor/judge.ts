@@ -13,6 +13,7 @@ import type {
   ScheduleFacts,
   SubscriptionFacts,
 } from './facts';
+import { NOT_EVALUATED } from './facts';
 
 /** A check that could not be run: why (the AWS error), and the permission or step that would let it run. */
 export function unknownCheck(id: CheckId, what: string, error: unknown, fix: string): Check {
@@ -208,12 +209,21 @@ export function judgeAccess(results: readonly AccessFacts[]): Check {
       verdict: 'ok',
       detail: `the role may do what a run needs on ${results.map((r) => r.place).join('; ')}`,
     };
+  const detail = denied
+    .map((r) => `${r.place}: ${r.denied.map((d) => `${d.action} ${d.decision}`).join(', ')}`)
+    .join('; ');
+  // Only actions IAM left unevaluated: the check did not run in full, which is unknown, never ok nor a denial.
+  if (denied.every((r) => r.denied.every((d) => d.decision === NOT_EVALUATED)))
+    return {
+      id: 'access',
+      verdict: 'unknown',
+      detail: `IAM's simulation did not evaluate every action: ${detail}`,
+      fix: 'run doctor again; if it persists, simulate the role in the IAM console (Policy simulator)',
+    };
   return {
     id: 'access',
     verdict: 'FAIL',
-    detail: denied
-      .map((r) => `${r.place}: ${r.denied.map((d) => `${d.action} ${d.decision}`).join(', ')}`)
-      .join('; '),
+    detail,
     fix: 'deploy again with the same policy (the stack grants exactly what the policy names); an explicit deny comes from a permissions boundary, an SCP or another policy on the role',
   };
 }

@@ -1,7 +1,7 @@
 // Doctor adapter: runs the access simulations (IAM SimulatePrincipalPolicy) for the janitor's role.
 import { type IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import type { AccessRequest } from './access-requests';
-import type { AccessFacts } from './facts';
+import { type AccessFacts, NOT_EVALUATED } from './facts';
 
 /** One simulation per place; an action whose decision is not `allowed` is listed as denied, with the decision. */
 export async function simulateAccess(
@@ -12,9 +12,14 @@ export async function simulateAccess(
   const results: AccessFacts[] = [];
   for (const request of requests) {
     const out = await iam.send(new SimulatePrincipalPolicyCommand(simulation(roleArn, request)));
-    const denied = (out.EvaluationResults ?? [])
+    const evaluated = out.EvaluationResults ?? [];
+    const denied = evaluated
       .filter((r) => r.EvalDecision !== 'allowed')
       .map((r) => ({ action: r.EvalActionName ?? '?', decision: r.EvalDecision ?? 'unknown' }));
+    // An action the answer leaves out (a truncated page, an odd answer) was not shown to be allowed.
+    const answered = new Set(evaluated.map((r) => r.EvalActionName));
+    for (const action of request.actions)
+      if (!answered.has(action)) denied.push({ action, decision: NOT_EVALUATED });
     results.push({ place: request.place, denied });
   }
   return results;
