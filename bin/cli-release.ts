@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { UsageError } from '../lambda/core/errors';
 import { printable } from '../lambda/core/message/format';
+import { commandOrWhy, shellCommand, shellFlag } from '../lambda/core/message/shell';
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import { type ReleaseResult, type ReleaseTarget, release } from '../lambda/run/release';
 import { usageError } from './args';
@@ -19,6 +20,7 @@ import { awsFlags, type Io, loadPolicy, type Signals } from './cli-run';
 import { notifierFor, stateStoreFor } from './cli-state';
 import type { Flags } from './commands';
 import { fitLine } from './format';
+import { lockfilePartner, type Partner } from './release-partner';
 import { bucketOf, search } from './release-search';
 
 /** A lock ID as Terraform makes it (a UUID): what `--state-path` (formerly `--lock-id`) is mistaken for. */
@@ -42,7 +44,7 @@ export async function runRelease(
     throw usageError('--state-path needs --table (the lock table holding it)', 'release');
   if (key !== undefined && bucket === undefined)
     throw usageError('--key needs --bucket (the state bucket holding it)', 'release');
-  const policy = releasePolicy(flags);
+  let policy = releasePolicy(flags);
   const regions = await resolveRegions(aws, policy.regions);
   // Refused before any place is read: a state table that is missing or is not one.
   const stateTable = flags['state-table'];
@@ -66,6 +68,13 @@ export async function runRelease(
     target = found;
   }
   if (signals.signal.aborted) return 1;
+  // A lock item whose lockfile half was not read (a double lock): released together, or the gap said plainly.
+  if (target.table !== undefined && target.lockId !== undefined && target.bucket === undefined) {
+    const partner = await lockfilePartner(target.lockId, id, () => lockfileStoreFactory(aws)(target.region));
+    const withPartner = pairedTarget(target, partner, policy, flags, io);
+    target = withPartner.target;
+    policy = withPartner.policy;
+  }
   if (!flags.yes) {
     if (!io.ask)
       throw usageError(
@@ -79,6 +88,49 @@ export async function runRelease(
     }
   }
   return releaseTarget(target, policy, aws, flags, io, signals);
+}
+
+/**
+ * The target with its lockfile half added when one holds the same ID (and the policy, when none was given, widened
+ * to that bucket, as it names the places given); otherwise as it was, with a line saying what stays unknown.
+ */
+function pairedTarget(
+  target: ReleaseTarget,
+  partner: Partner,
+  policy: Policy,
+  flags: Flags,
+  io: Io,
+): { target: ReleaseTarget; policy: Policy } {
+  const say = (text: string) => {
+    for (const line of fitLine(text, io.columns)) io.err(line);
+  };
+  if (partner.kind === 'none') return { target, policy };
+  const where = `s3://${printable(partner.bucket)}/${printable(partner.key)}`;
+  const separately = shellCommand([
+    'tf-lock-janitor release',
+    shellFlag('bucket', partner.bucket, 'the bucket'),
+    shellFlag('key', partner.key, 'the key'),
+    shellFlag('region', target.region, 'the region'),
+    shellFlag('id', target.id, 'the lock ID'),
+  ]);
+  const then = `if Terraform still reports the lock after this release, release that lockfile too: ${commandOrWhy(separately)}`;
+  if (partner.kind === 'unknown') {
+    say(
+      `tf-lock-janitor: its lockfile half ${where} could not be checked (${printable(partner.why)}); ${then}`,
+    );
+    return { target, policy };
+  }
+  if (flags.policy && !policy.buckets.include.some((g) => g.test(partner.bucket))) {
+    say(
+      `tf-lock-janitor: its lockfile half ${where} is outside the policy's buckets: only the table item is released; ${then}`,
+    );
+    return { target, policy };
+  }
+  say(`  and its lockfile half ${where} (a double lock): both are released`);
+  return {
+    target: { ...target, bucket: partner.bucket, key: partner.key },
+    policy: flags.policy ? policy : releasePolicy(flags, partner.bucket),
+  };
 }
 
 /** The lock ID: the argument, or `--id` (its old name); both must agree. */
@@ -104,9 +156,9 @@ function lockIdOf(flags: Flags, args: readonly string[]): string {
  * The policy a release stays inside: the `--policy` file; without one, a policy that names exactly the places
  * given (`--table`, `--bucket`), else every table of the regions and no bucket.
  */
-function releasePolicy(flags: Flags): Policy {
+function releasePolicy(flags: Flags, found?: string): Policy {
   if (flags.policy) return loadPolicy(flags.policy, false);
-  const bucket = bucketOf(flags);
+  const bucket = bucketOf(flags) ?? found;
   return parsePolicy({
     tables: { include: [flags.table ?? '*'] },
     buckets: { include: bucket ? [bucket] : [] },

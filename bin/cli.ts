@@ -33,15 +33,20 @@ const RUNNERS: Record<CommandName, Runner> = {
       return (require('./demo/demo') as typeof import('./demo/demo')).runDemo(io.out, io.columns);
     }),
   // doctor and test-alert load their own SDK clients (bin/doctor), only for them.
-  doctor: (flags, args, io) => checkJanitor('doctor', flags, args, io),
-  'test-alert': (flags, args, io) => checkJanitor('test-alert', flags, args, io),
+  doctor: (flags, args, io, signals) => checkJanitor('doctor', flags, args, io, signals),
+  'test-alert': (flags, args, io, signals) => checkJanitor('test-alert', flags, args, io, signals),
 };
 
+/**
+ * doctor or test-alert. Their calls do not carry the call signal, so when it aborts (1 s after the first
+ * SIGINT/SIGTERM) the command is given up there, with no verdict, instead of waiting out its calls' timeouts.
+ */
 async function checkJanitor(
   command: 'doctor' | 'test-alert',
   flags: Flags,
   args: readonly string[],
   io: Io,
+  { callSignal }: Signals,
 ): Promise<number> {
   const want = await (require('./doctor/flags') as typeof import('./doctor/flags')).wantOf(
     command,
@@ -49,7 +54,13 @@ async function checkJanitor(
     args,
   );
   const doctor = require('./doctor/command') as typeof import('./doctor/command');
-  return doctor.runDoctorCommand(command, want, io);
+  const givenUp = new Promise<number>((resolve) =>
+    callSignal.addEventListener('abort', () => {
+      io.err(`tf-lock-janitor: ${command} was interrupted before it finished: no verdict`);
+      resolve(1);
+    }),
+  );
+  return Promise.race([doctor.runDoctorCommand(command, want, io), givenUp]);
 }
 
 function noArgs(command: CommandName, args: readonly string[], run: () => Promise<number>): Promise<number> {

@@ -221,4 +221,44 @@ describe('the CLI against an endpoint that accepts connections and never answers
       }
     },
   );
+
+  it.each(['doctor', 'test-alert'])(
+    '%s ends on the first SIGINT with exit 130 and says it has no verdict',
+    async (command) => {
+      // Prepare: every AWS service of the doctor behind the silent endpoint.
+      const env = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+        AWS_REGION: '',
+        AWS_PROFILE: '',
+        AWS_ENDPOINT_URL: silent.url,
+      };
+      const child = spawn(
+        process.execPath,
+        [CLI, command, '--function', 'janitor', '--region', 'eu-west-1'],
+        {
+          env,
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        // Act: once its first call is in flight (it would otherwise wait out its timeouts), one SIGINT.
+        await until(() => silent.seen() >= 1);
+        child.kill('SIGINT');
+        const sentAt = Date.now();
+        const code = await exited;
+        // Assess: a generous bound relative to the signal (the calls alone take 40 s and more).
+        expect(Date.now() - sentAt).toBeLessThan(30_000);
+        expect(code).toBe(130);
+        expect(stderr).toContain(`${command} was interrupted before it finished: no verdict`);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 });

@@ -321,6 +321,86 @@ if (!moto) console.warn(MOTO_MISSING);
     expect(await getObject(s3, bucket, 'env:/prod/app.tfstate.tflock')).toBeUndefined();
   });
 
+  it("releases a double lock's lockfile half too when only its table was searched (no --bucket, no policy)", async () => {
+    // Prepare: the same lock as a table item and a lockfile; the release names neither the bucket nor a policy.
+    const bucket = bucketName('rel-pair');
+    const table = uniqueName('rel-pair');
+    const dynamo = testClient(1, engine.endpoint);
+    try {
+      await createBucket(s3, bucket);
+      await createLockTable(dynamo, table);
+      const held = lockfileBody(bucket, 'net.tfstate', { createdMs: Date.now() - 3 * HOUR });
+      await putLockfile(bucket, 'net.tfstate', held.body);
+      const item = lockItem({
+        bucket,
+        path: 'net.tfstate',
+        operation: 'OperationTypeApply',
+        who: 'x',
+        createdMs: Date.now() - 3 * HOUR,
+        id: held.id,
+      });
+      await putItems(dynamo, table, [item]);
+      // Act
+      const { code, stdout, stderr } = await runCli([
+        'release',
+        held.id,
+        '--yes',
+        '--endpoint',
+        engine.endpoint,
+        '--region',
+        'us-east-1',
+        '--table',
+        table,
+      ]);
+      // Assess: both halves gone, and the output says the lockfile half was found and released.
+      expect(stderr).toContain(`and its lockfile half s3://${bucket}/net.tfstate.tflock (a double lock)`);
+      expect(stdout).toContain('released');
+      expect(code).toBe(0);
+      expect(await getObject(s3, bucket, 'net.tfstate.tflock')).toBeUndefined();
+      expect(await lockIds(dynamo, table)).toEqual([]);
+    } finally {
+      dynamo.destroy();
+    }
+  });
+
+  it('says so when the lockfile half cannot be checked, with the command that releases it', async () => {
+    // Prepare: a table item whose bucket answers with an error other than "no such bucket" (a refused port for S3).
+    const table = uniqueName('rel-unknown');
+    const dynamo = testClient(1, engine.endpoint);
+    try {
+      await createLockTable(dynamo, table);
+      const item = lockItem({
+        bucket: 'acme-state',
+        path: 'db.tfstate',
+        operation: 'OperationTypeApply',
+        who: 'x',
+        createdMs: Date.now() - 3 * HOUR,
+      });
+      await putItems(dynamo, table, [item]);
+      const id = JSON.parse(item.Info.S).ID as string;
+      // Act: DynamoDB on moto, S3 on a port nothing listens on.
+      const { code, stderr } = await runCli(
+        ['release', id, '--yes', '--region', 'us-east-1', '--table', table],
+        {
+          AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+          AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        },
+      );
+      // Assess: the item is released, and the unknown half is named with its command.
+      expect(stderr).toContain('its lockfile half');
+      expect(code).toBe(0);
+      expect(stderr).toContain('its lockfile half s3://acme-state/db.tfstate.tflock could not be checked');
+      expect(stderr).toContain(
+        `tf-lock-janitor release --bucket=acme-state --key=db.tfstate.tflock --region=us-east-1 --id=${id}`,
+      );
+      expect(await lockIds(dynamo, table)).toEqual([]);
+    } finally {
+      dynamo.destroy();
+    }
+  });
+
   it('releases both halves of a double lock found by its ID', async () => {
     // Prepare: the same lock as a table item and a lockfile (Terraform with use_lockfile and dynamodb_table).
     const bucket = bucketName('rel-double');
