@@ -4,7 +4,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { accessRequests, homeOf } from '../bin/doctor/access-requests';
 import { type Check, checklistJson, doctorExitCode, renderChecklist } from '../bin/doctor/checklist';
 import type { ChatChannelFacts, RunLine, ScheduleFacts, SubscriptionFacts } from '../bin/doctor/facts';
-import { judgeAccess, judgeChat, judgeRuns, judgeSubscriptions, ratePeriodMs } from '../bin/doctor/judge';
+import {
+  judgeAccess,
+  judgeChat,
+  judgeRuns,
+  judgeSubscriptions,
+  ratePeriodMs,
+  unknownCheck,
+} from '../bin/doctor/judge';
 import { runLine } from '../bin/doctor/read-runs';
 import { simulateAccess, simulation } from '../bin/doctor/simulate-access';
 import { parsePolicy } from '../lambda/core/policy';
@@ -69,6 +76,38 @@ describe('the checklist', () => {
       ok: true,
       checks: [{ id: 'function', title: 'function and policy', verdict: 'ok', detail: 'fine' }],
     });
+  });
+});
+
+describe('a check that could not run', () => {
+  const PERMISSION = 'use credentials allowed lambda:GetFunction on it';
+  it.each([
+    [
+      'no credentials',
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+      /^no AWS credentials were found: pass --profile/,
+    ],
+    ['a refused endpoint', new Error('connect ECONNREFUSED 127.0.0.1:9'), /^AWS did not answer/],
+    [
+      'refused credentials',
+      Object.assign(new Error('The security token included in the request is invalid.'), {
+        name: 'UnrecognizedClientException',
+      }),
+      /^the credentials were refused/,
+    ],
+    [
+      'a missing permission',
+      Object.assign(new Error('User: x is not authorized to perform: lambda:GetFunction'), {
+        name: 'AccessDeniedException',
+      }),
+      new RegExp(`^${PERMISSION}$`),
+    ],
+  ])('names the fix for %s, and the permission only when a permission would help', (_, error, fix) => {
+    const check = unknownCheck('function', 'read the function j', error, PERMISSION);
+    expect(check.verdict).toBe('unknown');
+    expect(check.fix).toMatch(fix);
   });
 });
 

@@ -15,13 +15,33 @@ import type {
 } from './facts';
 import { NOT_EVALUATED } from './facts';
 
-/** A check that could not be run: why (the AWS error), and the permission or step that would let it run. */
+/** Fixes for errors that no permission mends: no credentials, refused credentials, an endpoint that does not answer. */
+const NOT_A_PERMISSION: readonly (readonly [RegExp, string])[] = [
+  [
+    /Could not load credentials|CredentialsProviderError/i,
+    'no AWS credentials were found: pass --profile or set AWS_PROFILE (or run aws sso login), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+  ],
+  [
+    /UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|InvalidAccessKeyId|security token/i,
+    'the credentials were refused (wrong, expired or for another partition): refresh them and run doctor again',
+  ],
+  [
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timed? ?out|Timeout|socket hang up/i,
+    'AWS did not answer: check the network, --region and any AWS_ENDPOINT_URL setting, then run doctor again',
+  ],
+];
+
+/**
+ * A check that could not be run: why (the AWS error), and what would let it run — the permission `fix` names,
+ * unless the error says no permission would help.
+ */
 export function unknownCheck(id: CheckId, what: string, error: unknown, fix: string): Check {
+  const reason = describeError(error).replace(/\s*\n\s*/g, ' ');
   return {
     id,
     verdict: 'unknown',
-    detail: `could not ${what}: ${describeError(error).replace(/\s*\n\s*/g, ' ')}`,
-    fix,
+    detail: `could not ${what}: ${reason}`,
+    fix: NOT_A_PERMISSION.find(([pattern]) => pattern.test(reason))?.[1] ?? fix,
   };
 }
 
