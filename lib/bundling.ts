@@ -1,4 +1,4 @@
-// CDK: the Lambda bundle's one definition: entry, esbuild options, and the SDK clients left to the runtime.
+// CDK: the Lambda bundles' one definition: entries, esbuild options, and the SDK clients left to the runtime.
 import * as path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
@@ -19,16 +19,10 @@ const LAMBDA_DIR = path.join(__dirname, '..', 'lambda');
 export const LAMBDA_ENTRY = path.join(LAMBDA_DIR, 'handler.ts');
 
 /**
- * The esbuild options of the janitor's bundle, entry included: what the stack's NodejsFunction is given
- * (lib/janitor-function.ts translates them), what the organization's member code is built with
- * (lib/organization/janitor-code.ts), what `npm run build` ships (scripts/bundle.ts) and what the size test and
- * the benchmarks measure. Minified CommonJS for the target Node.js; the ESM builds of SDK v3 (`mainFields`), which
- * tree-shake better (624 KB -> 411 KB in the toolchain prototype); the optional SDK clients external; a linked
- * source map without sources content. Lambda's credentials come from the environment, so only that provider is
- * bundled (543 KB -> 426 KB).
+ * What every Lambda bundle of the project shares (the janitor's and the central release function's): minified
+ * CommonJS for the target Node.js, with a linked source map without sources content.
  */
-export const LAMBDA_BUILD = {
-  entryPoints: [LAMBDA_ENTRY],
+const LAMBDA_BASE = {
   bundle: true,
   minify: true,
   sourcemap: true,
@@ -36,8 +30,32 @@ export const LAMBDA_BUILD = {
   platform: 'node' as const,
   target: `node${BUNDLE_NODE_MAJOR}`,
   format: 'cjs' as const,
+  logLevel: 'warning' as const,
+} satisfies BuildOptions;
+
+/**
+ * The esbuild options of the janitor's bundle, entry included: what the stack's NodejsFunction is given
+ * (lib/janitor-function.ts translates them), what the organization's member code is built with
+ * (lib/organization/janitor-code.ts), what `npm run build` ships (scripts/bundle.ts) and what the size test and
+ * the benchmarks measure. The shared options above; the ESM builds of SDK v3 (`mainFields`), which tree-shake
+ * better (624 KB -> 411 KB in the toolchain prototype); the optional SDK clients external. Lambda's credentials
+ * come from the environment, so only that provider is bundled (543 KB -> 426 KB).
+ */
+export const LAMBDA_BUILD = {
+  ...LAMBDA_BASE,
+  entryPoints: [LAMBDA_ENTRY],
   mainFields: ['module', 'main'],
   external: [...RUNTIME_PROVIDED_MODULES],
   alias: { '@aws-sdk/credential-provider-node': path.join(LAMBDA_DIR, 'adapters', 'env-credentials.ts') },
-  logLevel: 'warning' as const,
+} satisfies BuildOptions;
+
+/**
+ * The esbuild options of the organization's central release function (lib/organization/central-release.ts): the
+ * shared options; it loads only `@aws-sdk/client-lambda`, on first use, from the runtime's SDK v3, so every
+ * `@aws-sdk/*` module stays out.
+ */
+export const CENTRAL_RELEASE_BUILD = {
+  ...LAMBDA_BASE,
+  entryPoints: [path.join(LAMBDA_DIR, 'central-release.ts')],
+  external: ['@aws-sdk/*'],
 } satisfies BuildOptions;

@@ -5,7 +5,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -14,6 +14,7 @@ import type { MetricsLevel } from '../lambda/metrics';
 import { LAMBDA_BUILD } from './bundling';
 import { grantHostCheck, grantLockfiles, grantLockTables, grantStateTable } from './janitor-grants';
 import { acknowledge } from './nag';
+import { nodejsBundling } from './nodejs-bundling';
 import { nodeRuntime } from './runtime';
 
 const [HANDLER_SOURCE] = LAMBDA_BUILD.entryPoints;
@@ -92,19 +93,7 @@ export class JanitorFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       // The one definition of the bundle (lib/bundling.ts), in NodejsFunction's words.
-      bundling: {
-        minify: LAMBDA_BUILD.minify,
-        sourceMap: LAMBDA_BUILD.sourcemap,
-        sourcesContent: LAMBDA_BUILD.sourcesContent,
-        mainFields: LAMBDA_BUILD.mainFields,
-        target: LAMBDA_BUILD.target,
-        format: LAMBDA_BUILD.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
-        externalModules: LAMBDA_BUILD.external,
-        esbuildArgs: Object.fromEntries(
-          Object.entries(LAMBDA_BUILD.alias).map(([module, file]) => [`--alias:${module}`, file]),
-        ),
-        forceDockerBundling: false,
-      },
+      bundling: nodejsBundling(LAMBDA_BUILD),
     });
     this.grantRun(props);
   }

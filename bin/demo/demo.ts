@@ -5,6 +5,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { DynamoLockStore } from '../../lambda/adapters/dynamo-lock-store';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state-store';
 import { S3LockfileStore, s3ClientConfig } from '../../lambda/adapters/s3-lockfile-store';
+import { RELEASE_PAYLOAD_KEY } from '../../lambda/core/contract';
 import type { RenderedMessage } from '../../lambda/core/message/sns';
 import { parsePolicy } from '../../lambda/core/policy';
 import type { Notifier } from '../../lambda/core/ports';
@@ -129,10 +130,10 @@ function describeChat(message: RenderedMessage, i: number): string {
     ...content.description.split('\n').map((l) => `  ${l}`),
     ...content.nextSteps.map((step) => `  - ${step}`),
   ];
-  const payload = metadata.additionalContext.releasePayload;
+  const payload = metadata.additionalContext[RELEASE_PAYLOAD_KEY];
   if (payload)
     lines.push(
-      `  Button variable payload = event.metadata.additionalContext.releasePayload = ${payload}`,
+      `  Button variable payload = event.metadata.additionalContext.${RELEASE_PAYLOAD_KEY} = ${payload}`,
       `  decoded: ${Buffer.from(payload, 'base64').toString('utf8')}`,
     );
   return lines.join('\n');

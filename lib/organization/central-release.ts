@@ -1,13 +1,13 @@
 // CDK: the central release function the chat button invokes; it reaches member janitors, and nothing else.
-import * as path from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLE_NODE_MAJOR } from '../bundling';
+import { CENTRAL_RELEASE_BUILD } from '../bundling';
 import { acknowledge, wildcardResourceId } from '../nag';
+import { nodejsBundling } from '../nodejs-bundling';
 import { nodeRuntime } from '../runtime';
 import { CENTRAL_RELEASE_FUNCTION_NAME, MEMBER_FUNCTION_NAME } from './names';
 
@@ -65,7 +65,7 @@ export class CentralRelease extends Construct {
     );
     this.function = new NodejsFunction(this, 'Function', {
       functionName: CENTRAL_RELEASE_FUNCTION_NAME,
-      entry: path.join(__dirname, '..', '..', 'lambda', 'central-release.ts'),
+      entry: CENTRAL_RELEASE_BUILD.entryPoints[0],
       handler: 'handler',
       description: 'tf-lock-janitor: forwards chat releases to the janitor of a member account',
       runtime: nodeRuntime(),
@@ -80,16 +80,8 @@ export class CentralRelease extends Construct {
         MEMBER_REGIONS: props.regions.join(','),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: `node${BUNDLE_NODE_MAJOR}`,
-        format: OutputFormat.CJS,
-        // The runtime's AWS SDK v3 provides @aws-sdk/client-lambda.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
+      // The project's Lambda bundle options (lib/bundling.ts); the runtime's SDK v3 provides @aws-sdk/client-lambda.
+      bundling: nodejsBundling(CENTRAL_RELEASE_BUILD),
     });
     acknowledge(this.role, [
       ...memberFunctions.map((arn) => ({

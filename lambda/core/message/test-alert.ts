@@ -1,4 +1,5 @@
 // Core messages: the labelled test notification (`{"testAlert": {}}`) and the harmless release payload of its button.
+import { RELEASE_PAYLOAD_KEY } from '../contract';
 import { chatCode } from './chat-text';
 import { clipEnd, printable } from './format';
 import { type JanitorFunction, NO_RELEASE, REQUESTERS } from './invoke';
@@ -113,7 +114,7 @@ export function renderTestAlert(request: TestAlertRequest): RenderedMessage {
       summary: 'tf-lock-janitor test alert (no action needed)',
       eventType: TEST_ALERT_EVENT,
       ...(payload ? { enableCustomActions: true } : {}),
-      additionalContext: { ...(payload ? { releasePayload: payload } : {}), test: 'true' },
+      additionalContext: { ...(payload ? { [RELEASE_PAYLOAD_KEY]: payload } : {}), test: 'true' },
     },
   };
   const https = JSON.stringify(chat);
