@@ -4,6 +4,7 @@ import { classifyItem } from '../lambda/core/lock-item';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
 import { plural } from '../lambda/core/message/format';
 import type { LockStore } from '../lambda/core/ports';
+import { perRegion } from '../lambda/per-region';
 import { isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
 import type { SweepOptions } from '../lambda/run/options';
 
@@ -39,8 +40,8 @@ export function withProgress(
   const lockfileStores = options.lockfileStores;
   const counting: SweepOptions = {
     ...options,
-    lockStores: memo((region) => countedLockStore(lockStores(region), p, tags)),
-    lockfileStores: lockfileStores && memo((region) => countedLockfileStore(lockfileStores(region), p)),
+    lockStores: perRegion((region) => countedLockStore(lockStores(region), p, tags)),
+    lockfileStores: lockfileStores && perRegion((region) => countedLockfileStore(lockfileStores(region), p)),
   };
   redraw();
   return {
@@ -50,14 +51,6 @@ export function withProgress(
       clearInterval(timer);
       draw('');
     },
-  };
-}
-
-function memo<T>(make: (region: string) => T): (region: string) => T {
-  const made = new Map<string, T>();
-  return (region) => {
-    if (!made.has(region)) made.set(region, make(region));
-    return made.get(region) as T;
   };
 }
 
