@@ -118,6 +118,11 @@ function collect(tokens: readonly Token[], command: CommandName | undefined): Fl
         `${token.as} ${JSON.stringify(value)} is not one of ${target.choices.join(', ')}`,
         command,
       );
+    if (target.whole && typeof value === 'string' && !isWhole(value, target.whole))
+      throw usageError(
+        `${token.as} ${JSON.stringify(value)} must be a whole number from ${target.whole.min} to ${target.whole.max}`,
+        command,
+      );
     if (target.multiple) {
       flags[name] = [...((flags[name] as string[] | undefined) ?? []), value as string];
       continue;
@@ -129,6 +134,11 @@ function collect(tokens: readonly Token[], command: CommandName | undefined): Fl
     flags[name] = value;
   }
   return flags as Flags;
+}
+
+/** True when `value` is a whole number in digits, within the bounds. */
+function isWhole(value: string, { min, max }: { readonly min: number; readonly max: number }): boolean {
+  return /^\d{1,6}$/.test(value) && Number(value) >= min && Number(value) <= max;
 }
 
 /** `, which is a flag of release` when other commands take the flag. */

@@ -125,6 +125,8 @@ export async function runOptions(
     now: new Date(),
     runId: randomUUID(),
     ...signals,
+    // Checked by the parser (a whole number in the policy's range): it overrides the policy's `concurrency`.
+    ...(flags.concurrency !== undefined && { concurrency: Number(flags.concurrency) }),
   };
   return { ...withProgress(base, flags.quiet ? undefined : io.progress), setup };
 }

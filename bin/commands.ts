@@ -1,4 +1,6 @@
 // CLI: the commands and their flags as data; the parser, each command's --help and the usage text all read this table.
+import { CONCURRENCY } from '../lambda/core/concurrency';
+import { DEFAULT_CONCURRENCY } from '../lambda/run/region-pools';
 
 /** One flag: its kind, its placeholder and help in `--help`, and what it stands for when it is another name. */
 export type FlagSpec = {
@@ -10,6 +12,8 @@ export type FlagSpec = {
   readonly value?: string;
   /** The values accepted, when they are few. */
   readonly choices?: readonly string[];
+  /** A whole number within these bounds (written in digits), when the value is a count. */
+  readonly whole?: { readonly min: number; readonly max: number };
   readonly help: string;
   /** Another name kept for compatibility (or a shorthand): sets this flag instead, to `value` when given. */
   readonly means?: { readonly flag: string; readonly value?: string };
@@ -81,6 +85,12 @@ export const FLAGS = {
     value: 'BUCKET',
     help: "state buckets whose .tflock lockfiles are searched (a glob; repeat for several), in place of the policy's",
   },
+  concurrency: {
+    type: 'string',
+    value: 'N',
+    whole: CONCURRENCY,
+    help: `places read at once in each region (lock tables, and as many buckets), ${CONCURRENCY.min} to ${CONCURRENCY.max} (default: the policy's concurrency, else ${DEFAULT_CONCURRENCY})`,
+  },
   'audit-file': {
     type: 'string',
     value: 'FILE',
@@ -150,6 +160,7 @@ export const COMMANDS = {
       ['policy', 'read only the tables and buckets of this policy (JSON); its mode is ignored'],
       'bucket',
       'detailed-exitcode',
+      'concurrency',
       ...AWS,
       ...OUTPUT,
       'quiet',
@@ -171,6 +182,7 @@ export const COMMANDS = {
       'topic-arn',
       'bucket',
       'detailed-exitcode',
+      'concurrency',
       ...AWS,
       ...OUTPUT,
       'quiet',

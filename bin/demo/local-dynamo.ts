@@ -49,6 +49,34 @@ function boundKeyStreams(): void {
   db.rangePatched = true;
 }
 
+/** The part of dynalite's store module (`dynalite/db`) that judges a write's condition. */
+type ConditionCheck = (data: Record<string, unknown>, existing: unknown) => ConditionError | undefined;
+type ConditionError = Error & { body?: Record<string, unknown> };
+type DynaliteConditions = { checkConditional: ConditionCheck; returnsOld?: true };
+
+/**
+ * DynamoDB answers a write whose condition failed with the item as it stood when the request asks for it
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, on PutItem, UpdateItem and DeleteItem; nothing when there
+ * was no item); dynalite 4 drops the parameter. This accepts it (`ALL_OLD` or `NONE`, as DynamoDB validates
+ * it) and puts the item in the error's body under `Item`, where DynamoDB puts it.
+ */
+function returnOldOnConditionFailure(): void {
+  const db = require('dynalite/db') as DynaliteConditions;
+  if (db.returnsOld) return;
+  for (const action of ['putItem', 'updateItem', 'deleteItem']) {
+    const validation = require(`dynalite/validations/${action}`) as { types: Record<string, unknown> };
+    validation.types.ReturnValuesOnConditionCheckFailure = { type: 'String', enum: ['ALL_OLD', 'NONE'] };
+  }
+  const check = db.checkConditional;
+  db.checkConditional = (data, existing) => {
+    const err = check(data, existing);
+    if (err?.body && existing && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD')
+      err.body = { ...err.body, Item: existing };
+    return err;
+  };
+  db.returnsOld = true;
+}
+
 /** A DynamoDB-compatible engine running in this process, on a free loopback port. */
 export type LocalDynamo = { readonly endpoint: string; close(): Promise<void> };
 
@@ -57,6 +85,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
   // Required here, not on import: the installed package leaves dynalite out (bin/demo/dynalite-check.ts).
   const dynalite = require('dynalite') as Dynalite;
   boundKeyStreams();
+  returnOldOnConditionFailure();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.on('error', reject);

@@ -103,7 +103,14 @@ export class DynamoStateStore implements StateStore {
    * Counts this run's sighting of `Info` (one conditional update) when the last counted sighting is at least
    * `gapMs` away (two invocations a second apart are one sighting); another `Info` restarts the count at 1.
    * With `digest`, a counted sighting remembers it, and sets `lastWrite` to `nowMs` when it differs from the
-   * one remembered (a second update, only then); a restart forgets the write.
+   * one remembered; a restart forgets the write.
+   *
+   * The usual case (a new lock, or one more sighting of the same `Info` and digest) is one update. When its
+   * condition fails, DynamoDB returns the item as it stood (`ReturnValuesOnConditionCheckFailure`), and what
+   * it holds chooses the one update that applies, if any: a run inside the sighting gap that finds nothing
+   * changed writes nothing more (one request per lock). An engine that does not return the item costs one
+   * consistent read more. Every update stays conditional, so a sighting changed by a concurrent run in between
+   * only makes this run try again.
    */
   async observe(
     key: LockKey,
@@ -125,28 +132,46 @@ export class DynamoStateStore implements StateStore {
       ':now': { N: String(nowMs) },
       ':one': { N: '1' },
       ':expiresAt': { N: String(Math.floor(nowMs / 1000) + this.ttlSeconds) },
+      ':early': { N: String(nowMs - gapMs) },
+      ':late': { N: String(nowMs + gapMs) },
       ...(digest === undefined ? {} : { ':digest': { S: digest } }),
       ...(absentMs === undefined ? {} : { ':absentAt': { N: String(absentMs) } }),
     };
+    const count = `${SET_IDENTITY}, ${COUNT_SET}${absentMs === undefined ? '' : ABSENT_SET}`;
+    const same = digest === undefined ? COUNT_IF : `(${COUNT_IF}) AND (${SAME_DIGEST_IF})`;
+    const counted = `${count}${digest === undefined ? '' : ', #digest = :digest'} ${COUNT_ADD}`;
     for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
-      const gap = { ':early': { N: String(nowMs - gapMs) }, ':late': { N: String(nowMs + gapMs) } };
-      const item =
-        (await this.count(key, digest !== undefined, absentMs !== undefined, { ...values, ...gap })) ??
-        (await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values)) ??
-        (digest === undefined
-          ? undefined
-          : await this.update(key, MOVED_WITHIN_GAP_IF, MOVED_WITHIN_GAP, values));
+      const first = await this.update(key, same, counted, values, true);
+      if (first.item) return toSighting(first.item);
+      const old = 'old' in first ? first.old : await this.read(key);
+      let item: StateItem | undefined;
+      switch (nextStep(old, hash, nowMs, gapMs, digest)) {
+        case 'seen':
+          // Counted already at this instant or within the gap, with nothing new to remember.
+          return toSighting(old as StateItem);
+        case 'restart':
+          item = (
+            await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values)
+          ).item;
+          break;
+        case 'moved':
+          item = (
+            await this.update(
+              key,
+              `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`,
+              `${count}, #digest = :digest, #lastWrite = :now ${COUNT_ADD}`,
+              values,
+            )
+          ).item;
+          break;
+        case 'moved-within-gap':
+          item = (await this.update(key, MOVED_WITHIN_GAP_IF, MOVED_WITHIN_GAP, values)).item;
+          break;
+        case 'again':
+          break;
+      }
       if (item) return toSighting(item);
-      // Neither condition held: counted already at this instant or within the gap, or another run changed it.
-      const get = new GetItemCommand({
-        TableName: this.tableName,
-        Key: sightingKey(key),
-        ConsistentRead: true,
-      });
-      const { Item } = await this.send(this.client.send(get, callOptions()));
-      const lastSeen = Number(Item?.lastSeen?.N);
-      if (Item?.infoHash?.S === hash && Math.abs(lastSeen - nowMs) < Math.max(gapMs, 1))
-        return toSighting(Item);
+      // The sighting changed between the read and the update (another run): start again from the count.
     }
     throw new JanitorError(
       `The sighting of lock "${key.lockId}" (ID ${key.id}) in ${key.region}/${key.table} kept changing under ` +
@@ -154,24 +179,14 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
-  /**
-   * One more sighting of the same `Info`: without a digest, one update; with one, the update that keeps the
-   * same digest, else the one that records a write (the digest moved since the last counted sighting).
-   */
-  private async count(
-    key: LockKey,
-    withDigest: boolean,
-    withAbsent: boolean,
-    values: StateItem,
-  ): Promise<StateItem | undefined> {
-    const set = `${SET_IDENTITY}, ${COUNT_SET}${withAbsent ? ABSENT_SET : ''}`;
-    if (!withDigest) return this.update(key, COUNT_IF, `${set} ${COUNT_ADD}`, values);
-    const same = `(${COUNT_IF}) AND (${SAME_DIGEST_IF})`;
-    const moved = `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`;
-    return (
-      (await this.update(key, same, `${set}, #digest = :digest ${COUNT_ADD}`, values)) ??
-      this.update(key, moved, `${set}, #digest = :digest, #lastWrite = :now ${COUNT_ADD}`, values)
-    );
+  /** A consistent read of one sighting. */
+  private async read(key: LockKey): Promise<StateItem | undefined> {
+    const get = new GetItemCommand({
+      TableName: this.tableName,
+      Key: sightingKey(key),
+      ConsistentRead: true,
+    });
+    return (await this.send(this.client.send(get, callOptions()))).Item;
   }
 
   /**
@@ -288,13 +303,18 @@ export class DynamoStateStore implements StateStore {
     return found.sort((a, b) => a.at.localeCompare(b.at));
   }
 
-  /** A conditional update of one sighting; its new attributes, or undefined when the condition failed. */
+  /**
+   * A conditional update of one sighting: its new attributes (`item`), or none when the condition failed. With
+   * `returnOld`, a failed condition also gives the item as it stood (`old`, undefined when there was none),
+   * when the engine returns it (DynamoDB does); `old` is absent when it is not known.
+   */
   private update(
     key: LockKey,
     condition: string,
     update: string,
     values: StateItem,
-  ): Promise<StateItem | undefined> {
+    returnOld = false,
+  ): Promise<UpdateOutcome> {
     const command = new UpdateItemCommand({
       TableName: this.tableName,
       Key: sightingKey(key),
@@ -303,10 +323,16 @@ export class DynamoStateStore implements StateStore {
       ExpressionAttributeNames: attributeNames(condition, update),
       ExpressionAttributeValues: usedValues(values, condition, update),
       ReturnValues: 'ALL_NEW',
+      ...(returnOld && { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
     });
     return this.send(this.client.send(command, callOptions())).then(
-      ({ Attributes }) => Attributes,
-      unlessConditionFailed,
+      ({ Attributes }) => ({ item: Attributes }),
+      (err: unknown) => {
+        unlessConditionFailed(err);
+        const old = (err as { Item?: StateItem }).Item;
+        // The count's condition only fails on an existing item, so an answer without it says nothing.
+        return old === undefined ? {} : { old };
+      },
     );
   }
 
@@ -329,6 +355,32 @@ export class DynamoStateStore implements StateStore {
   private send<T>(call: Promise<T>): Promise<T> {
     return onStateTable(this.tableName, call);
   }
+}
+
+/** What a conditional update did: the new item, or, when its condition failed, the old one if known. */
+type UpdateOutcome = { readonly item?: StateItem; readonly old?: StateItem };
+
+/**
+ * What a sighting whose count condition failed calls for, from the item as it stood: `seen` (counted already
+ * at this instant or within the gap, nothing new), `restart` (another `Info`), `moved` (countable, but the
+ * digest moved), `moved-within-gap` (not countable, but the digest moved: a write all the same), or `again`
+ * (nothing explains the failure: the item changed since, or is gone).
+ */
+export function nextStep(
+  old: StateItem | undefined,
+  hash: string,
+  nowMs: number,
+  gapMs: number,
+  digest: string | undefined,
+): 'seen' | 'restart' | 'moved' | 'moved-within-gap' | 'again' {
+  if (old === undefined) return 'again';
+  if (old.infoHash?.S !== hash) return 'restart';
+  const remembered = old.digest?.S;
+  const moved = digest !== undefined && remembered !== undefined && remembered !== digest;
+  const lastSeen = Number(old.lastSeen?.N);
+  const within = Math.abs(lastSeen - nowMs) < Math.max(gapMs, 1);
+  if (within) return moved ? 'moved-within-gap' : 'seen';
+  return moved ? 'moved' : 'again';
 }
 
 /** The values the expressions use (DynamoDB rejects unused ones). */

@@ -1,4 +1,5 @@
 // Core: the policy schema, validated once at synth and again at cold start.
+import { CONCURRENCY } from './concurrency';
 import { PolicyError } from './errors';
 import { duplicateKeyPath } from './json-keys';
 import { evidenceIssues, ruleIssues, shortDurationIssues } from './policy-checks';
@@ -93,7 +94,7 @@ export const policySchema = strictObject({
   minSightings: z._default(wholeNumber(1, 1000), 2),
   sightingGap: z.prefault(durationSchema, '5m'),
   maxDeletionsPerRun: z._default(wholeNumber(0, 10000), 10),
-  concurrency: z.optional(wholeNumber(1, 64)),
+  concurrency: z.optional(wholeNumber(CONCURRENCY.min, CONCURRENCY.max)),
   realertAfter: z.prefault(durationSchema, '24h'),
   allowShortDurations: flag(false),
 }).check(
