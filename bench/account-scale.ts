@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoredObject } from '../bin/demo/local-s3-model';
 import { lockItem } from '../bin/demo/terraform-lock';
-import { mapBounded } from '../lambda/run/bounded';
+import { mapBounded } from '../lambda/core/bounded';
 import { FLOOR_JS } from './account-scale-floor';
 import type { Scratch } from './child-bundle';
 import { type EngineProcess, startEngineProcess } from './engine';

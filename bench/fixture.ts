@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createTableReady, LOCK_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../bin/demo/tables';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
-import { mapBounded } from '../lambda/run/bounded';
+import { mapBounded } from '../lambda/core/bounded';
 
 export const REGION = 'us-east-1';
 const BUCKET = 'acme-tfstate';

@@ -1,11 +1,12 @@
 // CLI: the progress line on a terminal's stderr (places read/found, items, locks, elapsed), counted at the stores.
 
+import { isLockTableSchema } from '../lambda/adapters/table-source';
 import { classifyItem } from '../lambda/core/lock-item';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
 import { plural } from '../lambda/core/message/format';
+import { isOptedOut } from '../lambda/core/place';
 import type { LockStore } from '../lambda/core/ports';
 import { perRegion } from '../lambda/per-region';
-import { isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
 import type { SweepOptions } from '../lambda/run/options';
 
 /** What the run has done so far, as the stores saw it. */

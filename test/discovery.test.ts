@@ -1,10 +1,12 @@
 // Tests: discovery of lock tables (schema, globs, opt-out tag, failures).
 import { CreateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { isLockTableSchema, TableSource } from '../lambda/adapters/table-source';
+import { isOptedOut, type Place } from '../lambda/core/place';
 import type { Policy } from '../lambda/core/policy';
 import { parsePolicy } from '../lambda/core/policy';
 import type { LockStore } from '../lambda/core/ports';
-import { admission, discoverTables, isLockTableSchema, isOptedOut } from '../lambda/run/discovery';
+import { admitPlace } from '../lambda/run/read-place';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, sweepTables, withOverrides } from './support/janitor';
@@ -14,11 +16,20 @@ afterAll(() => client.destroy());
 
 /** Discovery as a sweep ends up with it: the tables found, each admitted by its opt-out tag or reported. */
 async function discoverAdmitted(store: LockStore, policy: Policy) {
-  const found = await discoverTables(store, policy);
-  const checks = await Promise.all(found.tables.map((t) => admission(store, t, policy)));
+  const source = new TableSource({ policy, regions: [store.region], lockStores: () => store });
+  const places: Place[] = [];
+  const found = await source.discover((place) => places.push(place));
+  const verdicts = await Promise.all(places.map((place) => admitPlace({ policy }, source, place)));
+  const tables = [];
+  for (const [i, v] of verdicts.entries())
+    if ('admitted' in v)
+      tables.push({ name: places[i].name, arn: (await store.describeTable(places[i].name))?.arn });
   return {
-    tables: found.tables.filter((_, i) => checks[i].admitted),
-    failures: [...found.failures, ...checks.flatMap((c) => (!c.admitted && c.failure ? [c.failure] : []))],
+    tables,
+    failures: [
+      ...found.failures,
+      ...verdicts.flatMap((v) => ('kind' in v && v.kind === 'read' ? [v.report] : [])),
+    ],
     warnings: found.warnings,
   };
 }

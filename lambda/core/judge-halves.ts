@@ -1,15 +1,13 @@
 // Core: judges a lock held in one place or two: each half with its own place and Info, the pair as the most cautious.
 import type { Evidence } from './evidence';
 import { type Judgement, judge, type Sighting } from './judge';
-import { judgedItem, type LockHalf, lockOf, placeOf } from './lock-half';
+import { halfKind, judgedItem, type LockHalf, lockOf, placeOf } from './lock-half';
 import type { LockItem } from './lock-item';
 import type { Policy } from './policy';
 import type { Decision } from './report';
 
 /** How cautious a decision is: the pair takes the one with the lowest rank. */
 const CAUTION: Readonly<Record<Decision, number>> = { keep: 0, alert: 1, delete: 2 };
-
-const HALF = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
 
 /**
  * Judges the halves of one lock. A single half is judged as it is. For a double lock each half is judged with
@@ -38,7 +36,7 @@ export function judgeHalves(
   const why =
     first.decision === other.decision && first.rule === other.rule
       ? first.reason
-      : `${first.reason} (its ${HALF[halves[i].store]}; the other half's ${other.reason}: the more cautious is taken)`;
+      : `${first.reason} (its ${halfKind(halves[i]).word}; the other half's ${other.reason}: the more cautious is taken)`;
   if (new Set(halves.map((h) => lockOf(h).rawInfo)).size === 1) return { ...first, reason: why };
   return {
     ...first,

@@ -1,7 +1,10 @@
-// Core: one lock as held in one place — a DynamoDB lock item or an S3 lockfile — and what both kinds share.
+// Core: one lock as held in one place (a lock item or a lockfile): what each kind of half is, said once, and what all share.
 import type { StateWrite } from './evidence';
 import type { LockItem } from './lock-item';
 import type { LockfileLock } from './lockfile';
+import { memoryName, type Place, placeKind, type StoreKind } from './place';
+import type { AuditRecord } from './ports';
+import type { LockReport } from './report';
 
 /** A lock item in a DynamoDB lock table. */
 export type TableHalf = {
@@ -29,20 +32,106 @@ export type LockfileHalf = {
  */
 export type LockHalf = TableHalf | LockfileHalf;
 
-/** The name of a lockfile's place where a table name stands for a lock table's: `s3://<bucket>`. */
-export const bucketPlace = (bucket: string): string => `s3://${bucket}`;
+export { bucketPlace } from './place';
+
+/**
+ * What differs between the kinds of half, said once: the run and the core ask these and never test the kind.
+ * A new lock store adds its half type to `LockHalf` and one entry here.
+ */
+type HalfKind<H extends LockHalf> = {
+  /** The half's place (the table; the bucket). */
+  readonly place: (half: H) => Place;
+  /** How the half's lock is found again in its place: a lock item's LockID, a lockfile's key. */
+  readonly ref: (half: H) => string;
+  /** The lock as parsed. */
+  readonly lock: (half: H) => Pick<LockItem, 'lockId' | 'rawInfo' | 'info'>;
+  /** When it was taken, for its age; undefined when not to be trusted. @see takenMs */
+  readonly taken: (half: H) => number | undefined;
+  /** Why its own time is not trusted, when it says. */
+  readonly createdProblem: (half: H) => string | undefined;
+  /** The state's digest read this run, for the janitor's memory to compare (lock items only). */
+  readonly digest: (half: H) => string | undefined;
+  /** When the state was written after the lock was taken, by the store's own clock (lockfiles: S3). */
+  readonly stateWrittenMs: (half: H) => number | undefined;
+  /** Its own fields in a report line (a lockfile's bucket, key, LastModified). */
+  readonly reportFields: (half: H) => Partial<LockReport>;
+  /** Its own fields in an audit record: where it was, and the condition of its delete. */
+  readonly auditFields: (half: H) => Partial<AuditRecord>;
+  /** Whether the half still holds what the record (an intent) was judged on: the Info bytes; the ETag. */
+  readonly unchangedSince: (half: H, record: AuditRecord) => boolean;
+  /** What the other half of a double lock calls it. */
+  readonly word: string;
+  /** Deleted before the other half of a double lock (Terraform takes the lockfile first). */
+  readonly deleteFirst: boolean;
+};
+
+const TABLE_HALF: HalfKind<TableHalf> = {
+  place: (h) => ({ store: 'dynamodb', region: h.region, name: h.table }),
+  ref: (h) => h.item.lockId,
+  lock: (h) => h.item,
+  taken: (h) => h.item.createdMs,
+  createdProblem: (h) => h.item.createdProblem,
+  digest: (h) => h.digest,
+  stateWrittenMs: () => undefined,
+  reportFields: () => ({}),
+  auditFields: () => ({}),
+  unchangedSince: (h, record) => h.item.rawInfo === record.info,
+  word: 'lock table half',
+  deleteFirst: false,
+};
+
+const LOCKFILE_HALF: HalfKind<LockfileHalf> = {
+  place: (h) => ({ store: 's3', region: h.region, name: h.lockfile.bucket }),
+  ref: (h) => h.lockfile.key,
+  lock: (h) => h.lockfile,
+  taken: (h) => h.lockfile.lastModifiedMs ?? h.lockfile.createdMs,
+  createdProblem: () => undefined,
+  digest: () => undefined,
+  stateWrittenMs: (h) => h.lockfile.stateLastModifiedMs,
+  reportFields: ({ lockfile }) => ({
+    bucket: lockfile.bucket,
+    key: lockfile.key,
+    ...(lockfile.lastModifiedMs === undefined
+      ? {}
+      : { lastModified: new Date(lockfile.lastModifiedMs).toISOString() }),
+  }),
+  auditFields: ({ lockfile }) => ({
+    store: 's3',
+    bucket: lockfile.bucket,
+    key: lockfile.key,
+    etag: lockfile.etag,
+  }),
+  unchangedSince: (h, record) => h.lockfile.etag === record.etag,
+  word: 'lockfile half',
+  deleteFirst: true,
+};
+
+const HALVES: { readonly [K in StoreKind]: HalfKind<Extract<LockHalf, { store: K }>> } = {
+  dynamodb: TABLE_HALF,
+  s3: LOCKFILE_HALF,
+};
+
+/** What the half's kind says about it. */
+export function halfKind<H extends LockHalf>(half: H): HalfKind<H> {
+  return HALVES[half.store] as unknown as HalfKind<H>;
+}
+
+/** The half in a sentence: `my-locks (eu-west-1) acme/app.tfstate`, `s3://b/app.tfstate.tflock (eu-west-1)`. */
+export function describeHalf(half: LockHalf): string {
+  const kind = halfKind(half);
+  const place = kind.place(half);
+  return placeKind(place.store).where(place, kind.ref(half));
+}
 
 /** Where the half lives, as the janitor's memory names places: the table, or `s3://<bucket>`. */
 export function placeOf(half: LockHalf): { readonly region: string; readonly table: string } {
-  return {
-    region: half.region,
-    table: half.store === 'dynamodb' ? half.table : bucketPlace(half.lockfile.bucket),
-  };
+  const place = halfKind(half).place(half);
+  return { region: place.region, table: memoryName(place) };
 }
 
 /** The half's lock as parsed: LockID (`bucket/<state path>` for both kinds), the raw bytes and the LockInfo. */
 export function lockOf(half: LockHalf): Pick<LockItem, 'lockId' | 'rawInfo' | 'info'> {
-  return half.store === 'dynamodb' ? half.item : half.lockfile;
+  return halfKind(half).lock(half);
 }
 
 /**
@@ -50,9 +139,7 @@ export function lockOf(half: LockHalf): Pick<LockItem, 'lockId' | 'rawInfo' | 'i
  * lock was really taken); a lock item's `Created` (the client's clock). Undefined when not to be trusted.
  */
 export function takenMs(half: LockHalf): number | undefined {
-  return half.store === 'dynamodb'
-    ? half.item.createdMs
-    : (half.lockfile.lastModifiedMs ?? half.lockfile.createdMs);
+  return halfKind(half).taken(half);
 }
 
 /**
@@ -64,7 +151,7 @@ export function judgedItem(halves: readonly LockHalf[]): LockItem {
   const times = halves.map(takenMs);
   const unknown = times.some((t) => t === undefined);
   const first = halves[0];
-  const problem = first.store === 'dynamodb' ? first.item.createdProblem : undefined;
+  const problem = halfKind(first).createdProblem(first);
   return {
     kind: 'lock',
     ...lockOf(first),
@@ -83,11 +170,9 @@ export function stateWriteOf(
   lastWriteMs: readonly (number | undefined)[],
 ): StateWrite | undefined {
   const writes = halves.map((half, i): StateWrite | undefined => {
-    if (half.store === 'dynamodb') {
-      const atMs = lastWriteMs[i];
-      return atMs === undefined ? undefined : { atMs, source: 'digest' };
-    }
-    const atMs = half.lockfile.stateLastModifiedMs;
+    const digestMs = lastWriteMs[i];
+    if (digestMs !== undefined) return { atMs: digestMs, source: 'digest' };
+    const atMs = halfKind(half).stateWrittenMs(half);
     const taken = takenMs(half);
     if (atMs === undefined || (taken !== undefined && atMs <= taken)) return undefined;
     return { atMs, source: 's3' };

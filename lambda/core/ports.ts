@@ -3,6 +3,13 @@ import type { Sighting } from './judge';
 import type { RawItem } from './lock-item';
 import type { RenderedMessage } from './message/sns';
 
+/** The structured logger the engine writes to; a pino logger fits it. */
+export interface JanitorLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 /** A table as DescribeTable shows it, reduced to what discovery needs. */
 export type TableDescription = {
   readonly name: string;

@@ -1,7 +1,7 @@
 // Core: builds the lock report and the audit record of a lock half, the same way for a sweep and a release.
 import type { Evidence } from './evidence';
 import type { Judgement } from './judge';
-import { type LockHalf, lockOf, placeOf } from './lock-half';
+import { halfKind, type LockHalf, lockOf, placeOf } from './lock-half';
 import type { AuditRecord, LockKey } from './ports';
 import type { Decision, LockReport, Outcome } from './report';
 
@@ -50,20 +50,10 @@ export function evidenceFields(
 /** One half's line in the run report (a double lock has two, each `double: true`). */
 export function lockReportOf(half: LockHalf, verdict: LockVerdict, double = false): LockReport {
   const { lockId, info } = lockOf(half);
-  const lockfile =
-    half.store === 's3'
-      ? {
-          bucket: half.lockfile.bucket,
-          key: half.lockfile.key,
-          ...(half.lockfile.lastModifiedMs === undefined
-            ? {}
-            : { lastModified: new Date(half.lockfile.lastModifiedMs).toISOString() }),
-        }
-      : {};
   return {
     store: half.store,
     ...placeOf(half),
-    ...lockfile,
+    ...halfKind(half).reportFields(half),
     ...(double ? { double: true } : {}),
     lockId,
     id: info.ID,
@@ -83,18 +73,9 @@ export function auditRecordOf(
   half: LockHalf,
   how: { action: AuditRecord['action']; rule: string; reason: string; runId: string; at: Date },
 ): AuditRecord {
-  const where =
-    half.store === 's3'
-      ? {
-          store: 's3' as const,
-          bucket: half.lockfile.bucket,
-          key: half.lockfile.key,
-          etag: half.lockfile.etag,
-        }
-      : {};
   return {
     ...lockKeyOf(half),
-    ...where,
+    ...halfKind(half).auditFields(half),
     action: how.action,
     info: lockOf(half).rawInfo,
     rule: how.rule,

@@ -1,9 +1,9 @@
 // Run: carries out a delete plan for one lock: the intent record, the guarded delete, then the audit record.
-import { describeError, JanitorError } from '../core/errors';
+import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import type { LockHalf } from '../core/lock-half';
-import type { LockfileStore } from '../core/lockfile-port';
-import type { AuditRecord, DeleteResult, LockKey, LockStore, StateStore } from '../core/ports';
+import type { LockSource } from '../core/lock-source';
+import type { AuditRecord, DeleteResult, LockKey, StateStore } from '../core/ports';
 import { auditRecordOf, lockKeyOf } from '../core/records';
 import type { Outcome } from '../core/report';
 import type { JanitorLogger } from './options';
@@ -12,12 +12,10 @@ import type { JanitorLogger } from './options';
 export const GONE =
   "the lock was gone when the delete was retried (the first attempt's response was lost): deleted by this run or released by its holder meanwhile";
 
-/** What a guarded delete needs: the half exactly as judged, the stores of its region, and what to record. */
+/** What a guarded delete needs: the half exactly as judged, the store that holds it, and what to record. */
 export type DeleteOrder = {
-  /** The lock tables of the half's region (for a lock item). */
-  readonly tables?: LockStore;
-  /** The state buckets of the half's region (for a lockfile). */
-  readonly lockfiles?: LockfileStore;
+  /** The lock store the half was read from. */
+  readonly source: LockSource;
   readonly state?: StateStore;
   readonly half: LockHalf;
   readonly action: 'deleted' | 'released';
@@ -140,12 +138,6 @@ async function bookkeeping(
  * The guarded delete of one half, each kind under its own condition: a lock item only if `Info` is byte-identical
  * to what was judged; a lockfile only if its ETag is the one read with its body (If-Match).
  */
-function remove({ half, tables, lockfiles }: DeleteOrder): Promise<DeleteResult> {
-  if (half.store === 'dynamodb') {
-    if (!tables) throw new JanitorError(`no lock store for ${half.region}`);
-    return tables.deleteIfUnchanged(half.table, half.item.lockId, half.item.rawInfo);
-  }
-  if (!lockfiles) throw new JanitorError(`no lockfile store for ${half.region}`);
-  const { bucket, key, etag } = half.lockfile;
-  return lockfiles.deleteLockfileIfUnchanged(bucket, key, etag);
+function remove({ half, source }: DeleteOrder): Promise<DeleteResult> {
+  return source.deleteIfUnchanged(half);
 }

@@ -4,7 +4,7 @@ import type { Evidence, Holder } from '../core/evidence';
 import type { RunFailure } from '../core/failure';
 import type { Sighting } from '../core/judge';
 import { judgeHalves } from '../core/judge-halves';
-import { type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
+import { halfKind, type LockHalf, lockOf, placeOf, stateWriteOf } from '../core/lock-half';
 import { outcomeOf, planLock } from '../core/plan';
 import type { LockKey } from '../core/ports';
 import { evidenceFields, lockKeyOf, lockReportOf } from '../core/records';
@@ -13,6 +13,7 @@ import type { PlaceAbsence } from './absence';
 import { type DeleteDone, deleteAndAudit } from './act';
 import type { DeletionBudget } from './budget';
 import type { SweepOptions } from './options';
+import type { Sources } from './sources';
 import type { UnreadPlaces } from './unread-places';
 
 /** What handling one lock produced: a report line per half, the keys seen, and any failures. */
@@ -22,10 +23,15 @@ export type Handled = {
   readonly failures: RunFailure[];
 };
 
-/** What the run knows beside the lock: when places were last read in full, and which it did not read now. */
-export type LockContext = { readonly absence?: PlaceAbsence; readonly unread?: UnreadPlaces };
-
-const WHERE = { dynamodb: 'lock table half', s3: 'lockfile half' } as const;
+/**
+ * What the run knows beside the lock: the stores it reads, when places were last read in full, and which it did
+ * not read now.
+ */
+export type LockContext = {
+  readonly sources: Sources;
+  readonly absence?: PlaceAbsence;
+  readonly unread?: UnreadPlaces;
+};
 
 /**
  * Handles one lock held in one place or two (a double lock): each half is sighted, each half is judged with its
@@ -38,8 +44,8 @@ export async function handleLock(
   opts: SweepOptions,
   halves: readonly LockHalf[],
   budget: DeletionBudget,
-  holder?: Holder,
-  { absence, unread }: LockContext = {},
+  holder: Holder | undefined,
+  { sources, absence, unread }: LockContext,
 ): Promise<Handled> {
   const nowMs = opts.now.getTime();
   const failures: RunFailure[] = [];
@@ -69,8 +75,7 @@ export async function handleLock(
       ? await deleteWithin(budget, halves, (half) =>
           deleteAndAudit({
             ...opts,
-            tables: opts.lockStores(half.region),
-            lockfiles: opts.lockfileStores?.(half.region),
+            source: sources.holding(half),
             half,
             action: 'deleted',
             rule: judgement.rule,
@@ -114,7 +119,7 @@ async function sight(
   const key = lockKeyOf(half);
   try {
     const gapMs = opts.policy.sightingGap.seconds * 1000;
-    const digest = half.store === 'dynamodb' ? half.digest : undefined;
+    const digest = halfKind(half).digest(half);
     const absentMs = absence ? await absence.of(placeOf(half)) : undefined;
     const atMs = opts.clock?.() ?? nowMs;
     return await opts.state.observe(key, lockOf(half).rawInfo, atMs, gapMs, digest, absentMs);
@@ -154,7 +159,7 @@ function together(sightings: readonly Sighting[]): Sighting {
 /**
  * Deletes every half under the run's budget: one reservation for the lock (taken before the first call, with no
  * await in between), refunded when no half was deleted. Halves are deleted one after the other, lockfile first
- * as Terraform takes them, so a failed half never leaves the user guessing which one is left.
+ * as Terraform takes them (lockfile first), so a failed half never leaves the user guessing which one is left.
  */
 async function deleteWithin(
   budget: DeletionBudget,
@@ -164,7 +169,7 @@ async function deleteWithin(
   budget.reserve();
   const order = halves
     .map((h, i) => [h, i] as const)
-    .sort(([a], [b]) => (a.store === 's3' ? -1 : b.store === 's3' ? 1 : 0));
+    .sort(([a], [b]) => Number(halfKind(b).deleteFirst) - Number(halfKind(a).deleteFirst));
   const done = new Array<DeleteDone>(halves.length);
   for (const [half, i] of order) done[i] = await del(half);
   if (!done.some((d) => d.outcome === 'deleted')) budget.refund();
@@ -174,5 +179,5 @@ async function deleteWithin(
 /** For one line of a double lock: what happened to its other half. */
 function partner(halves: readonly LockHalf[], done: readonly { outcome: Outcome }[], i: number): string {
   const j = i === 0 ? 1 : 0;
-  return `; double lock: its ${WHERE[halves[j].store]} was ${done[j].outcome}`;
+  return `; double lock: its ${halfKind(halves[j]).word} was ${done[j].outcome}`;
 }

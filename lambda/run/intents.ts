@@ -1,10 +1,12 @@
 // Run: resolves the intent records that a run which died mid-delete left behind, so no deletion goes unrecorded.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { classifyItem } from '../core/lock-item';
+import { halfKind } from '../core/lock-half';
+import { recordPlace } from '../core/place';
 import type { AuditRecord } from '../core/ports';
 import { audit } from './act';
 import type { SweepOptions } from './options';
+import type { Sources } from './sources';
 
 /**
  * An intent younger than this may belong to a run still in flight (its delete call not yet timed out): left for
@@ -19,7 +21,7 @@ export type IntentsResolved = { readonly notes: string[]; readonly failures: Run
  * delete never happened (the intent is cleared); a lock gone or holding other content is audited as `gone`
  * (deleted by that run, or released by its holder meanwhile), then cleared. Never throws.
  */
-export async function resolveIntents(opts: SweepOptions): Promise<IntentsResolved> {
+export async function resolveIntents(opts: SweepOptions, sources: Sources): Promise<IntentsResolved> {
   const notes: string[] = [];
   const failures: RunFailure[] = [];
   let intents: AuditRecord[];
@@ -36,7 +38,7 @@ export async function resolveIntents(opts: SweepOptions): Promise<IntentsResolve
   );
   for (const intent of due) {
     try {
-      const note = await resolveOne(opts, intent, failures);
+      const note = await resolveOne(opts, sources, intent, failures);
       if (note) notes.push(note);
     } catch (e) {
       const message = `could not resolve the intent record of ${intent.table} ${intent.lockId} (ID ${intent.id}) from run ${intent.runId}: ${describeError(e)}; the next run tries again`;
@@ -48,6 +50,7 @@ export async function resolveIntents(opts: SweepOptions): Promise<IntentsResolve
 
 async function resolveOne(
   opts: SweepOptions,
+  sources: Sources,
   intent: AuditRecord,
   failures: RunFailure[],
 ): Promise<string | undefined> {
@@ -57,7 +60,7 @@ async function resolveOne(
     await opts.state.clearIntent(intent);
     return `the outcome of run ${intent.runId}'s delete of ${where} was already audited; its intent record is cleared`;
   }
-  const state = await stillThere(opts, intent);
+  const state = await stillThere(sources, intent);
   if (state === undefined) return undefined; // a lockfile intent on a run without S3 access: left for one that has it
   if (state === 'unchanged') {
     await opts.state.clearIntent(intent);
@@ -73,18 +76,15 @@ async function resolveOne(
 
 /** Whether the intent's lock is still exactly as judged (`Info` bytes; a lockfile's ETag), changed, or gone. */
 async function stillThere(
-  opts: SweepOptions,
+  sources: Sources,
   intent: AuditRecord,
 ): Promise<'unchanged' | 'changed' | 'gone' | undefined> {
-  if (intent.bucket !== undefined && intent.key !== undefined) {
-    const lockfiles = opts.lockfileStores?.(intent.region);
-    if (!lockfiles) return undefined;
-    const read = await lockfiles.readLockfile(intent.bucket, intent.key);
-    if (read.kind === 'missing') return 'gone';
-    return 'etag' in read && read.etag === intent.etag ? 'unchanged' : 'changed';
-  }
-  const raw = await opts.lockStores(intent.region).getItem(intent.table, intent.lockId);
-  if (!raw) return 'gone';
-  const now = classifyItem(raw);
-  return now.kind === 'lock' && now.rawInfo === intent.info ? 'unchanged' : 'changed';
+  const { place, ref } = recordPlace(intent);
+  const source = sources.of(place.store);
+  if (!source) return undefined;
+  const fresh = await source.readHalf(place, ref);
+  if (fresh.kind === 'missing') return 'gone';
+  return fresh.kind === 'half' && halfKind(fresh.half).unchangedSince(fresh.half, intent)
+    ? 'unchanged'
+    : 'changed';
 }

@@ -1,5 +1,5 @@
-// Run: the lockfiles read this run, by lock, so a lock item finds its other half and a double lock is judged once.
-import type { LockfileHalf } from '../core/lock-half';
+// Run: the parked halves read this run (lockfiles), by lock, so a lock item finds its other half and a double lock is judged once.
+import { type LockHalf, lockOf } from '../core/lock-half';
 import { beforeDeadline, type Deadline } from './deadline';
 
 /**
@@ -11,21 +11,21 @@ import { beforeDeadline, type Deadline } from './deadline';
  * item took: single locks (mixed fleets), judged on their own.
  */
 export class LockfileIndex {
-  private readonly halves = new Map<string, LockfileHalf>();
+  private readonly halves = new Map<string, LockHalf>();
   private readonly reading = new Map<string, Promise<void>>();
   private readonly finish = new Map<string, () => void>();
   private known: Promise<void> = Promise.resolve();
   private discovered = true;
 
   /** @param halves lockfiles already read in full (their buckets need no waiting). */
-  constructor(halves: readonly LockfileHalf[] = []) {
+  constructor(halves: readonly LockHalf[] = []) {
     this.add(halves);
   }
 
   /** The buckets to read will be known when `discovery` settles: until then a lock item may have to wait. */
   discovering(discovery: Promise<unknown>): void {
     this.discovered = false;
-    this.known = discovery.then(
+    this.known = Promise.all([this.known, discovery]).then(
       () => {
         this.discovered = true;
       },
@@ -50,7 +50,7 @@ export class LockfileIndex {
   }
 
   /** `bucket`'s read ended (in full or not) with these lockfile halves. */
-  read(bucket: string, halves: readonly LockfileHalf[]): void {
+  read(bucket: string, halves: readonly LockHalf[]): void {
     this.add(halves);
     this.finish.get(bucket)?.();
     this.finish.delete(bucket);
@@ -60,7 +60,7 @@ export class LockfileIndex {
    * The lockfile half of this lock, once the bucket it would be in is read (or the deadline passed: then the
    * lock item goes on alone, and a half read later is judged on its own).
    */
-  async take(lockId: string, id: string, deadline?: Deadline): Promise<LockfileHalf | undefined> {
+  async take(lockId: string, id: string, deadline?: Deadline): Promise<LockHalf | undefined> {
     const bucket = lockId.slice(0, Math.max(0, lockId.indexOf('/')));
     try {
       if (deadline) {
@@ -75,19 +75,22 @@ export class LockfileIndex {
   }
 
   /** The half if it has been read, without waiting. */
-  takeNow(lockId: string, id: string): LockfileHalf | undefined {
+  takeNow(lockId: string, id: string): LockHalf | undefined {
     const key = keyOf(lockId, id);
     const half = this.halves.get(key);
     this.halves.delete(key);
     return half;
   }
 
-  rest(): LockfileHalf[] {
+  rest(): LockHalf[] {
     return [...this.halves.values()];
   }
 
-  private add(halves: readonly LockfileHalf[]): void {
-    for (const half of halves) this.halves.set(keyOf(half.lockfile.lockId, half.lockfile.info.ID), half);
+  private add(halves: readonly LockHalf[]): void {
+    for (const half of halves) {
+      const { lockId, info } = lockOf(half);
+      this.halves.set(keyOf(lockId, info.ID), half);
+    }
   }
 }
 

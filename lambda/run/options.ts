@@ -3,14 +3,9 @@ import type { Holder } from '../core/evidence';
 import type { LockfileStore } from '../core/lockfile-port';
 import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
-import type { LockStore, Notifier, StateStore } from '../core/ports';
+import type { JanitorLogger, LockStore, Notifier, StateStore } from '../core/ports';
 
-/** The structured logger the engine writes to; a pino logger fits it. */
-export interface JanitorLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { JanitorLogger } from '../core/ports';
 
 /** Everything one sweep needs; the shell (Lambda handler or CLI) builds it. */
 export type SweepOptions = {

@@ -3,19 +3,20 @@ import { carryingSignal } from '../adapters/call-signal';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
-import { bucketPlace, type LockHalf, lockOf, takenMs } from '../core/lock-half';
-import { classifyItem } from '../core/lock-item';
-import { classifyLockfile, isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
+import { describeHalf, type LockHalf, lockOf, takenMs } from '../core/lock-half';
+import { isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
+import { bucketPlace, type Place, placeKind, rulesOf, scopeRefusal } from '../core/place';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
 import { lockKeyOf, lockReportOf } from '../core/records';
 import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
 import type { LockReport } from '../core/report';
 import { type DeleteDone, deleteAndAudit, GONE } from './act';
-import { isLockTableSchema, isOptedOut, isSelected, tagsUnreadable } from './discovery';
 import { announceRelease } from './notify';
 import type { JanitorLogger } from './options';
+import { admitPlace } from './read-place';
+import { type Sources, sourcesOf } from './sources';
 
 /** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
 export type ReleaseTarget = {
@@ -107,23 +108,33 @@ export function whereOf(target: ReleaseTarget): {
   return { region: target.region, table: bucketPlace(bucket), lockId, id: target.id };
 }
 
+/** The places a release names, the lockfile first (Terraform takes it first): where each half is, and its ref. */
+function requestedHalves(target: ReleaseTarget): { readonly place: Place; readonly ref: string }[] {
+  const { region } = target;
+  return [
+    ...(target.bucket !== undefined && target.key !== undefined
+      ? [{ place: { store: 's3' as const, region, name: target.bucket }, ref: target.key }]
+      : []),
+    ...(target.table !== undefined && target.lockId !== undefined
+      ? [{ place: { store: 'dynamodb' as const, region, name: target.table }, ref: target.lockId }]
+      : []),
+  ];
+}
+
 async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
+  const sources = sourcesOf({
+    ...deps,
+    lockStores: () => deps.store,
+    lockfileStores: deps.lockfiles && (() => deps.lockfiles as LockfileStore),
+  });
   const found: LockHalf[] = [];
   const missing: ReleaseResult[] = [];
-  // A half already gone (its holder or a client released it) does not keep the other half of a double lock held.
-  const take = (half: LockHalf | ReleaseResult): ReleaseResult | undefined => {
+  for (const { place, ref } of requestedHalves(target)) {
+    const half = await freshHalf(sources, place, ref, target.id, deps);
+    // A half already gone (its holder or a client released it) does not keep the other half of a double lock held.
     if (!('outcome' in half)) found.push(half);
     else if (half.outcome === 'not-found') missing.push(half);
     else return half;
-    return undefined;
-  };
-  if (target.bucket !== undefined && target.key !== undefined) {
-    const refused = take(await lockfileHalf({ ...target, bucket: target.bucket, key: target.key }, deps));
-    if (refused) return refused;
-  }
-  if (target.table !== undefined && target.lockId !== undefined) {
-    const refused = take(await tableHalf({ ...target, table: target.table, lockId: target.lockId }, deps));
-    if (refused) return refused;
   }
   if (found.length === 0)
     return (
@@ -135,12 +146,17 @@ async function releaseLock(target: ReleaseTarget, deps: ReleaseDeps): Promise<Re
   const gone = missing.length ? '; its other half was already gone' : '';
   const reason = `released on request by ${deps.requestedBy ?? 'an unnamed caller'}; lock ID matched${gone}`;
   const done: DeleteDone[] = [];
-  for (const half of found) {
-    const stores = { tables: deps.store, lockfiles: deps.lockfiles };
+  for (const half of found)
     done.push(
-      await deleteAndAudit({ ...deps, ...stores, half, action: 'released', rule: 'release', reason }),
+      await deleteAndAudit({
+        ...deps,
+        source: sources.holding(half),
+        half,
+        action: 'released',
+        rule: 'release',
+        reason,
+      }),
     );
-  }
   return answer(target, deps, found, done);
 }
 
@@ -188,77 +204,56 @@ async function answer(
   return { outcome: 'released', message: `released ${where} (ID ${target.id})`, lock: locks[0], failures };
 }
 
-function describeHalf(half: LockHalf): string {
-  return half.store === 'dynamodb'
-    ? `${half.table} (${half.region}) ${half.item.lockId}`
-    : `s3://${half.lockfile.bucket}/${half.lockfile.key} (${half.region})`;
-}
-
-/** The lock item half, read fresh, or the refusal: outside the policy, missing, not a lock, another ID. */
-async function tableHalf(
-  target: ReleaseTarget & { table: string; lockId: string },
+/**
+ * One half of the lock, read fresh, or the refusal: a ref that names no lock, a store the janitor has no access
+ * to, a place outside the policy (region, globs, opt-out tag or tags that cannot be read: fail closed), a place
+ * that does not hold Terraform locks, nothing there, not a lock, another ID. One admission check with a sweep's.
+ */
+async function freshHalf(
+  sources: Sources,
+  place: Place,
+  ref: string,
+  id: string,
   deps: ReleaseDeps,
 ): Promise<LockHalf | ReleaseResult> {
-  const where = `${target.table} (${target.region}) ${target.lockId}`;
-  const refusal = await placeRefusal({ ...target }, deps);
-  if (refusal) return refusal;
-  const raw = await deps.store.getItem(target.table, target.lockId);
-  if (!raw) return refuse('not-found', `no lock item ${where}: it may already be released; nothing deleted`);
-  const item = classifyItem(raw);
-  if (item.kind !== 'lock') {
-    const what =
-      item.kind === 'digest' ? 'a state digest item, not a lock' : `not a parseable lock (${item.problem})`;
-    return refuse('not-a-lock', `${where} is ${what}; nothing deleted`);
-  }
-  if (item.info.ID !== target.id) return mismatch(target.id, where);
-  return { store: 'dynamodb', region: target.region, table: target.table, item };
-}
-
-/** The lockfile half, read fresh (body and ETag), or the refusal. */
-async function lockfileHalf(
-  target: ReleaseTarget & { bucket: string; key: string },
-  deps: ReleaseDeps,
-): Promise<LockHalf | ReleaseResult> {
-  const { region, bucket, key } = target;
-  const where = `s3://${bucket}/${key} (${region})`;
-  if (!isLockfileKey(key))
+  const kind = placeKind(place.store);
+  const source = sources.of(place.store);
+  const refProblem = source?.refProblem(ref);
+  if (refProblem) return refuse('no-lock-table', `${refProblem}; nothing deleted`);
+  if (!source)
     return refuse(
       'no-lock-table',
-      `"${key}" is not a lockfile key (a state path followed by .tflock); nothing deleted`,
+      `this janitor reads no ${kind.rules} (the policy names none); nothing deleted`,
     );
-  if (!deps.lockfiles)
-    return refuse('no-lock-table', 'this janitor has no S3 access (the policy names no buckets)');
-  if (!deps.regions.includes(region))
-    return refuse(
-      'not-allowed',
-      `region ${region} is outside the janitor's regions (${deps.regions.join(', ')}); nothing deleted`,
-    );
-  if (!isSelected(bucket, deps.policy.buckets))
-    return refuse(
-      'not-allowed',
-      `bucket ${bucket} is outside the policy's buckets (include/exclude globs); nothing deleted`,
-    );
-  const tag = deps.policy.buckets.optOutTag;
-  if (tag !== false) {
-    try {
-      if (isOptedOut(await deps.lockfiles.bucketTags(bucket), tag))
-        return refuse('not-allowed', `bucket ${bucket} carries the opt-out tag "${tag}"; nothing deleted`);
-    } catch (e) {
+  const scope = scopeRefusal(place, deps.policy, deps.regions);
+  if (scope) return refuse('not-allowed', `${scope}; nothing deleted`);
+  const verdict = await admitPlace(deps, source, place);
+  if (!('admitted' in verdict)) {
+    if (verdict.kind === 'elsewhere') {
+      const check = await source.check(place);
+      if (check.kind === 'other')
+        return refuse('no-lock-table', `${place.name} is ${check.what}; nothing deleted`);
       return refuse(
-        'not-allowed',
-        `the tags of bucket ${bucket} could not be read (fail closed): ${describeError(e)}; nothing deleted`,
+        'no-lock-table',
+        `there is no ${kind.noun} ${place.name} in ${place.region}; check --${kind.noun} and --region`,
       );
     }
+    if (verdict.kind === 'opted-out')
+      return refuse(
+        'not-allowed',
+        `${kind.noun} ${place.name} carries the opt-out tag "${String(rulesOf(deps.policy, place.store).optOutTag)}"; nothing deleted`,
+      );
+    const check = await source.check(place);
+    if (check.kind === 'failed') throw check.error;
+    return refuse('not-allowed', `${kind.noun} ${place.name} ${verdict.report.error}; nothing deleted`);
   }
-  const read = await deps.lockfiles.readLockfile(bucket, key);
-  const listed = { key, etag: '', lastModifiedMs: undefined, size: undefined };
-  const lockfile = classifyLockfile(bucket, listed, read);
-  if (lockfile.kind === 'gone')
-    return refuse('not-found', `no lockfile ${where}: it may already be released; nothing deleted`);
-  if (lockfile.kind === 'unparseable')
-    return refuse('not-a-lock', `${where} is not a readable lock (${lockfile.problem}); nothing deleted`);
-  if (lockfile.info.ID !== target.id) return mismatch(target.id, where);
-  return { store: 's3', region, lockfile };
+  const where = kind.where(place, ref);
+  const fresh = await source.readHalf(place, ref);
+  if (fresh.kind === 'missing')
+    return refuse('not-found', `no ${kind.half} ${where}: it may already be released; nothing deleted`);
+  if (fresh.kind === 'not-a-lock') return refuse('not-a-lock', `${where} is ${fresh.what}; nothing deleted`);
+  if (lockOf(fresh.half).info.ID !== id) return mismatch(id, where);
+  return fresh.half;
 }
 
 /**
@@ -300,42 +295,6 @@ function mismatch(wanted: string, where: string): ReleaseResult {
     'id-mismatch',
     `lock ID "${wanted}" is not the ID of the lock held at ${where}; nothing deleted. Take the ID from Terraform's error ("Lock Info: ID: ...") or from "tf-lock-janitor list".`,
   );
-}
-
-/** Why the policy keeps a release out of this place, or undefined when the place is the janitor's to touch. */
-async function placeRefusal(
-  target: { region: string; table: string },
-  deps: ReleaseDeps,
-): Promise<ReleaseResult | undefined> {
-  const { policy, regions } = deps;
-  const { region, table } = target;
-  if (!regions.includes(region))
-    return refuse(
-      'not-allowed',
-      `region ${region} is outside the janitor's regions (${regions.join(', ')}); nothing deleted`,
-    );
-  if (!isSelected(table, policy.tables))
-    return refuse(
-      'not-allowed',
-      `table ${table} is outside the policy's tables (include/exclude globs); nothing deleted`,
-    );
-  const description = await deps.store.describeTable(table);
-  if (!description)
-    return refuse('no-lock-table', `there is no table ${table} in ${region}; check --table and --region`);
-  if (!isLockTableSchema(description))
-    return refuse(
-      'no-lock-table',
-      `${table} is not a Terraform lock table (its key must be exactly LockID, type S); nothing deleted`,
-    );
-  const tag = policy.tables.optOutTag;
-  if (tag === false) return undefined;
-  try {
-    if (isOptedOut(await deps.store.listTags(description.arn), tag))
-      return refuse('not-allowed', `table ${table} carries the opt-out tag "${tag}"; nothing deleted`);
-  } catch (e) {
-    return refuse('not-allowed', `table ${table} ${tagsUnreadable(tag, e)}; nothing deleted`);
-  }
-  return undefined;
 }
 
 function refuse(outcome: ReleaseOutcome, message: string): ReleaseResult {

@@ -1,32 +1,34 @@
 // Run: one janitor run over every region's tables and the policy's buckets, ending in one report built from what it found and did.
 import { carryingSignal } from '../adapters/call-signal';
+import { mapBounded } from '../core/bounded';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { bucketPlace } from '../core/lock-half';
+import { type LockHalf, lockOf } from '../core/lock-half';
+import type { LockSource, PlaceReport } from '../core/lock-source';
+import { memoryName, type Place, placeKind, type StoreKind } from '../core/place';
 import { isAlertDue } from '../core/plan';
 import type { LockKey, TableRef } from '../core/ports';
 import {
   afterDelivery,
   type BucketReport,
   buildReport,
-  emptyTable,
+  type LockReport,
   type ResolvedReport,
   type RunReport,
   type TableReport,
+  type UnparseableReport,
 } from '../core/report';
 import { PlaceAbsence } from './absence';
-import { mapBounded } from './bounded';
 import { DeletionBudget } from './budget';
-import { type Discovery, describeLockTable, tableNames } from './discovery';
-import { holdersOf } from './evidence';
+import { holdersOf, withEvidence } from './evidence';
 import { handleLock, type LockContext } from './handle-lock';
 import { resolveIntents } from './intents';
 import { LockfileIndex } from './lockfile-index';
 import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
+import { outOfTime, type PageSink, readPlace } from './read-place';
 import { DEFAULT_CONCURRENCY, RegionPools } from './region-pools';
-import { type BucketSweep, discoverBuckets, emptyBucket, readBucket } from './sweep-bucket';
-import { outOfTime, sweepTable, type TableSweep } from './sweep-table';
+import { sourcesOf } from './sources';
 import { UnreadPlaces } from './unread-places';
 
 export type { SweepOptions } from './options';
@@ -47,77 +49,86 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const startedAt = opts.now.toISOString();
   const startMs = Date.now();
   const budget = new DeletionBudget(opts.policy.maxDeletionsPerRun);
-  const absence = new PlaceAbsence(opts);
-  const lockfiles = new LockfileIndex();
-  const unseen = new UnreadPlaces(opts, lockfiles);
-  const context = { absence, unread: unseen };
+  const sources = sourcesOf(opts);
+  const parked = new LockfileIndex();
+  const unread = new UnreadPlaces(sources, parked);
+  const context: LockContext & { readonly unread: UnreadPlaces } = {
+    sources,
+    absence: new PlaceAbsence(opts),
+    unread,
+  };
   const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
-  // Intents left by an earlier run are resolved before this run handles any lock; discovery goes on meanwhile.
-  const recovering = resolveIntents(opts);
-  // The buckets not read are known before a lock item may wait on its bucket (the index waits on this).
-  const bucketsFinding = discoverBuckets(opts).then((found) => {
-    for (const b of found.skipped) unseen.bucket(b.name, b.why);
-    for (const b of found.failures) unseen.bucket(b.name, b.error ?? 'failed');
-    // And those read: a lock item of one of them waits for its read.
-    for (const bucket of found.buckets) lockfiles.reads(bucket.name);
-    return found;
-  });
-  lockfiles.discovering(bucketsFinding);
-  const reading = bucketsFinding.then(async (found) => {
-    await recovering;
-    return Promise.all(
-      found.buckets.map((bucket) =>
-        pools.run(`s3 ${bucket.region}`, async () => {
-          const r = outOfTime(opts)
-            ? bucketNotReached(bucket.region, bucket.name)
-            : await readBucket(opts, bucket);
-          if (!r.complete) unseen.bucket(bucket.name, r.bucket.error ?? 'read in part');
-          lockfiles.read(bucket.name, r.halves);
-          return r;
-        }),
-      ),
-    );
-  });
-  const regions = await Promise.all(
-    opts.regions.map((region) => sweepRegion(opts, region, pools, budget, lockfiles, recovering, context)),
+  // Intents left by an earlier run are resolved before this run reads any page; discovery goes on meanwhile.
+  const recovering = resolveIntents(opts, sources);
+  const reads: Promise<PlaceDone>[] = [];
+  let found = 0;
+  const discovered = await Promise.all(
+    sources.all.map(async (source, s) => {
+      const parks = source.pairing === 'parks';
+      const discovering = source.discover((place) => {
+        // A lock item of the place's locks waits for its read (the pairing index waits on it).
+        if (parks) parked.reads(place.name);
+        const order = [s, opts.regions.indexOf(place.region), found++];
+        reads.push(
+          pools
+            .run(`${source.store} ${place.region}`, () =>
+              readOne(opts, source, place, budget, parked, context, recovering),
+            )
+            .then((done) => ({ ...done, order })),
+        );
+      });
+      // The places not read are known before a lock item may wait on one (the index waits on discovery).
+      if (parks) parked.discovering(discovering);
+      const d = await discovering;
+      for (const { place, why } of d.skipped) unread.add(place, why);
+      for (const f of d.failures)
+        unread.add({ store: source.store, region: f.region, name: f.name }, f.error ?? 'failed');
+      return { source, d };
+    }),
   );
-  const [recovered, bucketsFound, read] = await Promise.all([recovering, bucketsFinding, reading]);
-  const swept = regions.flatMap((r) => r.swept);
-  // Lockfiles no lock item took are single locks (a fleet on use_lockfile alone).
-  const rest = lockfiles.rest().map((half) => [half]);
-  const unread: RunFailure[] = [];
-  const holders = await holdersOf(opts, rest, unread);
-  const judged = rest.map((halves, i) => ({ halves, holder: holders[i] }));
+  const [recovered, done] = await Promise.all([recovering, Promise.all(reads)]);
+  done.sort((a, b) => compareOrder(a.order, b.order));
+  const swept = done.filter((r): r is PlaceDone & { read: SweptPlace } => r.read !== undefined);
+  // Halves no other half took are single locks (a fleet on use_lockfile alone).
+  const rest = parked.rest().map((half) => [half]);
+  const unreadEvidence: RunFailure[] = [];
+  const [holders, withState] = await Promise.all([
+    holdersOf(opts, rest, unreadEvidence),
+    withEvidence(sources, rest, unreadEvidence),
+  ]);
+  const judged = withState.map((halves, i) => ({ halves, holder: holders[i] }));
   const singles = await mapBounded(judged, 8, ({ halves, holder }) =>
     handleLock(opts, halves, budget, holder, context),
   );
-  const discoveries = regions.map((r) => r.discovery);
 
   const failures = onceEach(
     [
       ...recovered.failures,
-      ...swept.flatMap((s) => s.failures),
+      ...swept.flatMap((s) => s.read.failures),
       ...singles.flatMap((h) => h.failures),
-      ...absence.failures,
-      ...unread,
+      ...context.absence!.failures,
+      ...unreadEvidence,
     ],
-    swept.filter((s) => s.table.error !== undefined).map((s) => s.table),
+    swept.filter((s) => s.read.report.error !== undefined).map((s) => s.read.report),
   );
-  const places: Place[] = [
-    ...swept.map((s) => ({ region: s.table.region, table: s.table.name, complete: s.complete })),
-    ...read.map((r) => ({
-      region: r.bucket.region,
-      table: bucketPlace(r.bucket.name),
-      complete: r.complete,
-    })),
-  ];
-  const seen = [...swept.flatMap((s) => s.seen), ...singles.flatMap((h) => h.keys)];
+  const places: ReadPlace[] = swept.map(({ read }) => ({
+    region: read.report.region,
+    table: memoryName({ store: read.store, name: read.report.name }),
+    complete: read.complete,
+  }));
+  const seen = [...swept.flatMap((s) => s.read.seen), ...singles.flatMap((h) => h.keys)];
   const resolved = await forgetGone(opts, places, seen, failures);
   await noteComplete(opts, places, opts.now.getTime() + Date.now() - startMs, failures);
+  const reports = [
+    ...discovered.flatMap(({ source, d }) => d.failures.map((report) => ({ store: source.store, report }))),
+    ...swept.map(({ read }) => ({ store: read.store, report: read.report })),
+  ];
+  const listed = (list: 'tables' | 'buckets') =>
+    reports.filter((r) => placeKind(r.store).list === list).map((r) => r.report);
   const [tables, buckets] = await placesWithNews(
     opts,
-    [...discoveries.flatMap((d) => d.failures), ...swept.map((s) => s.table)],
-    [...bucketsFound.failures, ...read.map((r) => r.bucket)],
+    listed('tables') as TableReport[],
+    listed('buckets') as BucketReport[],
     places,
     failures,
   );
@@ -131,10 +142,10 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     regions: [...opts.regions],
     tables,
     buckets,
-    locks: [...swept.flatMap((s) => s.locks), ...singles.flatMap((h) => h.locks)],
-    unparseable: [...swept.flatMap((s) => s.unparseable), ...read.flatMap((r) => r.unparseable)],
+    locks: [...swept.flatMap((s) => s.read.locks), ...singles.flatMap((h) => h.locks)],
+    unparseable: swept.flatMap((s) => s.read.unparseable),
     resolved,
-    warnings: [...recovered.notes, ...discoveries.flatMap((d) => d.warnings), ...bucketsFound.warnings],
+    warnings: [...recovered.notes, ...discovered.flatMap(({ d }) => d.warnings)],
     failures,
   };
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
@@ -156,55 +167,101 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   });
 }
 
-/** One region's tables: each described and read as soon as it is listed, `pools` bounding how many at once. */
-async function sweepRegion(
+/** What one place's read found and did. */
+type SweptPlace = {
+  readonly store: StoreKind;
+  readonly report: PlaceReport;
+  readonly complete: boolean;
+  readonly locks: LockReport[];
+  readonly unparseable: UnparseableReport[];
+  /** Every lock instance seen, for forgetting the ones that are gone. */
+  readonly seen: LockKey[];
+  readonly failures: RunFailure[];
+};
+
+/** A place's read (undefined when it was left alone: opted out, absent, not a lock place), in report order. */
+type PlaceDone = { readonly read?: SweptPlace; readonly order?: readonly number[] };
+
+function compareOrder(a: readonly number[] = [], b: readonly number[] = []): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+/** Locks of one page handled at once: their state-table writes and deletes overlap. */
+const LOCKS_AT_ONCE = 8;
+
+/**
+ * Reads one place through its source: a taking store's locks are each paired with their other half (waiting,
+ * within the place's time, while the place that would hold it is still read), given their evidence and handled
+ * page by page; a parking store's halves are left in the pairing index for the takers, whatever became of the read.
+ */
+async function readOne(
   opts: SweepOptions,
-  region: string,
-  pools: RegionPools,
+  source: LockSource,
+  place: Place,
   budget: DeletionBudget,
-  lockfiles: LockfileIndex,
-  recovering: Promise<unknown>,
+  parked: LockfileIndex,
   context: LockContext & { readonly unread: UnreadPlaces },
-): Promise<{ discovery: Discovery; swept: TableSweep[] }> {
-  const store = opts.lockStores(region);
-  const failures: TableReport[] = [];
-  const reads: Promise<TableSweep | undefined>[] = [];
-  const listFailure = await tableNames(
-    store,
-    opts.policy,
-    (name) => {
-      reads.push(
-        pools.run(`dynamodb ${region}`, async () => {
-          if (outOfTime(opts)) return notReached(region, name);
-          const table = await describeLockTable(store, name);
-          if (!table) return undefined;
-          if (!('arn' in table)) {
-            failures.push(table);
-            return undefined;
+  recovering: Promise<unknown>,
+): Promise<PlaceDone> {
+  const found: Pick<SweptPlace, 'locks' | 'seen' | 'failures'> = { locks: [], seen: [], failures: [] };
+  const left: LockHalf[] = [];
+  const sink: PageSink =
+    source.pairing === 'parks'
+      ? async (halves) => {
+          left.push(...halves);
+        }
+      : async (halves, deadline) => {
+          const paired = await Promise.all(
+            halves.map(async (half): Promise<LockHalf[]> => {
+              const { lockId, info } = lockOf(half);
+              // The half parked for the same lock (LockID and ID) is its other half: a double lock, judged as one.
+              const other = await parked.take(lockId, info.ID, deadline);
+              return other ? [half, other] : [half];
+            }),
+          );
+          // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
+          // hosts) while the evidence its stores offer (state digests) is read in one call per 100 locks.
+          const [holders, withState] = await Promise.all([
+            holdersOf(opts, paired, found.failures),
+            withEvidence(context.sources, paired, found.failures),
+          ]);
+          // The report keeps the read order; the budget is reserved synchronously, so the cap holds across locks.
+          const judged = withState.map((each, i) => ({ halves: each, holder: holders[i] }));
+          const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves: each, holder }) =>
+            handleLock(opts, each, budget, holder, context),
+          );
+          for (const h of handled) {
+            found.locks.push(...h.locks);
+            found.seen.push(...h.keys);
+            found.failures.push(...h.failures);
           }
-          await recovering;
-          const sweep = outOfTime(opts)
-            ? notReached(region, name)
-            : await sweepTable(opts, table, budget, lockfiles, context);
-          if (sweep === undefined) context.unread.table(region, name, 'opted out');
-          else if (!sweep.complete) context.unread.table(region, name, sweep.table.error ?? 'read in part');
-          return sweep;
-        }),
-      );
-    },
-    opts.logger,
-  );
-  const swept = (await Promise.all(reads)).filter((s): s is TableSweep => s !== undefined);
-  if (listFailure) failures.push(listFailure);
-  for (const f of failures) context.unread.table(region, f.name, f.error ?? 'failed');
-  return { discovery: { tables: [], failures, warnings: [] }, swept };
+        };
+  try {
+    const outcome = outOfTime(opts)
+      ? { kind: 'read' as const, report: source.report(place, NOT_REACHED), complete: false, unparseable: [] }
+      : await readPlace(opts, source, place, sink, recovering);
+    if (outcome.kind === 'elsewhere') return {};
+    if (outcome.kind === 'opted-out') {
+      context.unread.add(place, outcome.why);
+      return {};
+    }
+    if (!outcome.complete) context.unread.add(place, outcome.report.error ?? 'read in part');
+    return { read: { store: place.store, ...outcome, ...found } };
+  } finally {
+    if (source.pairing === 'parks') parked.read(place.name, left);
+  }
 }
 
 /**
  * The failures with each unread evidence source once (every page of every table may meet the same failure), and
  * none for a table that failed itself (its digests fail with it: one problem, counted once).
  */
-function onceEach(failures: readonly RunFailure[], failed: readonly TableReport[]): RunFailure[] {
+function onceEach(
+  failures: readonly RunFailure[],
+  failed: readonly { readonly region: string; readonly name: string }[],
+): RunFailure[] {
   const seen = new Set(failed.map((t) => JSON.stringify([t.region, t.name])));
   return failures.filter((f) => {
     if (f.kind !== 'evidence') return true;
@@ -217,21 +274,12 @@ function onceEach(failures: readonly RunFailure[], failed: readonly TableReport[
 }
 
 /** A place read this run, by the name the janitor's memory uses (a table, or `s3://<bucket>`). */
-type Place = TableRef & { readonly complete: boolean };
-
-function bucketNotReached(region: string, name: string): BucketSweep {
-  return { bucket: emptyBucket(region, name, NOT_REACHED), complete: false, halves: [], unparseable: [] };
-}
-
-function notReached(region: string, name: string): TableSweep {
-  const table = emptyTable(region, name, NOT_REACHED);
-  return { table, complete: false, locks: [], unparseable: [], seen: [], failures: [] };
-}
+type ReadPlace = TableRef & { readonly complete: boolean };
 
 /** Forgets the locks of fully read places that this run did not see; those that had been alerted are resolved. */
 async function forgetGone(
   opts: SweepOptions,
-  places: readonly Place[],
+  places: readonly ReadPlace[],
   seen: readonly LockKey[],
   failures: RunFailure[],
 ): Promise<ResolvedReport[]> {
@@ -253,7 +301,7 @@ async function forgetGone(
  */
 async function noteComplete(
   opts: SweepOptions,
-  places: readonly Place[],
+  places: readonly ReadPlace[],
   atMs: number,
   failures: RunFailure[],
 ): Promise<void> {
@@ -278,13 +326,13 @@ async function placesWithNews(
   opts: SweepOptions,
   tables: readonly TableReport[],
   buckets: readonly BucketReport[],
-  places: readonly Place[],
+  places: readonly ReadPlace[],
   failures: RunFailure[],
 ): Promise<[TableReport[], BucketReport[]]> {
   const nowMs = opts.now.getTime();
   const named = [
-    ...tables.map((t) => ({ report: t, table: t.name })),
-    ...buckets.map((b) => ({ report: b, table: bucketPlace(b.name) })),
+    ...tables.map((t) => ({ report: t, table: memoryName({ store: 'dynamodb', name: t.name }) })),
+    ...buckets.map((b) => ({ report: b, table: memoryName({ store: 's3', name: b.name }) })),
   ];
   const failed = named.filter((p) => p.report.error !== undefined);
   const listed = opts.regions.filter(

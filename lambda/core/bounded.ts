@@ -1,4 +1,4 @@
-// Run: bounded concurrency over a list.
+// Core: bounded concurrency over a list (pure: it only orders promises), for the run and the lock sources alike.
 /** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
 export async function mapBounded<T, R>(
   items: readonly T[],
