@@ -8,14 +8,7 @@ import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy
 import { hasErrors, type RunReport } from '../lambda/core/report';
 import { type SweepOptions, sweep } from '../lambda/run/sweep';
 import { usageError } from './args';
-import {
-  type AwsFlags,
-  dynamoClientFactory,
-  hostCheckFor,
-  lockfileStoreFactory,
-  lockStoreFactory,
-  resolveRegions,
-} from './cli-context';
+import { type AwsFlags, cliWiring, resolveRegions } from './cli-context';
 import { prepareSweep, type SweepSetup, withBuckets } from './cli-preflight';
 import type { CommandName, Flags } from './commands';
 import { couldNotReadLines, listLines, lockTsvLines, reportLines } from './format';
@@ -132,18 +125,17 @@ export async function runOptions(
 ): Promise<{ options: SweepOptions; done: () => void; setup: Partial<SweepSetup> & { warnings: string[] } }> {
   const aws = awsFlags(flags, command);
   const regions = await resolveRegions(aws, policy.regions);
-  const clients = dynamoClientFactory(aws);
+  const wired = cliWiring(aws);
   // Refusals come before any place is read: the state table, the topic, and where deletions are recorded.
   const setup =
     command === 'sweep'
-      ? await prepareSweep(flags, policy, regions[0], clients(regions[0]), aws)
+      ? await prepareSweep(flags, policy, regions[0], wired.dynamo(regions[0]), aws)
       : { state: new MemoryStateStore({ singleRun: true }), warnings: [] };
   const base: SweepOptions = {
     policy,
     regions,
-    lockStores: lockStoreFactory(clients),
-    lockfileStores: lockfileStoreFactory(aws),
-    holders: hostCheckFor(aws, policy),
+    // The lockfile stores always (a double lock's lockfile half, the run's own intents), built on first use.
+    ...wired.sweepStores(policy, 'always'),
     state: setup.state,
     notifier: setup.notifier,
     now: new Date(),

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { JanitorError, UsageError } from './core/errors';
 import { type ReleasePayload, releasePayload } from './events';
 import { createLogger, setRequestId } from './logger';
+import { perRegion } from './per-region';
 
 /** Which member janitor a release goes to, and the release it gets. */
 export type CentralReleaseRequest = {
@@ -105,11 +106,9 @@ type InvokeOutput = { FunctionError?: string; Payload?: Uint8Array };
 /** Lambda's Node.js runtimes include AWS SDK v3; the bundle leaves @aws-sdk/* out and takes the runtime's. */
 function sdkInvoke(): Invoke {
   const sdk = require('@aws-sdk/client-lambda') as LambdaSdk;
-  const clients = new Map<string, InstanceType<LambdaSdk['LambdaClient']>>();
+  const clients = perRegion((region) => new sdk.LambdaClient({ region }));
   return async (functionArn, region, payload) => {
-    const client = clients.get(region) ?? new sdk.LambdaClient({ region });
-    clients.set(region, client);
-    const out = await client.send(
+    const out = await clients(region).send(
       new sdk.InvokeCommand({ FunctionName: functionArn, Payload: new TextEncoder().encode(payload) }),
     );
     return {
