@@ -23,13 +23,13 @@ import {
   TEST_RELEASE_REFUSAL,
 } from './core/message/test-alert';
 import type { LockStore, Notifier, StateStore } from './core/ports';
-import { type ReleaseAnswer, releaseAnswer, viaOfRequester } from './core/release';
+import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
-import { type ReleaseResult, release, whereOf } from './run/release';
+import { answerTo, type ReleaseResult, release } from './run/release';
 import { sweep } from './run/sweep';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
@@ -219,8 +219,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       lockId: req.lockId ?? '',
     };
     logger.info({ ...where, id: req.id, testRelease: true }, 'test release refused');
-    return releaseAnswer(
-      { ...where, id: req.id },
+    return answerTo(
+      { ...req, region: where.region },
       { outcome: 'not-found', message: TEST_RELEASE_REFUSAL, failures: [] },
       context.awsRequestId,
     );
@@ -281,7 +281,7 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   const level = result.failures.length > 0 || finished === undefined ? 'warn' : 'info';
   logger[level]({ ...target, region, ...result }, 'release finished');
   // The whole result (the lock, each failure) is in the log line; the caller gets what a person reads.
-  return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);
+  return answerTo({ ...target, region }, result, context.awsRequestId);
 }
 
 /**
