@@ -67,7 +67,11 @@ export function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<Relea
 }
 
 /** The small answer a caller reads (`aws lambda invoke`'s output, the announcement): built here only. */
-export function answerTo(target: ReleaseTarget, result: Omit<ReleaseResult, 'lock'>, runId: string): ReleaseAnswer {
+export function answerTo(
+  target: ReleaseTarget,
+  result: Omit<ReleaseResult, 'lock'>,
+  runId: string,
+): ReleaseAnswer {
   return releaseAnswer(whereOf(target), result, runId);
 }
 
