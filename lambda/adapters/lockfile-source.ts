@@ -31,7 +31,7 @@ const READS_AT_ONCE = 8;
 /** What the bucket source needs from the run. */
 export type BucketSourceOptions = {
   /** The object store its lockfiles are in. @default 's3' */
-  readonly store?: ObjectStoreKind;
+  readonly kind?: ObjectStoreKind;
   readonly policy: Policy;
   readonly regions: readonly string[];
   readonly lockfileStores: (region: string) => LockfileStore;
@@ -49,7 +49,7 @@ export class BucketSource implements LockSource {
   readonly pairing = 'parks' as const;
 
   constructor(private readonly opts: BucketSourceOptions) {
-    this.store = opts.store ?? 's3';
+    this.store = opts.kind ?? 's3';
   }
 
   report(place: Place, error?: string): BucketReport {

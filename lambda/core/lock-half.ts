@@ -2,7 +2,14 @@
 import type { StateWrite } from './evidence';
 import type { LockItem } from './lock-item';
 import type { LockfileLock } from './lockfile';
-import { memoryName, type ObjectStoreKind, type Place, placeKind, type StoreKind } from './place';
+import {
+  memoryName,
+  OBJECT_STORES,
+  type ObjectStoreKind,
+  type Place,
+  placeKind,
+  type StoreKind,
+} from './place';
 import type { AuditRecord } from './ports';
 import type { LockReport } from './report';
 
@@ -106,9 +113,12 @@ const LOCKFILE_HALF: HalfKind<LockfileHalf> = {
   deleteFirst: true,
 };
 
+/** A lock table's item; a lockfile in any object store (they share one kind of half). */
 const HALVES: { readonly [K in StoreKind]: HalfKind<Extract<LockHalf, { store: K }>> } = {
   dynamodb: TABLE_HALF,
-  s3: LOCKFILE_HALF,
+  ...(Object.fromEntries(OBJECT_STORES.map((store) => [store, LOCKFILE_HALF])) as {
+    readonly [K in ObjectStoreKind]: HalfKind<LockfileHalf>;
+  }),
 };
 
 /** What the half's kind says about it. */

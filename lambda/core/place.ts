@@ -5,8 +5,9 @@ import type { Policy } from './policy';
 /** The lock stores the janitor reads: DynamoDB lock tables, S3 state buckets' `.tflock` lockfiles. */
 export type StoreKind = 'dynamodb' | ObjectStoreKind;
 
-/** The object stores whose buckets hold `.tflock` lockfiles (`use_lockfile`). */
-export type ObjectStoreKind = 's3';
+/** The object stores whose buckets hold `.tflock` lockfiles (`use_lockfile`): each is read by the bucket source. */
+export const OBJECT_STORES = ['s3'] as const;
+export type ObjectStoreKind = (typeof OBJECT_STORES)[number];
 
 /** A place that holds locks: a lock table or a state bucket, in its region. */
 export type Place = { readonly store: StoreKind; readonly region: string; readonly name: string };
