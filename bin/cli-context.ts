@@ -1,18 +1,11 @@
-// CLI wiring: regions, per-region DynamoDB and S3 clients and stores, and the EC2 host check, from the flags.
+// CLI wiring: the regions, and the clients and stores of lambda/wiring.ts, from the flags.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { partition } from '@aws-sdk/core/client';
 import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
-import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
 import { UsageError } from '../lambda/core/errors';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
-import type { Policy } from '../lambda/core/policy';
-import type { LockStore } from '../lambda/core/ports';
-import type { SweepOptions } from '../lambda/run/options';
-
-type S3Adapter = typeof import('../lambda/adapters/s3-lockfile-store');
-type Ec2Adapter = typeof import('../lambda/adapters/ec2-hosts');
+import { lockStoresOn, type Wiring, wire } from '../lambda/wiring';
 
 /** Flags that say where AWS is and who calls it. */
 export type AwsFlags = {
@@ -93,55 +86,36 @@ async function sdkRegion(flags: AwsFlags): Promise<string[] | undefined> {
   }
 }
 
-/** One DynamoDB client per region, all pointed at `--endpoint` when it is given. */
-export function dynamoClientFactory(flags: AwsFlags): (region: string) => DynamoDBClient {
-  const clients = new Map<string, DynamoDBClient>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = new DynamoDBClient({ ...awsClientConfig(clientOptions(flags, region)), ...profileOf(flags) });
-      clients.set(region, client);
-    }
-    return client;
-  };
+/**
+ * The clients and stores of one command, from its flags: each client sent to `--endpoint` when given, with
+ * `--profile`; S3 path-style for a local server (`--endpoint`, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), which has
+ * no bucket subdomains. The S3 and EC2 clients stay out of the CLI's bundle (side bundles, scripts/lambda-build.ts)
+ * and are loaded on first use: a policy without buckets or the host check never loads them.
+ */
+export function cliWiring(flags: AwsFlags): Wiring {
+  return wire((region, service) => {
+    const local =
+      service === 's3' && (flags.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+    return {
+      ...awsClientConfig(clientOptions(flags, region)),
+      ...(local ? { forcePathStyle: true } : {}),
+      ...profileOf(flags),
+    };
+  });
 }
 
-/**
- * Lockfile stores per region (one S3 client each), sent to `--endpoint` with path-style addressing when given.
- * Each client is made on first use, so a policy without buckets never builds one, nor loads the S3 client: it
- * stays out of the CLI's bundle (a dependency of the package) and is required here on first use.
- */
+/** One DynamoDB client per region, all pointed at `--endpoint` when it is given. */
+export function dynamoClientFactory(flags: AwsFlags): (region: string) => DynamoDBClient {
+  return cliWiring(flags).dynamo;
+}
+
+/** Lockfile stores per region (one S3 client each, made on first use), sent to `--endpoint` when given. */
 export function lockfileStoreFactory(flags: AwsFlags): (region: string) => LockfileStore {
-  const stores = new Map<string, LockfileStore>();
-  return (region) => {
-    let store = stores.get(region);
-    if (!store) {
-      const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-      const s3 = require('../lambda/adapters/s3-lockfile-store') as S3Adapter;
-      const config = s3.s3ClientConfig(clientOptions(flags, region));
-      // A server named by AWS_ENDPOINT_URL(_S3) is addressed path-style too, as --endpoint is.
-      const local = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
-      store = new s3.S3LockfileStore(
-        new S3Client({ ...config, ...(local ? { forcePathStyle: true } : {}), ...profileOf(flags) }),
-      );
-      stores.set(region, store);
-    }
-    return store;
-  };
+  return cliWiring(flags).lockfileStores;
 }
 
 /** Lock stores per region over `clients`. */
-export function lockStoreFactory(clients: (region: string) => DynamoDBClient): (region: string) => LockStore {
-  const stores = new Map<string, LockStore>();
-  return (region) => {
-    let store = stores.get(region);
-    if (!store) {
-      store = new DynamoLockStore(clients(region), region);
-      stores.set(region, store);
-    }
-    return store;
-  };
-}
+export const lockStoreFactory = lockStoresOn;
 
 /** An SNS client for the topic's own region (taken from its ARN). */
 export function snsClientFor(topicArn: string, flags: AwsFlags = {}): SNSClient {
@@ -151,24 +125,4 @@ export function snsClientFor(topicArn: string, flags: AwsFlags = {}): SNSClient 
       `--topic-arn "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)`,
     );
   return new SNSClient({ ...awsClientConfig({ region }), ...profileOf(flags) });
-}
-
-/**
- * The run's holder host check when the policy turns `evidence.ec2Hosts` on (one EC2 client per region, sent to
- * `--endpoint` when given); undefined otherwise, and then EC2 is never called nor its client loaded (about 1 MB,
- * outside the CLI's bundle like S3's).
- */
-export function hostCheckFor(flags: AwsFlags, policy: Policy): SweepOptions['holders'] {
-  if (!policy.evidence.ec2Hosts) return undefined;
-  const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
-  const { hostCheck } = require('../lambda/adapters/ec2-hosts') as Ec2Adapter;
-  const clients = new Map<string, EC2Client>();
-  return hostCheck((region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = new EC2Client({ ...awsClientConfig(clientOptions(flags, region)), ...profileOf(flags) });
-      clients.set(region, client);
-    }
-    return client;
-  });
 }

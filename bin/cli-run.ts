@@ -8,17 +8,11 @@ import { type Policy, parsePolicy, parsePolicyJson } from '../lambda/core/policy
 import { hasErrors, type RunReport } from '../lambda/core/report';
 import { type SweepOptions, sweep } from '../lambda/run/sweep';
 import { usageError } from './args';
-import {
-  type AwsFlags,
-  dynamoClientFactory,
-  hostCheckFor,
-  lockfileStoreFactory,
-  lockStoreFactory,
-  resolveRegions,
-} from './cli-context';
+import { type AwsFlags, cliWiring, resolveRegions } from './cli-context';
 import { prepareSweep, type SweepSetup, withBuckets } from './cli-preflight';
 import type { CommandName, Flags } from './commands';
 import { couldNotReadLines, listLines, lockTsvLines, reportLines } from './format';
+import { jsonPieces } from './json-out';
 import { withProgress } from './progress';
 
 /** Where the CLI writes, and what it knows of the terminal. */
@@ -29,6 +23,11 @@ export type Io = {
   readonly columns?: number;
   /** Writes the progress line in place (stderr is a terminal); undefined = no progress line. */
   readonly progress?: (line: string) => void;
+  /**
+   * Resolves once what `out` queued has been written (stdout is a pipe the reader drains, or closed): long output
+   * waits for it rather than piling up in memory. Undefined: nothing is queued.
+   */
+  readonly drain?: () => Promise<void>;
   /** Asks on the terminal and resolves to the answer ('' on Ctrl-D or Ctrl-C); undefined when stdin or stderr is not a terminal. */
   readonly ask?: (question: string) => Promise<string>;
 };
@@ -47,6 +46,16 @@ export const stdio: Io = {
   // On a terminal a message first clears the progress line it would otherwise be appended to.
   err: (t) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${t}\n`),
   columns: terminalColumns(),
+  drain: () =>
+    new Promise<void>((resolve) => {
+      if (!process.stdout.writableNeedDrain) return resolve();
+      // A reader that went away (EPIPE) ends the wait too: nothing more will be drained.
+      const done = () => {
+        for (const event of ['drain', 'close', 'error']) process.stdout.off(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error']) process.stdout.on(event, done);
+    }),
   progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
   ask:
     process.stdin.isTTY && process.stderr.isTTY
@@ -116,18 +125,17 @@ export async function runOptions(
 ): Promise<{ options: SweepOptions; done: () => void; setup: Partial<SweepSetup> & { warnings: string[] } }> {
   const aws = awsFlags(flags, command);
   const regions = await resolveRegions(aws, policy.regions);
-  const clients = dynamoClientFactory(aws);
+  const wired = cliWiring(aws);
   // Refusals come before any place is read: the state table, the topic, and where deletions are recorded.
   const setup =
     command === 'sweep'
-      ? await prepareSweep(flags, policy, regions[0], clients(regions[0]), aws)
+      ? await prepareSweep(flags, policy, regions[0], wired.dynamo(regions[0]), aws)
       : { state: new MemoryStateStore({ singleRun: true }), warnings: [] };
   const base: SweepOptions = {
     policy,
     regions,
-    lockStores: lockStoreFactory(clients),
-    lockfileStores: lockfileStoreFactory(aws),
-    holders: hostCheckFor(aws, policy),
+    // The lockfile stores always (a double lock's lockfile half, the run's own intents), built on first use.
+    ...wired.sweepStores(policy, 'always'),
     state: setup.state,
     notifier: setup.notifier,
     now: new Date(),
@@ -148,6 +156,17 @@ function tsvOut(report: RunReport, command: 'list' | 'sweep', io: Io): void {
   for (const line of couldNotReadLines(report)) io.err(line);
 }
 
+/**
+ * `--output json`: the report as `JSON.stringify(value, null, 2)` prints it, in pieces (see `jsonPieces`), each
+ * written once the one before has drained, so the output is never held whole.
+ */
+async function jsonOut(value: Record<string, unknown>, io: Io): Promise<void> {
+  for (const piece of jsonPieces(value)) {
+    io.out(piece);
+    await io.drain?.();
+  }
+}
+
 /** The exit code of a list or sweep: 1 on any error, else 3 for stale locks under `--detailed-exitcode`, else 0. */
 function exitCode(report: RunReport, flags: Flags): number {
   if (hasErrors(report)) return 1;
@@ -160,8 +179,7 @@ export async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<
   const swept = await sweep(options).finally(done);
   const report = { ...swept, warnings: [...swept.warnings, ...setup.warnings, ...searched.warnings] };
   const audit = setup.auditFile && { path: setup.auditFile.file, appended: setup.auditFile.appended };
-  if (flags.output === 'json')
-    io.out(JSON.stringify(audit ? { ...report, auditFile: audit } : report, null, 2));
+  if (flags.output === 'json') await jsonOut(audit ? { ...report, auditFile: audit } : report, io);
   else if (flags.output === 'tsv') tsvOut(report, 'sweep', io);
   else {
     for (const line of reportLines(report, io.columns)) io.out(line);
@@ -179,20 +197,17 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
   const report = { ...swept, warnings: [...swept.warnings, ...searched.warnings] };
   if (flags.output === 'json') {
     const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
-    io.out(
-      JSON.stringify(
-        {
-          tables,
-          buckets,
-          locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
-          unparseable,
-          warnings,
-          couldNotRead,
-          errors: counts.errors,
-        },
-        null,
-        2,
-      ),
+    await jsonOut(
+      {
+        tables,
+        buckets,
+        locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
+        unparseable,
+        warnings,
+        couldNotRead,
+        errors: counts.errors,
+      },
+      io,
     );
   } else if (flags.output === 'tsv') tsvOut(report, 'list', io);
   else for (const line of listLines(report, io.columns)) io.out(line);

@@ -6,6 +6,7 @@ import type { LockfileStore } from '../lambda/core/lockfile-port';
 import { plural } from '../lambda/core/message/format';
 import { isOptedOut } from '../lambda/core/place';
 import type { LockStore } from '../lambda/core/ports';
+import { perRegion } from '../lambda/per-region';
 import type { SweepOptions } from '../lambda/run/options';
 
 /** What the run has done so far, as the stores saw it. */
@@ -40,8 +41,8 @@ export function withProgress(
   const lockfileStores = options.lockfileStores;
   const counting: SweepOptions = {
     ...options,
-    lockStores: memo((region) => countedLockStore(lockStores(region), p, tags)),
-    lockfileStores: lockfileStores && memo((region) => countedLockfileStore(lockfileStores(region), p)),
+    lockStores: perRegion((region) => countedLockStore(lockStores(region), p, tags)),
+    lockfileStores: lockfileStores && perRegion((region) => countedLockfileStore(lockfileStores(region), p)),
   };
   redraw();
   return {
@@ -51,14 +52,6 @@ export function withProgress(
       clearInterval(timer);
       draw('');
     },
-  };
-}
-
-function memo<T>(make: (region: string) => T): (region: string) => T {
-  const made = new Map<string, T>();
-  return (region) => {
-    if (!made.has(region)) made.set(region, make(region));
-    return made.get(region) as T;
   };
 }
 

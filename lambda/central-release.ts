@@ -1,9 +1,11 @@
 // Lambda shell: the central release function: forwards a Release from the central chat to a member account's janitor.
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { CENTRAL_RELEASE_ENV as ENV } from './core/contract';
 import { JanitorError, UsageError } from './core/errors';
 import { type ReleasePayload, releasePayload } from './events';
 import { createLogger, setRequestId } from './logger';
+import { perRegion } from './per-region';
 
 /** Which member janitor a release goes to, and the release it gets. */
 export type CentralReleaseRequest = {
@@ -105,11 +107,9 @@ type InvokeOutput = { FunctionError?: string; Payload?: Uint8Array };
 /** Lambda's Node.js runtimes include AWS SDK v3; the bundle leaves @aws-sdk/* out and takes the runtime's. */
 function sdkInvoke(): Invoke {
   const sdk = require('@aws-sdk/client-lambda') as LambdaSdk;
-  const clients = new Map<string, InstanceType<LambdaSdk['LambdaClient']>>();
+  const clients = perRegion((region) => new sdk.LambdaClient({ region }));
   return async (functionArn, region, payload) => {
-    const client = clients.get(region) ?? new sdk.LambdaClient({ region });
-    clients.set(region, client);
-    const out = await client.send(
+    const out = await clients(region).send(
       new sdk.InvokeCommand({ FunctionName: functionArn, Payload: new TextEncoder().encode(payload) }),
     );
     return {
@@ -123,14 +123,14 @@ function sdkInvoke(): Invoke {
 export function readCentralReleaseConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): CentralReleaseConfig {
-  const functionName = env.MEMBER_FUNCTION_NAME?.trim();
-  const regions = (env.MEMBER_REGIONS ?? '')
+  const functionName = env[ENV.memberFunctionName]?.trim();
+  const regions = (env[ENV.memberRegions] ?? '')
     .split(',')
     .map((r) => r.trim())
     .filter(Boolean);
   if (!functionName || regions.length === 0) {
     throw new UsageError(
-      'MEMBER_FUNCTION_NAME and MEMBER_REGIONS must be set; the organization stack sets them',
+      `${ENV.memberFunctionName} and ${ENV.memberRegions} must be set; the organization stack sets them`,
     );
   }
   return { functionName, regions };
@@ -143,7 +143,7 @@ let logger: Logger | undefined;
 export async function handler(event: unknown, context: Context): Promise<Record<string, unknown>> {
   setRequestId(context.awsRequestId);
   invoker ??= sdkInvoke();
-  logger ??= createLogger(process.env.LOG_LEVEL?.trim() || 'info');
+  logger ??= createLogger(process.env[ENV.logLevel]?.trim() || 'info');
   const partition = context.invokedFunctionArn.split(':')[1] ?? 'aws';
   try {
     const ownAccount = context.invokedFunctionArn.split(':')[4];

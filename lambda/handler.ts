@@ -1,28 +1,24 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
 import { writeSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { awsClientConfig } from './adapters/aws-client-config';
-import { DynamoLockStore } from './adapters/dynamo-lock-store';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
-import type { HolderQuery } from './adapters/ec2-hosts';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig, renderOptionsOf } from './config';
+import { JANITOR_ENV } from './core/contract';
 import { UsageError } from './core/errors';
-import type { Holder } from './core/evidence';
 import type { RunFailure } from './core/failure';
-import type { LockfileStore } from './core/lockfile-port';
 import {
   isTestRelease,
   renderTestAlert,
   TEST_ALERT_SUBJECT,
   TEST_RELEASE_REFUSAL,
 } from './core/message/test-alert';
-import type { LockStore, Notifier, StateStore } from './core/ports';
+import type { Notifier, StateStore } from './core/ports';
 import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
@@ -31,6 +27,7 @@ import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
 import { answerTo, type ReleaseResult, release } from './run/release';
 import { sweep } from './run/sweep';
+import { type Wiring, wire } from './wiring';
 
 /** Time kept back from the Lambda timeout so the sweep can finish its table, save state and notify. */
 export const STOP_MARGIN_MS = 20_000;
@@ -59,16 +56,10 @@ export type HandlerResult =
 type Shell = {
   readonly config: HandlerConfig;
   readonly logger: Logger;
-  readonly lockStore: (region: string) => LockStore;
-  /** Only when the policy names buckets: otherwise the janitor never calls S3. */
-  readonly lockfileStores?: (region: string) => LockfileStore;
+  /** The clients and stores of each region, kept for the sandbox's life (SDK clients reuse connections). */
+  readonly aws: Wiring;
   readonly state: StateStore;
   readonly notifier?: Notifier;
-  /**
-   * Only when the policy's `evidence.ec2Hosts` is on: otherwise the janitor never calls EC2. A factory: each run
-   * makes its own check, so what EC2 said lives one run (a warm sandbox never reuses an earlier run's answers).
-   */
-  readonly newHostCheck?: () => (locks: readonly HolderQuery[]) => Promise<Holder[]>;
 };
 
 let shell: Shell | undefined;
@@ -77,12 +68,10 @@ function coldStart(): Shell {
   const config = readConfig(process.env);
   const logger = createLogger(config.logLevel);
   // Throttling is retried with backoff (6 attempts) before a table is reported as failed.
-  const dynamo = perRegion((region) => new DynamoDBClient(awsClientConfig({ region })));
-  const lockStore = perRegion((region) => new DynamoLockStore(dynamo(region), region));
+  const aws = wire((region) => awsClientConfig({ region }));
   const state = config.stateTable
-    ? new DynamoStateStore(dynamo(config.homeRegion), config.stateTable)
+    ? new DynamoStateStore(aws.dynamo(config.homeRegion), config.stateTable)
     : new MemoryStateStore();
-  const lockfileStores = config.policy.buckets.include.length > 0 ? s3Stores() : undefined;
   // The topic may live in another region or account (an organization's central topic): its client follows its ARN.
   const notifier = config.topicArn
     ? new SnsNotifier(
@@ -90,43 +79,12 @@ function coldStart(): Shell {
         config.topicArn,
       )
     : undefined;
-  const newHostCheck = config.policy.evidence.ec2Hosts ? ec2HostChecks() : undefined;
-  return { config, logger, lockStore, lockfileStores, state, notifier, newHostCheck };
-}
-
-// The S3 and EC2 clients are loaded only when the policy needs them, from the Lambda runtime's own SDK v3
-// (they are external to the bundle: lib/bundling.ts), so a janitor without buckets or the host check never pays
-// for them.
-
-function s3Stores(): (region: string) => LockfileStore {
-  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-  const s3 = require('./adapters/s3-lockfile-store') as typeof import('./adapters/s3-lockfile-store');
-  return perRegion((region) => new s3.S3LockfileStore(new S3Client(s3.s3ClientConfig({ region }))));
-}
-
-/** Makes one host check per run on the sandbox's EC2 clients (the clients are kept; the answers are not). */
-function ec2HostChecks(): () => (locks: readonly HolderQuery[]) => Promise<Holder[]> {
-  const { EC2Client } = require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
-  const { hostCheck } = require('./adapters/ec2-hosts') as typeof import('./adapters/ec2-hosts');
-  const clients = perRegion((region) => new EC2Client(awsClientConfig({ region })));
-  return () => hostCheck(clients);
+  return { config, logger, aws, state, notifier };
 }
 
 /** The region of an ARN (`arn:aws:sns:REGION:ACCOUNT:NAME`), else `fallback`. */
 function arnRegion(arn: string, fallback: string): string {
   return arn.split(':')[3] || fallback;
-}
-
-/** One value per region, made on first use and kept for the sandbox's life (SDK clients reuse connections). */
-function perRegion<T>(make: (region: string) => T): (region: string) => T {
-  const made = new Map<string, T>();
-  return (region) => {
-    const existing = made.get(region);
-    if (existing !== undefined) return existing;
-    const value = make(region);
-    made.set(region, value);
-    return value;
-  };
 }
 
 async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Promise<HandlerResult> {
@@ -153,13 +111,15 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     () => stop.abort(),
     Math.max(0, context.getRemainingTimeInMillis() - STOP_MARGIN_MS),
   );
+  // S3 only when the policy names buckets, EC2 only with evidence.ec2Hosts; a host check per run: EC2's answers
+  // are remembered for this run only (a warm sandbox never reuses an earlier run's).
+  const stores = s.aws.sweepStores(config.policy);
   const run = sweep({
     policy: config.policy,
     regions: config.regions,
-    lockStores: fence.wrapEach(s.lockStore),
-    lockfileStores: s.lockfileStores && fence.wrapEach(s.lockfileStores),
-    // A host check per run: EC2's answers are remembered for this run only.
-    holders: s.newHostCheck && fence.wrapCall(s.newHostCheck()),
+    lockStores: fence.wrapEach(stores.lockStores),
+    lockfileStores: stores.lockfileStores && fence.wrapEach(stores.lockfileStores),
+    holders: stores.holders && fence.wrapCall(stores.holders),
     state: fence.wrap(s.state),
     notifier: s.notifier && fence.wrap(s.notifier),
     render: renderOptionsOf(config),
@@ -237,11 +197,12 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   // abandoned and the fence refuses any later one, so nothing of it goes on inside the next invocation.
   const abandon = new AbortController();
   const fence = new RunFence();
+  const lockfiles = s.aws.lockfileStoresFor(config.policy);
   const run = release(
     { ...target, region },
     {
-      store: fence.wrap(s.lockStore(region)),
-      lockfiles: s.lockfileStores && fence.wrap(s.lockfileStores(region)),
+      store: fence.wrap(s.aws.lockStores(region)),
+      lockfiles: lockfiles && fence.wrap(lockfiles(region)),
       state: fence.wrap(s.state),
       notifier: s.notifier && fence.wrap(s.notifier),
       now: new Date(),
@@ -292,7 +253,7 @@ async function testAlertOnce(s: Shell, req: TestAlertPayload, context: Context):
   const { config, logger } = s;
   if (!s.notifier || !config.topicArn)
     throw new UsageError(
-      'TOPIC_ARN is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic',
+      `${JANITOR_ENV.topicArn} is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic`,
     );
   const render = renderOptionsOf(config);
   const janitor = render.janitor!;

@@ -1,6 +1,6 @@
 // CLI: the `doctor` and `test-alert` commands: their flags, their SDK clients (loaded only here) and their output.
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { perRegion } from '../../lambda/per-region';
 import { checklistJson, doctorExitCode, renderChecklist } from './checklist';
 import { doctorClientConfig } from './client-config';
 import type { DoctorClients } from './doctor';
@@ -39,7 +39,6 @@ export function doctorClients(region: string, profile?: string): DoctorClients {
   const { CloudWatchLogsClient } =
     require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs');
   const { IAMClient } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
-  const sns = new Map<string, SNSClient>();
   let cloudformation: CloudFormationClient | undefined;
   const lambda = new LambdaClient(config);
   return {
@@ -50,13 +49,10 @@ export function doctorClients(region: string, profile?: string): DoctorClients {
     sqs: new SQSClient(config),
     logs: new CloudWatchLogsClient(config),
     iam: new IAMClient(config),
-    sns: (topicRegion) => {
+    sns: perRegion((topicRegion) => {
       const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
-      const client =
-        sns.get(topicRegion) ?? new SNSClient(doctorClientConfig(topicRegion || region, profile));
-      sns.set(topicRegion, client);
-      return client;
-    },
+      return new SNSClient(doctorClientConfig(topicRegion || region, profile));
+    }),
     cloudformation: () => {
       const { CloudFormationClient } =
         require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
