@@ -1,6 +1,7 @@
 // Lambda shell: the central release function: forwards a Release from the central chat to a member account's janitor.
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { CENTRAL_RELEASE_ENV as ENV } from './core/contract';
 import { JanitorError, UsageError } from './core/errors';
 import { type ReleasePayload, releasePayload } from './events';
 import { createLogger, setRequestId } from './logger';
@@ -122,14 +123,14 @@ function sdkInvoke(): Invoke {
 export function readCentralReleaseConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): CentralReleaseConfig {
-  const functionName = env.MEMBER_FUNCTION_NAME?.trim();
-  const regions = (env.MEMBER_REGIONS ?? '')
+  const functionName = env[ENV.memberFunctionName]?.trim();
+  const regions = (env[ENV.memberRegions] ?? '')
     .split(',')
     .map((r) => r.trim())
     .filter(Boolean);
   if (!functionName || regions.length === 0) {
     throw new UsageError(
-      'MEMBER_FUNCTION_NAME and MEMBER_REGIONS must be set; the organization stack sets them',
+      `${ENV.memberFunctionName} and ${ENV.memberRegions} must be set; the organization stack sets them`,
     );
   }
   return { functionName, regions };
@@ -142,7 +143,7 @@ let logger: Logger | undefined;
 export async function handler(event: unknown, context: Context): Promise<Record<string, unknown>> {
   setRequestId(context.awsRequestId);
   invoker ??= sdkInvoke();
-  logger ??= createLogger(process.env.LOG_LEVEL?.trim() || 'info');
+  logger ??= createLogger(process.env[ENV.logLevel]?.trim() || 'info');
   const partition = context.invokedFunctionArn.split(':')[1] ?? 'aws';
   try {
     const ownAccount = context.invokedFunctionArn.split(':')[4];

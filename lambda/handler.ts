@@ -9,6 +9,7 @@ import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig, renderOptionsOf } from './config';
+import { JANITOR_ENV } from './core/contract';
 import { UsageError } from './core/errors';
 import type { RunFailure } from './core/failure';
 import {
@@ -18,13 +19,13 @@ import {
   TEST_RELEASE_REFUSAL,
 } from './core/message/test-alert';
 import type { Notifier, StateStore } from './core/ports';
-import { type ReleaseAnswer, releaseAnswer, viaOfRequester } from './core/release';
+import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
-import { type ReleaseResult, release, whereOf } from './run/release';
+import { answerTo, type ReleaseResult, release } from './run/release';
 import { sweep } from './run/sweep';
 import { type Wiring, wire } from './wiring';
 
@@ -178,8 +179,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       lockId: req.lockId ?? '',
     };
     logger.info({ ...where, id: req.id, testRelease: true }, 'test release refused');
-    return releaseAnswer(
-      { ...where, id: req.id },
+    return answerTo(
+      { ...req, region: where.region },
       { outcome: 'not-found', message: TEST_RELEASE_REFUSAL, failures: [] },
       context.awsRequestId,
     );
@@ -241,7 +242,7 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   const level = result.failures.length > 0 || finished === undefined ? 'warn' : 'info';
   logger[level]({ ...target, region, ...result }, 'release finished');
   // The whole result (the lock, each failure) is in the log line; the caller gets what a person reads.
-  return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);
+  return answerTo({ ...target, region }, result, context.awsRequestId);
 }
 
 /**
@@ -252,7 +253,7 @@ async function testAlertOnce(s: Shell, req: TestAlertPayload, context: Context):
   const { config, logger } = s;
   if (!s.notifier || !config.topicArn)
     throw new UsageError(
-      'TOPIC_ARN is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic',
+      `${JANITOR_ENV.topicArn} is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic`,
     );
   const render = renderOptionsOf(config);
   const janitor = render.janitor!;

@@ -1,20 +1,31 @@
 // Tests: the construct and the Lambda read each shared fact from its one home (lambda/core/contract.ts) and agree.
+
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { PROJECTION } from '../lambda/adapters/dynamo-scan';
 import { auditPk, INTENT_PK, sightingPk } from '../lambda/adapters/state-keys';
+import { readCentralReleaseConfig } from '../lambda/central-release';
 import { readConfig, renderOptionsOf } from '../lambda/config';
 import {
   AUDIENCE_ATTRIBUTE,
   AUDIT_KEY_PREFIX,
+  CENTRAL_RELEASE_ENV,
   CHAT_BUTTON_REQUESTER,
   CHAT_ONLY_AUDIENCE,
+  JANITOR_ENV,
+  LAMBDA_ENV,
   LOCK_ATTRIBUTES,
   mayDelete,
+  NODE_OPTIONS,
   RELEASE_PAYLOAD_KEY,
+  SET_BY_HAND,
 } from '../lambda/core/contract';
 import { renderMessages } from '../lambda/core/message/sns';
 import type { Mode } from '../lambda/core/policy';
 import { viaOfRequester } from '../lambda/core/release';
-import { statement, statements, synthJanitor } from './support/cdk';
+import { CentralRelease } from '../lib/organization/central-release';
+import { MemberJanitorStack } from '../lib/organization/member-janitor-stack';
+import { statement, statements, synthJanitor, unbundledApp } from './support/cdk';
 import { lockReport, runReport } from './support/reports';
 
 const TABLES = { include: ['tf-locks'] };
@@ -98,5 +109,86 @@ describe('the chat-only audience', () => {
     const [run, stale] = renderMessages(runReport([lockReport()], { tables: [] }), { janitor });
     expect(run.audience).not.toBe(CHAT_ONLY_AUDIENCE);
     expect(stale.audience).toBe(CHAT_ONLY_AUDIENCE);
+  });
+});
+
+type Env = Record<string, string | undefined>;
+
+/** The environment variables of every Lambda function of a template that `pick` selects. */
+function variablesOf(template: Template, pick: (vars: Record<string, unknown>) => boolean): Set<string> {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+  return new Set(
+    functions
+      .map((f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>)
+      .filter(pick)
+      .flatMap((vars) => Object.keys(vars)),
+  );
+}
+
+/** The names `read` asks of its environment, whether set or not (every lookup is noted). */
+function namesRead(read: (env: Env) => unknown, env: Env): Set<string> {
+  const asked = new Set<string>();
+  const noting = new Proxy(env, {
+    get: (target, name) => {
+      if (typeof name === 'string') asked.add(name);
+      return Reflect.get(target, name);
+    },
+  });
+  read(noting);
+  return asked;
+}
+
+const minus = (a: Iterable<string>, b: Iterable<string>) => [...a].filter((x) => !new Set(b).has(x)).sort();
+
+describe("the janitor function's environment", () => {
+  // Every variable a deployed janitor can carry: allowRelease on, as an organization's member janitor.
+  const isJanitor = (vars: Record<string, unknown>) => vars[JANITOR_ENV.policy] !== undefined;
+  const member = new MemberJanitorStack(unbundledApp(), 'Member', {
+    janitor: { allowRelease: true },
+    organizationId: 'o-a1b2c3d4e5',
+    codeKey: 'janitor.zip',
+  });
+  const set = new Set([
+    ...variablesOf(synthJanitor({ allowRelease: true }), isJanitor),
+    ...variablesOf(Template.fromStack(member), isJanitor),
+  ]);
+  // What a cold start reads, given each variable the construct sets and Lambda's own (valid values, so it reads on).
+  const valid: Env = { [JANITOR_ENV.policy]: '{}', [JANITOR_ENV.metrics]: 'errors' };
+  const read = namesRead(
+    (env) => readConfig(env),
+    Object.fromEntries([...set, ...Object.values(LAMBDA_ENV)].map((name) => [name, valid[name] ?? 'x'])),
+  );
+
+  it('has only variables the Lambda reads: the construct sets none it does not (NODE_OPTIONS is for Node.js)', () => {
+    expect(set.size).toBeGreaterThan(5);
+    expect(minus(set, [...read, NODE_OPTIONS])).toEqual([]);
+  });
+
+  it('is read by the Lambda only where the construct, Lambda itself or a person (SET_BY_HAND) sets it', () => {
+    expect(minus(read, [...set, ...Object.values(LAMBDA_ENV), ...SET_BY_HAND])).toEqual([]);
+    expect(minus(SET_BY_HAND, read)).toEqual([]);
+    expect(SET_BY_HAND.filter((name) => set.has(name))).toEqual([]);
+  });
+
+  it('is named in full by the contract the construct, the Lambda and the doctor use', () => {
+    expect(minus(read, Object.values(LAMBDA_ENV))).toEqual(Object.values(JANITOR_ENV).sort());
+  });
+});
+
+describe("the central release function's environment", () => {
+  const app = unbundledApp();
+  const stack = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
+  new CentralRelease(stack, 'Release', { organizationId: 'o-a1b2c3d4e5', regions: ['eu-west-1'] });
+  const set = variablesOf(Template.fromStack(stack), () => true);
+  const read = namesRead(
+    (env) => readCentralReleaseConfig(env),
+    Object.fromEntries([...set].map((name) => [name, 'eu-west-1'])),
+  );
+
+  it('is exactly what the function reads from it, besides NODE_OPTIONS (for Node.js) and LOG_LEVEL (by hand)', () => {
+    expect([...set].sort()).toEqual(
+      [CENTRAL_RELEASE_ENV.memberFunctionName, CENTRAL_RELEASE_ENV.memberRegions, NODE_OPTIONS].sort(),
+    );
+    expect([...read].sort()).toEqual(minus(set, [NODE_OPTIONS]));
   });
 });

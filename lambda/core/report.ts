@@ -1,6 +1,8 @@
 // Core: the run report's types and counts.
+
 import type { HolderOutcome, StateWrite } from './evidence';
 import type { RunFailure } from './failure';
+import type { StoreKind } from './place';
 import type { Mode } from './policy';
 import { type Unread, unreadOf } from './unread';
 
@@ -39,7 +41,7 @@ export type TableReport = {
 /** One lock and what the run decided and did about it. */
 export type LockReport = {
   /** Where the lock is held: a DynamoDB lock table, or an S3 lockfile. @default "dynamodb" */
-  store?: 'dynamodb' | 's3';
+  store?: StoreKind;
   region: string;
   /** The lock table; for a lockfile, its bucket as `s3://<bucket>` (the place name messages group by). */
   table: string;

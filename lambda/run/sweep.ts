@@ -123,15 +123,11 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     ...discovered.flatMap(({ source, d }) => d.failures.map((report) => ({ store: source.store, report }))),
     ...swept.map(({ read }) => ({ store: read.store, report: read.report })),
   ];
+  const withNews = await placesWithNews(opts, reports, places, failures);
   const listed = (list: 'tables' | 'buckets') =>
-    reports.filter((r) => placeKind(r.store).list === list).map((r) => r.report);
-  const [tables, buckets] = await placesWithNews(
-    opts,
-    listed('tables') as TableReport[],
-    listed('buckets') as BucketReport[],
-    places,
-    failures,
-  );
+    withNews.filter((r) => placeKind(r.store).list === list).map((r) => r.report);
+  const tables = listed('tables') as TableReport[];
+  const buckets = listed('buckets') as BucketReport[];
 
   const results = {
     runId: opts.runId,
@@ -324,17 +320,14 @@ async function noteComplete(
  */
 async function placesWithNews(
   opts: SweepOptions,
-  tables: readonly TableReport[],
-  buckets: readonly BucketReport[],
+  reports: readonly { readonly store: StoreKind; readonly report: PlaceReport }[],
   places: readonly ReadPlace[],
   failures: RunFailure[],
-): Promise<[TableReport[], BucketReport[]]> {
+): Promise<{ readonly store: StoreKind; readonly report: PlaceReport }[]> {
   const nowMs = opts.now.getTime();
-  const named = [
-    ...tables.map((t) => ({ report: t, table: memoryName({ store: 'dynamodb', name: t.name }) })),
-    ...buckets.map((b) => ({ report: b, table: memoryName({ store: 's3', name: b.name }) })),
-  ];
-  const failed = named.filter((p) => p.report.error !== undefined);
+  const failed = reports
+    .filter((r) => r.report.error !== undefined)
+    .map((r) => ({ report: r.report, table: memoryName({ store: r.store, name: r.report.name }) }));
   const listed = opts.regions.filter(
     (region) => !failed.some((f) => f.report.region === region && f.table === '*'),
   );
@@ -352,9 +345,10 @@ async function placesWithNews(
       message: `could not remember the failing tables: ${describeError(e)}`,
     });
   }
-  const withNews = <R extends TableReport | BucketReport>(report: R): R => {
-    const i = failed.findIndex((f) => f.report === report);
-    return i < 0 ? report : { ...report, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) };
-  };
-  return [tables.map(withNews), buckets.map(withNews)];
+  return reports.map((r) => {
+    const i = failed.findIndex((f) => f.report === r.report);
+    return i < 0
+      ? r
+      : { ...r, report: { ...r.report, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) } };
+  });
 }

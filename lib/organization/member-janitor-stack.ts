@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { JANITOR_ENV } from '../../lambda/core/contract';
 import { LockJanitor, type LockJanitorProps } from '../lock-janitor';
 import { alarmForwarderRoleName, MEMBER_FUNCTION_NAME, MEMBER_ROLE_PATH, memberRoleName } from './names';
 
@@ -77,8 +78,8 @@ export class MemberJanitorStack extends Stack {
     const role = fn.role?.node.defaultChild as iam.CfnRole;
     role.roleName = memberRoleName(Aws.REGION);
     role.path = MEMBER_ROLE_PATH;
-    fn.addEnvironment('ACCOUNT_ID', Aws.ACCOUNT_ID);
-    fn.addEnvironment('ACCOUNT_ALIAS', alias);
+    fn.addEnvironment(JANITOR_ENV.accountId, Aws.ACCOUNT_ID);
+    fn.addEnvironment(JANITOR_ENV.accountAlias, alias);
     fn.addPermission('CentralRelease', {
       principal: new iam.ArnPrincipal(releaseRoleArn),
       organizationId: props.organizationId,

@@ -18,15 +18,15 @@ export type JanitorFunction = {
   readonly account?: { readonly id: string; readonly alias?: string };
 };
 
-/** The lock a release payload names: a lock item, a lockfile, or (double) both halves. */
-export type ReleaseTarget = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'> &
+/** The report line of a lock a release payload is built from: a lock item, a lockfile, or (double) both halves. */
+export type ReleasableLock = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'> &
   Partial<Pick<LockReport, 'store' | 'bucket' | 'key' | 'double'>>;
 
 /**
  * Where the payload says the lock is: a lockfile's bucket and key; a lock item's table and LockID, and for a
  * double lock also its lockfile half (`bucket/path` is `path.tflock` in `bucket`, the way the halves pair).
  */
-function placesOf(lock: ReleaseTarget): Record<string, string> {
+function placesOf(lock: ReleasableLock): Record<string, string> {
   if (lock.store === 's3' && lock.bucket !== undefined && lock.key !== undefined)
     return { bucket: lock.bucket, key: lock.key };
   const item = { table: lock.table, lockId: lock.lockId };
@@ -51,7 +51,7 @@ const NOT_ASCII = /[^\x20-\x7e]/g;
  * `JSON.parse` gives back the exact values.
  */
 export function releasePayloadJson(
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
   account?: { readonly id: string; readonly janitorRegion: string },
 ): string {
@@ -74,7 +74,7 @@ function unit(char: string): string {
 
 /** The payload base64-encoded (standard alphabet, padded): what the chat button's `$payload` carries. */
 export function releasePayloadBase64(
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
   account?: { readonly id: string; readonly janitorRegion: string },
 ): string {
@@ -88,7 +88,7 @@ export function releasePayloadBase64(
  */
 export function invokeReleaseCommand(
   janitor: JanitorFunction,
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
 ): ShellCommand {
   return shellCommand([
