@@ -99,6 +99,8 @@ export type HeldLockFigures = {
   /** The same, node started as the Lambda runtime starts a function of `lambdaMB` (see `lambdaNodeFlags`). */
   readonly lambdaMB: number;
   readonly lambdaEmptyMaxRssMB: Stats;
+  /** The installed CLI's `sweep --json` over the same tables (no state table). */
+  readonly cliEmptyMaxRssMB: Stats;
   readonly sizes: readonly {
     readonly locks: number;
     readonly maxRssMB: Stats;
@@ -107,6 +109,8 @@ export type HeldLockFigures = {
     readonly sweepMs: Stats;
     readonly lambdaMaxRssMB: Stats;
     readonly lambdaKbPerLock: number;
+    readonly cliMaxRssMB: Stats;
+    readonly cliKbPerLock: number;
   }[];
 };
 

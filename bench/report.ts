@@ -230,6 +230,10 @@ function heldLockRows(h: HeldLockFigures): Row[] {
           `  ${lambda} (empty table: ${h.lambdaEmptyMaxRssMB.median.toFixed(1)} MB)`,
           `${s.lambdaKbPerLock.toFixed(2)} KB (${s.lambdaMaxRssMB.median.toFixed(1)} MB peak)`,
         ),
+        row(
+          `  the CLI, \`sweep --json\` (empty table: ${h.cliEmptyMaxRssMB.median.toFixed(1)} MB)`,
+          `${s.cliKbPerLock.toFixed(2)} KB (${s.cliMaxRssMB.median.toFixed(1)} MB peak)`,
+        ),
       ];
     return [
       row(`peak RSS of a sweep holding ${s.locks} locks`, formatStats(s.maxRssMB, 'MB', 1)),
@@ -239,6 +243,7 @@ function heldLockRows(h: HeldLockFigures): Row[] {
         `≤ ${LAMBDA_MB} MB`,
         s.lambdaMaxRssMB.median <= LAMBDA_MB,
       ),
+      row('  the CLI, `sweep --json`', formatStats(s.cliMaxRssMB, 'MB', 1)),
     ];
   });
 }
