@@ -12,7 +12,14 @@ import { startEngineProcess } from './engine';
 import { heldLockItems, lockTableItems } from './fixture';
 import { startLatencyProxy } from './latency-proxy';
 import { describeMachine } from './machine';
-import { type ChildKind, type HeldLockFigures, heldLockRuns, memoryFigures } from './memory';
+import {
+  type ChildKind,
+  type HeldLockFigures,
+  heldLockRuns,
+  lambdaNodeFlags,
+  type MemoryFigures,
+  memoryFigures,
+} from './memory';
 import { processRatio } from './process-ratio';
 import { withCpuProfile } from './profile';
 import { renderSummary } from './report';
@@ -145,6 +152,9 @@ async function main(): Promise<void> {
   }
 }
 
+/** The default function's memory (the stack's `memorySize`): the held-lock sweeps are also run as it runs them. */
+const LAMBDA_MEMORY_MB = 256;
+
 /** Peak RSS of sweeps of tables holding only locks, against a sweep of an empty table. */
 async function heldLocks(
   childJs: string,
@@ -152,18 +162,34 @@ async function heldLocks(
   nowMs: number,
   reps: number,
 ): Promise<HeldLockFigures> {
+  // Each table is swept as the bench's node runs it, then as the Lambda runtime starts node for a 256 MB function.
+  const lambdaFlags = lambdaNodeFlags(LAMBDA_MEMORY_MB);
   const runs = async (locks: number) =>
-    withSeededTable(`held-${locks}`, heldLockItems(locks, nowMs), (t) =>
-      heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps),
-    );
+    withSeededTable(`held-${locks}`, heldLockItems(locks, nowMs), async (t) => ({
+      plain: await heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps),
+      lambda: await heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps, lambdaFlags),
+    }));
   const empty = await runs(0);
+  const perLock = (m: MemoryFigures, e: MemoryFigures, locks: number) =>
+    ((m.maxRssMB.median - e.maxRssMB.median) * 1024) / locks;
   const out: HeldLockFigures['sizes'][number][] = [];
   for (const locks of sizes) {
-    const m = await runs(locks);
-    const kbPerLock = ((m.maxRssMB.median - empty.maxRssMB.median) * 1024) / locks;
-    out.push({ locks, maxRssMB: m.maxRssMB, kbPerLock, sweepMs: m.sweepMs });
+    const { plain, lambda } = await runs(locks);
+    out.push({
+      locks,
+      maxRssMB: plain.maxRssMB,
+      kbPerLock: perLock(plain, empty.plain, locks),
+      sweepMs: plain.sweepMs,
+      lambdaMaxRssMB: lambda.maxRssMB,
+      lambdaKbPerLock: perLock(lambda, empty.lambda, locks),
+    });
   }
-  return { emptyMaxRssMB: empty.maxRssMB, sizes: out };
+  return {
+    emptyMaxRssMB: empty.plain.maxRssMB,
+    lambdaMB: LAMBDA_MEMORY_MB,
+    lambdaEmptyMaxRssMB: empty.lambda.maxRssMB,
+    sizes: out,
+  };
 }
 
 /** DynamoDB (a dynalite child) and an empty S3 stub behind one loopback endpoint, no added latency. */
