@@ -65,7 +65,9 @@ describe('lines: news (the Lambda) against lines: all (the CLI), on the same tab
     expect(newsSent.every((m, i) => m === allSent[i]) && newsSent.length === allSent.length).toBe(true);
     // A quiet run's message (were one sent) says the same: 3 stale locks alerted earlier, not repeated.
     const strip = (r: RunReport) => ({ ...r, runId: '', startedAt: '', finishedAt: '' });
-    expect(renderMessage(strip(newsSecond)).text).toContain('3 stale locks alerted earlier are not repeated here.');
+    expect(renderMessage(strip(newsSecond)).text).toContain(
+      '3 stale locks alerted earlier are not repeated here.',
+    );
     expect(renderMessage(strip(newsSecond))).toEqual(renderMessage(strip(allSecond)));
   });
 });
