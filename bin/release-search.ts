@@ -119,7 +119,9 @@ function describeLock(halves: readonly LockReport[]): string[] {
   const field = (value: (h: LockReport) => string): string => {
     const values = halves.map(value);
     if (values.every((v) => v === values[0])) return values[0];
-    return halves.map((h, i) => `${values[i]} (${isObjectStore(h.store) ? 'lockfile' : 'table item'})`).join('; ');
+    return halves
+      .map((h, i) => `${values[i]} (${isObjectStore(h.store) ? 'lockfile' : 'table item'})`)
+      .join('; ');
   };
   return [
     `Found the lock with ID ${printable(l.id)}:`,
