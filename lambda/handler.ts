@@ -128,6 +128,8 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     clock: () => Date.now(),
     runId,
     logger,
+    // Each lock's lines are logged as decided; the report keeps only those the message and the memory need.
+    lines: 'news',
     signal: stop.signal,
     callSignal: abandon.signal,
     remainingMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
@@ -285,6 +287,7 @@ function summary(report: RunReport): object {
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
     counts: report.counts,
+    ...(report.folded ? { locksLoggedOnly: report.folded.locks } : {}),
     tables: report.tables.length,
     failedTables: report.tables
       .filter((t) => t.error !== undefined)

@@ -59,6 +59,11 @@ const KINDS: Readonly<Record<StoreKind, PlaceKind>> = {
   },
 };
 
+/** True for a lockfile's store (an object store); false for a lock table's, or none named (a lock item). */
+export function isObjectStore(store: StoreKind | undefined): store is ObjectStoreKind {
+  return (OBJECT_STORES as readonly string[]).includes(store ?? '');
+}
+
 /** What the run needs to know about a kind of place. */
 export function placeKind(store: StoreKind): PlaceKind {
   return KINDS[store];

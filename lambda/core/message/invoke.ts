@@ -1,5 +1,6 @@
 // Core messages: the release payload of one lock, and the `aws lambda invoke` command that sends it to the janitor.
 import { CHAT_BUTTON_REQUESTER } from '../contract';
+import { isObjectStore } from '../place';
 import type { LockReport } from '../report';
 import { type ShellCommand, shellCommand, shellQuote, shellWord } from './shell';
 
@@ -27,7 +28,7 @@ export type ReleasableLock = Pick<LockReport, 'table' | 'lockId' | 'id' | 'regio
  * double lock also its lockfile half (`bucket/path` is `path.tflock` in `bucket`, the way the halves pair).
  */
 function placesOf(lock: ReleasableLock): Record<string, string> {
-  if (lock.store === 's3' && lock.bucket !== undefined && lock.key !== undefined)
+  if (isObjectStore(lock.store) && lock.bucket !== undefined && lock.key !== undefined)
     return { bucket: lock.bucket, key: lock.key };
   const item = { table: lock.table, lockId: lock.lockId };
   const slash = lock.lockId.indexOf('/');
