@@ -39,12 +39,17 @@ async function childSweeps(
   nowMs: number,
   reps: number,
   kind: ChildKind = 'sweep',
+  nodeFlags: readonly string[] = [],
 ): Promise<ChildSweep[]> {
   const results: ChildSweep[] = [];
   for (let i = 0; i < reps; i++) {
-    const { stdout } = await run(process.execPath, [childJs, endpoint, table, String(nowMs), kind], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [...nodeFlags, childJs, endpoint, table, String(nowMs), kind],
+      {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as ChildSweep;
     if (result.errors) throw new Error(`the sweep child reported ${result.errors} errors`);
     results.push(result);
@@ -78,15 +83,34 @@ export async function memoryFigures(
   };
 }
 
+/**
+ * The node flags the Lambda Node.js runtime starts a function of `memoryMB` with (its bootstrap: new space =
+ * memory / 10, half of it per semi-space, old space = the rest), as published copies of `/var/runtime/bootstrap`
+ * show them: V8 then collects as the function's memory requires, not as a host with gigabytes to spare lets it.
+ */
+export function lambdaNodeFlags(memoryMB: number): string[] {
+  const newSpace = Math.floor(memoryMB / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMB - newSpace}`];
+}
+
 /** Peak RSS per lock the sweep holds: tables of only locks, against a sweep of an empty table. */
 export type HeldLockFigures = {
   readonly emptyMaxRssMB: Stats;
+  /** The same, node started as the Lambda runtime starts a function of `lambdaMB` (see `lambdaNodeFlags`). */
+  readonly lambdaMB: number;
+  readonly lambdaEmptyMaxRssMB: Stats;
+  /** The installed CLI's `sweep --json` over the same tables (no state table). */
+  readonly cliEmptyMaxRssMB: Stats;
   readonly sizes: readonly {
     readonly locks: number;
     readonly maxRssMB: Stats;
     /** (peak RSS − the empty table's) / locks, in KB. */
     readonly kbPerLock: number;
     readonly sweepMs: Stats;
+    readonly lambdaMaxRssMB: Stats;
+    readonly lambdaKbPerLock: number;
+    readonly cliMaxRssMB: Stats;
+    readonly cliKbPerLock: number;
   }[];
 };
 
@@ -98,8 +122,9 @@ export async function heldLockRuns(
   locks: number,
   nowMs: number,
   reps: number,
+  nodeFlags: readonly string[] = [],
 ): Promise<MemoryFigures> {
-  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, 'held');
+  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, 'held', nodeFlags);
   for (const r of runs)
     if (r.locks !== locks) throw new Error(`the sweep child saw ${r.locks} locks, expected ${locks}`);
   const of = (f: (r: ChildSweep) => number) => stats(runs.map(f));

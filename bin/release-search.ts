@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { formatAge } from '../lambda/core/duration';
 import { plural, printable } from '../lambda/core/message/format';
+import { isObjectStore } from '../lambda/core/place';
 import { type Policy, parsePolicy } from '../lambda/core/policy';
 import type { LockReport, RunReport } from '../lambda/core/report';
 import type { ReleaseTarget } from '../lambda/run/release';
@@ -101,8 +102,8 @@ function groupByLock(matches: readonly LockReport[]): LockReport[][] {
 }
 
 function targetOf(halves: readonly LockReport[]): ReleaseTarget {
-  const item = halves.find((h) => h.store !== 's3');
-  const lockfile = halves.find((h) => h.store === 's3');
+  const item = halves.find((h) => !isObjectStore(h.store));
+  const lockfile = halves.find((h) => isObjectStore(h.store));
   return {
     region: halves[0].region,
     id: halves[0].id,
@@ -118,7 +119,9 @@ function describeLock(halves: readonly LockReport[]): string[] {
   const field = (value: (h: LockReport) => string): string => {
     const values = halves.map(value);
     if (values.every((v) => v === values[0])) return values[0];
-    return halves.map((h, i) => `${values[i]} (${h.store === 's3' ? 'lockfile' : 'table item'})`).join('; ');
+    return halves
+      .map((h, i) => `${values[i]} (${isObjectStore(h.store) ? 'lockfile' : 'table item'})`)
+      .join('; ');
   };
   return [
     `Found the lock with ID ${printable(l.id)}:`,
@@ -133,7 +136,7 @@ function describeLock(halves: readonly LockReport[]): string[] {
 function placeOfHalves(halves: readonly LockReport[]): string {
   return halves
     .map((h) =>
-      h.store === 's3'
+      isObjectStore(h.store)
         ? `s3://${printable(h.bucket ?? '')}/${printable(h.key ?? '')} (${printable(h.region)})`
         : `table ${printable(h.table)} (${printable(h.region)}) item ${printable(h.lockId)}`,
     )

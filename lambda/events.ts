@@ -1,6 +1,6 @@
 // Lambda shell: the events the handler accepts (the schedule, the release payload, the test alert).
 import { UsageError } from './core/errors';
-import { regionSchema } from './core/policy';
+import { parseReleaseRequest, type ReleaseRequest } from './core/release-request';
 import * as z from './core/zod';
 
 /** What the schedule sends (see lib/janitor-schedule.ts); any other non-release event also runs a sweep. */
@@ -11,55 +11,8 @@ export type ScheduledEvent = {
   readonly attempt?: string;
 };
 
-/** The payload that releases one lock the safe way: the lock's `ID` must equal `id`. */
-export type ReleasePayload = {
-  /** A lock item: its table and LockID. */
-  readonly table?: string;
-  readonly lockId?: string;
-  /** A lockfile: its bucket and `.tflock` key. Name both places to release both halves of a double lock. */
-  readonly bucket?: string;
-  readonly key?: string;
-  readonly id: string;
-  readonly region?: string;
-  readonly requestedBy?: string;
-};
-
-const nonEmpty = (message: string) => z.string().check(z.minLength(1, message));
-
-const releaseSchema = z
-  .strictObject({
-    table: z.optional(nonEmpty('the lock table name must not be empty')),
-    lockId: z.optional(nonEmpty('the LockID of the lock item must not be empty')),
-    bucket: z.optional(nonEmpty('the bucket name must not be empty')),
-    key: z.optional(nonEmpty('the .tflock key must not be empty')),
-    id: nonEmpty("the lock's ID (from the Terraform error message) is required"),
-    region: z.optional(regionSchema),
-    requestedBy: z.optional(z.string().check(z.maxLength(256))),
-  })
-  .check(
-    z.superRefine((r, ctx) => {
-      const table = r.table !== undefined || r.lockId !== undefined;
-      const lockfile = r.bucket !== undefined || r.key !== undefined;
-      if (table && (r.table === undefined || r.lockId === undefined))
-        ctx.addIssue({
-          code: 'custom',
-          path: [r.table === undefined ? 'table' : 'lockId'],
-          message: 'a lock item needs both table and lockId',
-        });
-      if (lockfile && (r.bucket === undefined || r.key === undefined))
-        ctx.addIssue({
-          code: 'custom',
-          path: [r.bucket === undefined ? 'bucket' : 'key'],
-          message: 'a lockfile needs both bucket and key',
-        });
-      if (!table && !lockfile)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['table'],
-          message: 'name the lock: table and lockId, bucket and key, or both',
-        });
-    }),
-  );
+/** The payload that releases one lock the safe way: the one release request (core/release-request.ts). */
+export type ReleasePayload = ReleaseRequest;
 
 /** The payload that publishes one labelled test notification (`tf-lock-janitor test-alert`). */
 export type TestAlertPayload = { readonly requestedBy?: string };
@@ -131,15 +84,7 @@ function others(keys: readonly string[], key = 'release'): string {
 /** The release request of an event `{"release": {...}}`, or undefined for every other event (a sweep). */
 export function releasePayload(event: unknown): ReleasePayload | undefined {
   if (typeof event !== 'object' || event === null || !('release' in event)) return undefined;
-  const result = releaseSchema.safeParse(event.release);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (i) => `release${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`,
-  );
-  throw new UsageError(
-    `The release request is not valid:\n  - ${problems.join('\n  - ')}\n` +
-      'Send {"release": {"table": "...", "lockId": "...", "id": "...", "region"?: "..."}}',
-  );
+  return parseReleaseRequest(event.release);
 }
 
 /** The test-alert request of `{"testAlert": {...}}`: an object with at most `requestedBy`. */

@@ -19,13 +19,13 @@ import {
   TEST_RELEASE_REFUSAL,
 } from './core/message/test-alert';
 import type { Notifier, StateStore } from './core/ports';
-import { type ReleaseAnswer, releaseAnswer, viaOfRequester } from './core/release';
+import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
 import { createLogger, setRequestId } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
-import { type ReleaseResult, release, whereOf } from './run/release';
+import { answerTo, type ReleaseResult, release } from './run/release';
 import { sweep } from './run/sweep';
 import { type Wiring, wire } from './wiring';
 
@@ -128,6 +128,8 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
     clock: () => Date.now(),
     runId,
     logger,
+    // Each lock's lines are logged as decided; the report keeps only those the message and the memory need.
+    lines: 'news',
     signal: stop.signal,
     callSignal: abandon.signal,
     remainingMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
@@ -179,8 +181,8 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
       lockId: req.lockId ?? '',
     };
     logger.info({ ...where, id: req.id, testRelease: true }, 'test release refused');
-    return releaseAnswer(
-      { ...where, id: req.id },
+    return answerTo(
+      { ...req, region: where.region },
       { outcome: 'not-found', message: TEST_RELEASE_REFUSAL, failures: [] },
       context.awsRequestId,
     );
@@ -242,7 +244,7 @@ async function releaseOnce(s: Shell, req: ReleasePayload, context: Context): Pro
   const level = result.failures.length > 0 || finished === undefined ? 'warn' : 'info';
   logger[level]({ ...target, region, ...result }, 'release finished');
   // The whole result (the lock, each failure) is in the log line; the caller gets what a person reads.
-  return releaseAnswer(whereOf({ ...target, region }), result, context.awsRequestId);
+  return answerTo({ ...target, region }, result, context.awsRequestId);
 }
 
 /**
@@ -285,6 +287,7 @@ function summary(report: RunReport): object {
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
     counts: report.counts,
+    ...(report.folded ? { locksLoggedOnly: report.folded.locks } : {}),
     tables: report.tables.length,
     failedTables: report.tables
       .filter((t) => t.error !== undefined)

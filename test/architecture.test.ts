@@ -91,6 +91,21 @@ describe('the source layout', () => {
     expect(offences).toEqual([]);
   });
 
+  it('asks which lock store a lock is in only in the adapters and the one place model (core/place.ts, core/lock-half.ts)', () => {
+    const model = ['lambda/core/place.ts', 'lambda/core/lock-half.ts'].map((f) => path.join(ROOT, f));
+    const adapters = path.join(ROOT, 'lambda', 'adapters');
+    // A comparison with a store's name (`store === 's3'`, `kind !== 'dynamodb'`...), or a lookup keyed by one.
+    const SWITCH = /\b(?:store|kind)\s*(?:===|!==|==|!=)\s*'(?:dynamodb|s3)'|'(?:dynamodb|s3)'\s*(?:===|!==)/;
+    const offences = files
+      .filter((f) => !model.includes(f) && !f.startsWith(adapters))
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (SWITCH.test(line) ? [`${rel(f)}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offences).toEqual([]);
+  });
+
   it('starts every source file with one line that says what it is', () => {
     const missing = files.filter((f) => !/^\/\/ \S.+\n/.test(readFileSync(f, 'utf8'))).map(rel);
     expect(missing).toEqual([]);

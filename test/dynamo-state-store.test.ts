@@ -270,6 +270,25 @@ describe('forgetGone', () => {
     expect(next.map((s) => s.count)).toEqual([1, 1, 2, 2, 2, 2]);
   });
 
+  it('tells the IDs of one LockID apart, however many of them the run saw', async () => {
+    const table = freshTable();
+    const [first, second, gone] = [lockKey(table), lockKey(table), lockKey(table)];
+    const elsewhere = { ...first, table: freshTable() };
+    for (const key of [first, second, gone]) await store.observe(key, infoOf(key), T0);
+    await store.markAlerted([first, second, gone], T0);
+    // Seen: two IDs of the LockID in this table (and the first one's in a table not read).
+    const resolved = await store.forgetGone(
+      [{ region: 'eu-west-1', table }],
+      [first, elsewhere, second],
+      T0 + MINUTE,
+    );
+    expect(resolved).toEqual([gone]);
+    const next = await Promise.all(
+      [first, second, gone].map((k) => store.observe(k, infoOf(k), T0 + 2 * MINUTE)),
+    );
+    expect(next.map((s) => s.count)).toEqual([2, 2, 1]);
+  });
+
   it('keeps a sighting that a later run saw after this one started', async () => {
     const table = freshTable();
     const key = lockKey(table);

@@ -15,7 +15,6 @@ import {
   fromAuditItem,
   INTENT_PK,
   intentKey,
-  lockKeyString,
   type StateItem,
   sha256,
   sightingKey,
@@ -222,15 +221,12 @@ export class DynamoStateStore implements StateStore {
     seen: readonly LockKey[],
     nowMs: number,
   ): Promise<LockKey[]> {
-    const seenKeys = new Set(seen.map(lockKeyString));
+    const wasSeen = seenIndex(seen);
     const resolved: LockKey[] = [];
     for (const { region, table } of scanned) {
       const pk = sightingPk(region, table);
       for await (const page of queryPartition(this.client, this.tableName, pk, 'pk, sk, #lockId, #id')) {
-        const gone = page.filter(
-          ({ lockId, id }) =>
-            !seenKeys.has(lockKeyString({ region, table, lockId: lockId?.S ?? '', id: id?.S ?? '' })),
-        );
+        const gone = page.filter(({ lockId, id }) => !wasSeen(region, table, lockId?.S ?? '', id?.S ?? ''));
         await inParallel(gone, PARALLEL_WRITES, async (item) => {
           const old = await this.forget(item, nowMs);
           const [lockId, id] = [old?.lockId?.S, old?.id?.S];
@@ -355,6 +351,30 @@ export class DynamoStateStore implements StateStore {
   private send<T>(call: Promise<T>): Promise<T> {
     return onStateTable(this.tableName, call);
   }
+}
+
+/**
+ * Whether a lock instance is among `seen`: an index by region, place and LockID that holds the seen keys' own
+ * strings (a run's every lock, at its end: no new string per lock, unlike a set of key strings).
+ */
+function seenIndex(
+  seen: readonly LockKey[],
+): (region: string, table: string, lockId: string, id: string) => boolean {
+  const regions = new Map<string, Map<string, Map<string, string | Set<string>>>>();
+  for (const { region, table, lockId, id } of seen) {
+    const tables = regions.get(region) ?? regions.set(region, new Map()).get(region)!;
+    const locks = tables.get(table) ?? tables.set(table, new Map()).get(table)!;
+    const ids = locks.get(lockId);
+    // One ID per LockID is the rule (a lock is held once); a second one makes it a set.
+    if (ids === undefined) locks.set(lockId, id);
+    else if (typeof ids === 'string') {
+      if (ids !== id) locks.set(lockId, new Set([ids, id]));
+    } else ids.add(id);
+  }
+  return (region, table, lockId, id) => {
+    const ids = regions.get(region)?.get(table)?.get(lockId);
+    return typeof ids === 'string' ? ids === id : (ids?.has(id) ?? false);
+  };
 }
 
 /** What a conditional update did: the new item, or, when its condition failed, the old one if known. */

@@ -13,7 +13,14 @@ import type {
 } from '../core/lock-source';
 import { classifyLockfile, isLockfileKey, type LockfileLock } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
-import { isSelected, type Place } from '../core/place';
+import {
+  isSelected,
+  memoryName,
+  type ObjectStoreKind,
+  type Place,
+  type PlaceRules,
+  rulesOf,
+} from '../core/place';
 import type { Policy } from '../core/policy';
 import type { DeleteResult, JanitorLogger } from '../core/ports';
 import type { BucketReport, UnparseableReport } from '../core/report';
@@ -23,6 +30,8 @@ const READS_AT_ONCE = 8;
 
 /** What the bucket source needs from the run. */
 export type BucketSourceOptions = {
+  /** The object store its lockfiles are in. @default 's3' */
+  readonly kind?: ObjectStoreKind;
   readonly policy: Policy;
   readonly regions: readonly string[];
   readonly lockfileStores: (region: string) => LockfileStore;
@@ -34,12 +43,14 @@ export function emptyBucket(region: string, name: string, error?: string): Bucke
   return { region, name, objects: 0, lockfiles: 0, unparseable: 0, ...(error ? { error } : {}) };
 }
 
-/** The policy's state buckets, each read through a client of its own region. */
+/** The policy's state buckets of one object store, each read through a client of its own region. */
 export class BucketSource implements LockSource {
-  readonly store = 's3' as const;
+  readonly store: ObjectStoreKind;
   readonly pairing = 'parks' as const;
 
-  constructor(private readonly opts: BucketSourceOptions) {}
+  constructor(private readonly opts: BucketSourceOptions) {
+    this.store = opts.kind ?? 's3';
+  }
 
   report(place: Place, error?: string): BucketReport {
     return emptyBucket(place.region, place.name, error);
@@ -52,7 +63,7 @@ export class BucketSource implements LockSource {
    */
   async discover(found: (place: Place) => void): Promise<Discovered> {
     const { policy, regions } = this.opts;
-    const globs = policy.buckets;
+    const globs = rulesOf(policy, this.store);
     if (globs.include.length === 0) return { failures: [], warnings: [], skipped: [] };
     const home = regions[0];
     const directory = this.opts.lockfileStores(home);
@@ -80,7 +91,7 @@ export class BucketSource implements LockSource {
         failures.push(emptyBucket(home, b.name, `could not find the bucket's region: ${describeError(e)}`));
         return;
       }
-      if (regions.includes(region)) found({ store: 's3', region, name: b.name });
+      if (regions.includes(region)) found({ store: this.store, region, name: b.name });
       else elsewhere.push({ name: b.name, region });
     });
     const outside = outsideRegions(globs, elsewhere, regions);
@@ -99,7 +110,7 @@ export class BucketSource implements LockSource {
       failures: [...failures, ...outside.failures, ...missing],
       warnings: outside.warnings,
       skipped: elsewhere.map(({ name, region }) => ({
-        place: { store: 's3', region, name },
+        place: { store: this.store, region, name },
         why: `in ${region}, outside this run's regions`,
       })),
     };
@@ -134,7 +145,7 @@ export class BucketSource implements LockSource {
           const { lockId, key, problem, lastModifiedMs } = lockfile;
           const entry = {
             region: place.region,
-            table: `s3://${place.name}`,
+            table: memoryName(place),
             lockId,
             key,
             ...(lastModifiedMs === undefined ? {} : { lastModified: new Date(lastModifiedMs).toISOString() }),
@@ -187,7 +198,7 @@ export class BucketSource implements LockSource {
     const slash = lock.lockId.indexOf('/');
     if (slash < 1) return undefined;
     const bucket = lock.lockId.slice(0, slash);
-    const selected = this.opts.policy.buckets.include.some((g) => g.test(bucket));
+    const selected = rulesOf(this.opts.policy, this.store).include.some((g) => g.test(bucket));
     if (selected && unread.unsettled(bucket))
       return `its state bucket ${bucket} was not read in full before this lock's time ran out, and may hold its other half`;
     const why = unread.places.find((p) => p.place.name === bucket)?.why;
@@ -199,17 +210,18 @@ export class BucketSource implements LockSource {
     }
     const key = `${lock.lockId.slice(slash + 1)}.tflock`;
     try {
-      const read = await this.readHalf({ store: 's3', region: lock.region, name: bucket }, key);
+      const place = { store: this.store, region: lock.region, name: bucket };
+      const read = await this.readHalf(place, key);
       if (read.kind === 'missing') return undefined;
       if (read.kind === 'half' && (read.half as LockfileHalf).lockfile.info.ID !== lock.id) return undefined;
-      return `its lockfile half may be s3://${bucket}/${key}, which was not read this run (${why})`;
+      return `its lockfile half may be ${memoryName(place)}/${key}, which was not read this run (${why})`;
     } catch (e) {
       return `its state bucket ${bucket} (${why}) could not be asked for its lockfile half: ${describeError(e)}`;
     }
   }
 
   private half(place: Place, lockfile: LockfileLock): LockfileHalf {
-    return { store: 's3', region: place.region, lockfile };
+    return { store: this.store, region: place.region, lockfile };
   }
 }
 
@@ -218,7 +230,7 @@ export class BucketSource implements LockSource {
  * failed bucket (never an all-clear); those a wildcard matched are one warning (a janitor per region is normal).
  */
 function outsideRegions(
-  globs: Policy['buckets'],
+  globs: PlaceRules,
   elsewhere: readonly { name: string; region: string }[],
   regions: readonly string[],
 ): { failures: BucketReport[]; warnings: string[] } {

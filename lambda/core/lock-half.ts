@@ -2,7 +2,14 @@
 import type { StateWrite } from './evidence';
 import type { LockItem } from './lock-item';
 import type { LockfileLock } from './lockfile';
-import { memoryName, type Place, placeKind, type StoreKind } from './place';
+import {
+  memoryName,
+  OBJECT_STORES,
+  type ObjectStoreKind,
+  type Place,
+  placeKind,
+  type StoreKind,
+} from './place';
 import type { AuditRecord } from './ports';
 import type { LockReport } from './report';
 
@@ -21,7 +28,7 @@ export type TableHalf = {
 
 /** A `.tflock` lockfile in an S3 state bucket. */
 export type LockfileHalf = {
-  readonly store: 's3';
+  readonly store: ObjectStoreKind;
   readonly region: string;
   readonly lockfile: LockfileLock;
 };
@@ -81,7 +88,7 @@ const TABLE_HALF: HalfKind<TableHalf> = {
 };
 
 const LOCKFILE_HALF: HalfKind<LockfileHalf> = {
-  place: (h) => ({ store: 's3', region: h.region, name: h.lockfile.bucket }),
+  place: (h) => ({ store: h.store, region: h.region, name: h.lockfile.bucket }),
   ref: (h) => h.lockfile.key,
   lock: (h) => h.lockfile,
   taken: (h) => h.lockfile.lastModifiedMs ?? h.lockfile.createdMs,
@@ -95,20 +102,23 @@ const LOCKFILE_HALF: HalfKind<LockfileHalf> = {
       ? {}
       : { lastModified: new Date(lockfile.lastModifiedMs).toISOString() }),
   }),
-  auditFields: ({ lockfile }) => ({
-    store: 's3',
-    bucket: lockfile.bucket,
-    key: lockfile.key,
-    etag: lockfile.etag,
+  auditFields: (h) => ({
+    store: h.store,
+    bucket: h.lockfile.bucket,
+    key: h.lockfile.key,
+    etag: h.lockfile.etag,
   }),
   unchangedSince: (h, record) => h.lockfile.etag === record.etag,
   word: 'lockfile half',
   deleteFirst: true,
 };
 
+/** A lock table's item; a lockfile in any object store (they share one kind of half). */
 const HALVES: { readonly [K in StoreKind]: HalfKind<Extract<LockHalf, { store: K }>> } = {
   dynamodb: TABLE_HALF,
-  s3: LOCKFILE_HALF,
+  ...(Object.fromEntries(OBJECT_STORES.map((store) => [store, LOCKFILE_HALF])) as {
+    readonly [K in ObjectStoreKind]: HalfKind<LockfileHalf>;
+  }),
 };
 
 /** What the half's kind says about it. */
@@ -178,4 +188,11 @@ export function stateWriteOf(
     return { atMs, source: 's3' };
   });
   return writes.reduce<StateWrite | undefined>((a, b) => (!b || (a && a.atMs >= b.atMs) ? a : b), undefined);
+}
+
+/** Where a record (an intent or an audit record) says its half was: the place and the ref within it. */
+export function recordPlace(record: AuditRecord): { readonly place: Place; readonly ref: string } {
+  if (record.store !== undefined && record.bucket !== undefined && record.key !== undefined)
+    return { place: { store: record.store, region: record.region, name: record.bucket }, ref: record.key };
+  return { place: { store: 'dynamodb', region: record.region, name: record.table }, ref: record.lockId };
 }

@@ -1,10 +1,13 @@
 // Core: the one place model — a lock table or a state bucket, its region, the policy's rules for it — and the one admission check.
 import { describeError } from './errors';
 import type { Policy } from './policy';
-import type { AuditRecord } from './ports';
 
 /** The lock stores the janitor reads: DynamoDB lock tables, S3 state buckets' `.tflock` lockfiles. */
-export type StoreKind = 'dynamodb' | 's3';
+export type StoreKind = 'dynamodb' | ObjectStoreKind;
+
+/** The object stores whose buckets hold `.tflock` lockfiles (`use_lockfile`): each is read by the bucket source. */
+export const OBJECT_STORES = ['s3'] as const;
+export type ObjectStoreKind = (typeof OBJECT_STORES)[number];
 
 /** A place that holds locks: a lock table or a state bucket, in its region. */
 export type Place = { readonly store: StoreKind; readonly region: string; readonly name: string };
@@ -55,6 +58,11 @@ const KINDS: Readonly<Record<StoreKind, PlaceKind>> = {
     where: (p, key) => `s3://${p.name}/${key} (${p.region})`,
   },
 };
+
+/** True for a lockfile's store (an object store); false for a lock table's, or none named (a lock item). */
+export function isObjectStore(store: StoreKind | undefined): store is ObjectStoreKind {
+  return (OBJECT_STORES as readonly string[]).includes(store ?? '');
+}
 
 /** What the run needs to know about a kind of place. */
 export function placeKind(store: StoreKind): PlaceKind {
@@ -134,11 +142,4 @@ export function tagAdmission(
 /** Whether the policy reads tags for this kind of place at all. */
 export function checksTags(policy: Policy, store: StoreKind): boolean {
   return rulesOf(policy, store).optOutTag !== false;
-}
-
-/** Where a record (an intent or an audit record) says its half was: the place and the ref within it. */
-export function recordPlace(record: AuditRecord): { readonly place: Place; readonly ref: string } {
-  if (record.store === 's3' && record.bucket !== undefined && record.key !== undefined)
-    return { place: { store: 's3', region: record.region, name: record.bucket }, ref: record.key };
-  return { place: { store: 'dynamodb', region: record.region, name: record.table }, ref: record.lockId };
 }

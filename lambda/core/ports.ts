@@ -2,6 +2,7 @@
 import type { Sighting } from './judge';
 import type { RawItem } from './lock-item';
 import type { RenderedMessage } from './message/sns';
+import type { ObjectStoreKind } from './place';
 
 /** The structured logger the engine writes to; a pino logger fits it. */
 export interface JanitorLogger {
@@ -69,7 +70,7 @@ export type LockKey = {
  */
 export type AuditRecord = LockKey & {
   /** A lockfile's store, bucket, `.tflock` key and the ETag its delete was conditional on (absent: a lock item). */
-  readonly store?: 's3';
+  readonly store?: ObjectStoreKind;
   readonly bucket?: string;
   readonly key?: string;
   readonly etag?: string;

@@ -1,6 +1,8 @@
 // Core: the run report's types and counts.
+
 import type { HolderOutcome, StateWrite } from './evidence';
 import type { RunFailure } from './failure';
+import type { StoreKind } from './place';
 import type { Mode } from './policy';
 import { type Unread, unreadOf } from './unread';
 
@@ -39,7 +41,7 @@ export type TableReport = {
 /** One lock and what the run decided and did about it. */
 export type LockReport = {
   /** Where the lock is held: a DynamoDB lock table, or an S3 lockfile. @default "dynamodb" */
-  store?: 'dynamodb' | 's3';
+  store?: StoreKind;
   region: string;
   /** The lock table; for a lockfile, its bucket as `s3://<bucket>` (the place name messages group by). */
   table: string;
@@ -144,7 +146,46 @@ export type RunReport = {
    */
   couldNotRead: Unread[];
   counts: RunCounts;
+  /**
+   * Locks whose report lines were logged and not kept (the Lambda keeps only the lines a message or its memory
+   * needs, so its memory stays flat in locks): counted in `counts`, absent from `locks`.
+   */
+  folded?: FoldedLocks;
 };
+
+/** What the locks whose lines were not kept add to a report: their counts, and how many were stale and quiet. */
+export type FoldedLocks = {
+  readonly locks: number;
+  /** Their share of the report's counts (every field but `errors` from tables and run-level failures). */
+  readonly counts: RunCounts;
+  /** Stale locks among them (none is news): the message's "alerted earlier, not repeated". */
+  readonly quiet: number;
+};
+
+/**
+ * Whether a lock's lines may be left out of a report that keeps only what is needed later: none of its lines is
+ * news (a message names it, the memory remembers it as alerted) or waits on the message's delivery (`unsent`).
+ */
+export function foldable(lines: readonly LockReport[]): boolean {
+  return !lines.some((l) => l.notify || l.outcome === 'unsent');
+}
+
+/** `folded` with one more lock's lines (both lines of a double lock together). */
+export function foldLock(folded: FoldedLocks | undefined, lines: readonly LockReport[]): FoldedLocks {
+  const one = countRun([], lines);
+  const before = folded ?? { locks: 0, counts: countRun([], []), quiet: 0 };
+  return {
+    locks: before.locks + 1,
+    counts: addCounts(before.counts, one),
+    quiet: before.quiet + (lines.some((l) => l.decision !== 'keep') ? 1 : 0),
+  };
+}
+
+function addCounts(a: RunCounts, b: RunCounts): RunCounts {
+  const sum = { ...a };
+  for (const k of Object.keys(b) as (keyof RunCounts)[]) sum[k] += b[k];
+  return sum;
+}
 
 /**
  * Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. The
@@ -256,6 +297,8 @@ export function buildReport(results: RunResults): RunReport {
   return {
     ...results,
     couldNotRead: unreadOf(results.tables, results.buckets, results.failures),
-    counts: countRun(places, results.locks, results.failures),
+    counts: results.folded
+      ? addCounts(countRun(places, results.locks, results.failures), results.folded.counts)
+      : countRun(places, results.locks, results.failures),
   };
 }

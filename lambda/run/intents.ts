@@ -1,8 +1,7 @@
 // Run: resolves the intent records that a run which died mid-delete left behind, so no deletion goes unrecorded.
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { halfKind } from '../core/lock-half';
-import { recordPlace } from '../core/place';
+import { halfKind, recordPlace } from '../core/lock-half';
 import type { AuditRecord } from '../core/ports';
 import { audit } from './act';
 import type { SweepOptions } from './options';

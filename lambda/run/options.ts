@@ -55,4 +55,10 @@ export type SweepOptions = {
    * its lockfiles never holds a bucket's slot). @default the policy's `concurrency`, else 16
    */
   readonly concurrency?: number;
+  /**
+   * Which lock lines the report keeps: `all` (the CLI prints them), or `news`: only the lines a message or the
+   * janitor's memory needs; the others are logged as they are decided ("lock judged") and only counted, so the
+   * run's memory stays flat in locks (the Lambda). @default 'all'
+   */
+  readonly lines?: 'all' | 'news';
 };

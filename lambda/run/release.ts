@@ -4,13 +4,13 @@ import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
 import { lockAge } from '../core/judge';
 import { describeHalf, type LockHalf, lockOf, takenMs } from '../core/lock-half';
-import { isLockfileKey, lockIdOfLockfile } from '../core/lockfile';
 import type { LockfileStore } from '../core/lockfile-port';
-import { bucketPlace, type Place, placeKind, rulesOf, scopeRefusal } from '../core/place';
+import { type Place, placeKind, rulesOf, scopeRefusal } from '../core/place';
 import type { Policy } from '../core/policy';
 import type { LockStore, Notifier, StateStore } from '../core/ports';
 import { lockKeyOf, lockReportOf } from '../core/records';
-import { type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
+import { type ReleaseAnswer, type ReleaseOutcome, type ReleaseVia, releaseAnswer } from '../core/release';
+import { type ReleaseTarget, whereOf } from '../core/release-request';
 import type { LockReport } from '../core/report';
 import { type DeleteDone, deleteAndAudit, GONE } from './act';
 import { announceRelease } from './notify';
@@ -18,19 +18,9 @@ import type { JanitorLogger } from './options';
 import { admitPlace } from './read-place';
 import { type Sources, sourcesOf } from './sources';
 
-/** Which lock to release: the lock's `ID` must match, as with `terraform force-unlock`. */
-export type ReleaseTarget = {
-  readonly region: string;
-  readonly id: string;
-  /** A lock item: its table and LockID. */
-  readonly table?: string;
-  readonly lockId?: string;
-  /** A lockfile: its bucket and `.tflock` key. Both places named: both halves of a double lock are released. */
-  readonly bucket?: string;
-  readonly key?: string;
-};
-
 export type { ReleaseOutcome } from '../core/release';
+export type { ReleaseTarget } from '../core/release-request';
+export { whereOf } from '../core/release-request';
 
 export type ReleaseResult = {
   readonly outcome: ReleaseOutcome;
@@ -76,13 +66,22 @@ export function release(target: ReleaseTarget, deps: ReleaseDeps): Promise<Relea
   return carryingSignal(deps.callSignal, () => releaseAndTell(target, deps));
 }
 
+/** The small answer a caller reads (`aws lambda invoke`'s output, the announcement): built here only. */
+export function answerTo(
+  target: ReleaseTarget,
+  result: Omit<ReleaseResult, 'lock'>,
+  runId: string,
+): ReleaseAnswer {
+  return releaseAnswer(whereOf(target), result, runId);
+}
+
 async function releaseAndTell(target: ReleaseTarget, deps: ReleaseDeps): Promise<ReleaseResult> {
   const result = await releaseLock(target, deps);
   if (!deps.notifier) return result;
   const told = await announceRelease(
     deps.notifier,
     {
-      answer: releaseAnswer(whereOf(target), result, deps.runId),
+      answer: answerTo(target, result, deps.runId),
       requestedBy: deps.requestedBy ?? 'an unnamed caller',
       via: deps.via ?? 'cli',
       at: deps.now.toISOString(),
@@ -91,21 +90,6 @@ async function releaseAndTell(target: ReleaseTarget, deps: ReleaseDeps): Promise
     deps.logger,
   );
   return told.length ? { ...result, failures: [...result.failures, ...told] } : result;
-}
-
-/** Which lock the answer names: the table item, else the lockfile (`s3://bucket` and its LockID). */
-export function whereOf(target: ReleaseTarget): {
-  region: string;
-  table: string;
-  lockId: string;
-  id: string;
-} {
-  if (target.table !== undefined && target.lockId !== undefined)
-    return { region: target.region, table: target.table, lockId: target.lockId, id: target.id };
-  const bucket = target.bucket ?? '';
-  const key = target.key ?? '';
-  const lockId = isLockfileKey(key) ? lockIdOfLockfile(bucket, key) : `${bucket}/${key}`;
-  return { region: target.region, table: bucketPlace(bucket), lockId, id: target.id };
 }
 
 /** The places a release names, the lockfile first (Terraform takes it first): where each half is, and its ref. */

@@ -12,6 +12,9 @@ import {
   afterDelivery,
   type BucketReport,
   buildReport,
+  type FoldedLocks,
+  foldable,
+  foldLock,
   type LockReport,
   type ResolvedReport,
   type RunReport,
@@ -60,6 +63,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
   // Intents left by an earlier run are resolved before this run reads any page; discovery goes on meanwhile.
   const recovering = resolveIntents(opts, sources);
+  const lines = new KeptLines(opts.lines === 'news');
   const reads: Promise<PlaceDone>[] = [];
   let found = 0;
   const discovered = await Promise.all(
@@ -72,7 +76,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
         reads.push(
           pools
             .run(`${source.store} ${place.region}`, () =>
-              readOne(opts, source, place, budget, parked, context, recovering),
+              readOne(opts, source, place, { budget, parked, lines, recovering }, context),
             )
             .then((done) => ({ ...done, order })),
         );
@@ -123,15 +127,11 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     ...discovered.flatMap(({ source, d }) => d.failures.map((report) => ({ store: source.store, report }))),
     ...swept.map(({ read }) => ({ store: read.store, report: read.report })),
   ];
+  const withNews = await placesWithNews(opts, reports, places, failures);
   const listed = (list: 'tables' | 'buckets') =>
-    reports.filter((r) => placeKind(r.store).list === list).map((r) => r.report);
-  const [tables, buckets] = await placesWithNews(
-    opts,
-    listed('tables') as TableReport[],
-    listed('buckets') as BucketReport[],
-    places,
-    failures,
-  );
+    withNews.filter((r) => placeKind(r.store).list === list).map((r) => r.report);
+  const tables = listed('tables') as TableReport[];
+  const buckets = listed('buckets') as BucketReport[];
 
   const results = {
     runId: opts.runId,
@@ -142,7 +142,8 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     regions: [...opts.regions],
     tables,
     buckets,
-    locks: [...swept.flatMap((s) => s.read.locks), ...singles.flatMap((h) => h.locks)],
+    locks: [...swept.flatMap((s) => s.read.locks), ...singles.flatMap((h) => lines.keep(h.locks))],
+    ...lines.folded(),
     unparseable: swept.flatMap((s) => s.read.unparseable),
     resolved,
     warnings: [...recovered.notes, ...discovered.flatMap(({ d }) => d.warnings)],
@@ -188,6 +189,24 @@ function compareOrder(a: readonly number[] = [], b: readonly number[] = []): num
   return 0;
 }
 
+/** The report lines a run keeps: all of them, or (folding) only those of locks a message or the memory needs. */
+class KeptLines {
+  private tally?: FoldedLocks;
+
+  constructor(private readonly fold: boolean) {}
+
+  /** The lines of one lock to keep: all, or none when folding and the lock is neither news nor unsent. */
+  keep(lock: LockReport[]): LockReport[] {
+    if (!this.fold || !foldable(lock)) return lock;
+    this.tally = foldLock(this.tally, lock);
+    return [];
+  }
+
+  folded(): { folded?: FoldedLocks } {
+    return this.tally ? { folded: this.tally } : {};
+  }
+}
+
 /** Locks of one page handled at once: their state-table writes and deletes overlap. */
 const LOCKS_AT_ONCE = 8;
 
@@ -200,11 +219,15 @@ async function readOne(
   opts: SweepOptions,
   source: LockSource,
   place: Place,
-  budget: DeletionBudget,
-  parked: LockfileIndex,
+  run: {
+    readonly budget: DeletionBudget;
+    readonly parked: LockfileIndex;
+    readonly lines: KeptLines;
+    readonly recovering: Promise<unknown>;
+  },
   context: LockContext & { readonly unread: UnreadPlaces },
-  recovering: Promise<unknown>,
 ): Promise<PlaceDone> {
+  const { budget, parked, lines, recovering } = run;
   const found: Pick<SweptPlace, 'locks' | 'seen' | 'failures'> = { locks: [], seen: [], failures: [] };
   const left: LockHalf[] = [];
   const sink: PageSink =
@@ -233,7 +256,7 @@ async function readOne(
             handleLock(opts, each, budget, holder, context),
           );
           for (const h of handled) {
-            found.locks.push(...h.locks);
+            found.locks.push(...lines.keep(h.locks));
             found.seen.push(...h.keys);
             found.failures.push(...h.failures);
           }
@@ -324,17 +347,14 @@ async function noteComplete(
  */
 async function placesWithNews(
   opts: SweepOptions,
-  tables: readonly TableReport[],
-  buckets: readonly BucketReport[],
+  reports: readonly { readonly store: StoreKind; readonly report: PlaceReport }[],
   places: readonly ReadPlace[],
   failures: RunFailure[],
-): Promise<[TableReport[], BucketReport[]]> {
+): Promise<{ readonly store: StoreKind; readonly report: PlaceReport }[]> {
   const nowMs = opts.now.getTime();
-  const named = [
-    ...tables.map((t) => ({ report: t, table: memoryName({ store: 'dynamodb', name: t.name }) })),
-    ...buckets.map((b) => ({ report: b, table: memoryName({ store: 's3', name: b.name }) })),
-  ];
-  const failed = named.filter((p) => p.report.error !== undefined);
+  const failed = reports
+    .filter((r) => r.report.error !== undefined)
+    .map((r) => ({ report: r.report, table: memoryName({ store: r.store, name: r.report.name }) }));
   const listed = opts.regions.filter(
     (region) => !failed.some((f) => f.report.region === region && f.table === '*'),
   );
@@ -352,9 +372,10 @@ async function placesWithNews(
       message: `could not remember the failing tables: ${describeError(e)}`,
     });
   }
-  const withNews = <R extends TableReport | BucketReport>(report: R): R => {
-    const i = failed.findIndex((f) => f.report === report);
-    return i < 0 ? report : { ...report, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) };
-  };
-  return [tables.map(withNews), buckets.map(withNews)];
+  return reports.map((r) => {
+    const i = failed.findIndex((f) => f.report === r.report);
+    return i < 0
+      ? r
+      : { ...r, report: { ...r.report, notify: isAlertDue(lastAlerted[i], nowMs, opts.policy) } };
+  });
 }

@@ -1,5 +1,6 @@
 // Core messages: the release payload of one lock, and the `aws lambda invoke` command that sends it to the janitor.
 import { CHAT_BUTTON_REQUESTER } from '../contract';
+import { isObjectStore } from '../place';
 import type { LockReport } from '../report';
 import { type ShellCommand, shellCommand, shellQuote, shellWord } from './shell';
 
@@ -18,16 +19,16 @@ export type JanitorFunction = {
   readonly account?: { readonly id: string; readonly alias?: string };
 };
 
-/** The lock a release payload names: a lock item, a lockfile, or (double) both halves. */
-export type ReleaseTarget = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'> &
+/** The report line of a lock a release payload is built from: a lock item, a lockfile, or (double) both halves. */
+export type ReleasableLock = Pick<LockReport, 'table' | 'lockId' | 'id' | 'region'> &
   Partial<Pick<LockReport, 'store' | 'bucket' | 'key' | 'double'>>;
 
 /**
  * Where the payload says the lock is: a lockfile's bucket and key; a lock item's table and LockID, and for a
  * double lock also its lockfile half (`bucket/path` is `path.tflock` in `bucket`, the way the halves pair).
  */
-function placesOf(lock: ReleaseTarget): Record<string, string> {
-  if (lock.store === 's3' && lock.bucket !== undefined && lock.key !== undefined)
+function placesOf(lock: ReleasableLock): Record<string, string> {
+  if (isObjectStore(lock.store) && lock.bucket !== undefined && lock.key !== undefined)
     return { bucket: lock.bucket, key: lock.key };
   const item = { table: lock.table, lockId: lock.lockId };
   const slash = lock.lockId.indexOf('/');
@@ -51,7 +52,7 @@ const NOT_ASCII = /[^\x20-\x7e]/g;
  * `JSON.parse` gives back the exact values.
  */
 export function releasePayloadJson(
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
   account?: { readonly id: string; readonly janitorRegion: string },
 ): string {
@@ -74,7 +75,7 @@ function unit(char: string): string {
 
 /** The payload base64-encoded (standard alphabet, padded): what the chat button's `$payload` carries. */
 export function releasePayloadBase64(
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
   account?: { readonly id: string; readonly janitorRegion: string },
 ): string {
@@ -88,7 +89,7 @@ export function releasePayloadBase64(
  */
 export function invokeReleaseCommand(
   janitor: JanitorFunction,
-  lock: ReleaseTarget,
+  lock: ReleasableLock,
   requestedBy: string,
 ): ShellCommand {
   return shellCommand([

@@ -97,9 +97,10 @@ export function countNews(report: RunReport, news: readonly TableNews[]): NewsCo
   }
   counts.runFailures = report.failures.length;
   // A double lock is one lock: it is quiet only when neither of its lines is news.
-  counts.quiet = perLock(report.locks).filter(
-    (lines) => lines.some((l) => l.decision !== 'keep') && !lines.some(isNewsLock),
-  ).length;
+  counts.quiet =
+    perLock(report.locks).filter(
+      (lines) => lines.some((l) => l.decision !== 'keep') && !lines.some(isNewsLock),
+    ).length + (report.folded?.quiet ?? 0);
   return counts;
 }
 
