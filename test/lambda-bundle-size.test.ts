@@ -54,4 +54,9 @@ describe('the Lambda bundle', () => {
     expect(inputs.some((f) => f.includes('/zod/v4/mini/'))).toBe(true);
     expect(inputs.filter((f) => f.includes('/zod/v4/classic/'))).toEqual([]);
   });
+
+  it("leaves pino's worker-thread transport out (the logger writes to stdout): thread-stream is a stub", () => {
+    expect(inputs.filter((f) => f.includes('node_modules/thread-stream/'))).toEqual([]);
+    expect(inputs).toContain('lambda/adapters/no-thread-stream.cjs');
+  });
 });
