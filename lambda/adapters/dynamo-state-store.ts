@@ -15,6 +15,7 @@ import {
   fromAuditItem,
   INTENT_PK,
   intentKey,
+  lockKeyString,
   type StateItem,
   sha256,
   sightingKey,
@@ -142,33 +143,23 @@ export class DynamoStateStore implements StateStore {
     for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
       const first = await this.update(key, same, counted, values, true);
       if (first.item) return toSighting(first.item);
-      const old = 'old' in first ? first.old : await this.read(key);
-      let item: StateItem | undefined;
-      switch (nextStep(old, hash, nowMs, gapMs, digest)) {
-        case 'seen':
-          // Counted already at this instant or within the gap, with nothing new to remember.
-          return toSighting(old as StateItem);
-        case 'restart':
-          item = (
-            await this.update(key, RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`, values)
-          ).item;
-          break;
-        case 'moved':
-          item = (
-            await this.update(
-              key,
-              `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`,
-              `${count}, #digest = :digest, #lastWrite = :now ${COUNT_ADD}`,
-              values,
-            )
-          ).item;
-          break;
-        case 'moved-within-gap':
-          item = (await this.update(key, MOVED_WITHIN_GAP_IF, MOVED_WITHIN_GAP, values)).item;
-          break;
-        case 'again':
-          break;
-      }
+      // The count's condition fails only on an existing item: an answer without it (an engine that does not return
+      // it) says nothing, so the item is read.
+      const old = first.old ?? (await this.read(key));
+      const step = nextStep(old, hash, nowMs, gapMs, digest);
+      // Counted already at this instant or within the gap, with nothing new to remember.
+      if (step === 'seen') return toSighting(old as StateItem);
+      const then: Record<typeof step, readonly [string, string] | undefined> = {
+        restart: [RESTART_IF, `${SET_IDENTITY}, ${RESTART}${restartDigest(digest)}`],
+        moved: [
+          `(${COUNT_IF}) AND (${MOVED_DIGEST_IF})`,
+          `${count}, #digest = :digest, #lastWrite = :now ${COUNT_ADD}`,
+        ],
+        'moved-within-gap': [MOVED_WITHIN_GAP_IF, MOVED_WITHIN_GAP],
+        again: undefined,
+      };
+      const update = then[step];
+      const item = update && (await this.update(key, ...update, values)).item;
       if (item) return toSighting(item);
       // The sighting changed between the read and the update (another run): start again from the count.
     }
@@ -206,13 +197,8 @@ export class DynamoStateStore implements StateStore {
 
   /** True when the sighting's `alertedHash` is the hash of `rawInfo` (a consistent read). */
   async announced(key: LockKey, rawInfo: string): Promise<boolean> {
-    const get = new GetItemCommand({
-      TableName: this.tableName,
-      Key: sightingKey(key),
-      ConsistentRead: true,
-    });
-    const { Item } = await this.send(this.client.send(get, callOptions()));
-    return Item?.alertedHash?.S !== undefined && Item.alertedHash.S === sha256(rawInfo);
+    const alerted = (await this.read(key))?.alertedHash?.S;
+    return alerted !== undefined && alerted === sha256(rawInfo);
   }
 
   /** Deletes the sightings of the scanned tables that this run did not see; returns those that were alerted. */
@@ -221,12 +207,15 @@ export class DynamoStateStore implements StateStore {
     seen: readonly LockKey[],
     nowMs: number,
   ): Promise<LockKey[]> {
-    const wasSeen = seenIndex(seen);
+    const seenKeys = new Set(seen.map(lockKeyString));
     const resolved: LockKey[] = [];
     for (const { region, table } of scanned) {
       const pk = sightingPk(region, table);
       for await (const page of queryPartition(this.client, this.tableName, pk, 'pk, sk, #lockId, #id')) {
-        const gone = page.filter(({ lockId, id }) => !wasSeen(region, table, lockId?.S ?? '', id?.S ?? ''));
+        const gone = page.filter(
+          ({ lockId, id }) =>
+            !seenKeys.has(lockKeyString({ region, table, lockId: lockId?.S ?? '', id: id?.S ?? '' })),
+        );
         await inParallel(gone, PARALLEL_WRITES, async (item) => {
           const old = await this.forget(item, nowMs);
           const [lockId, id] = [old?.lockId?.S, old?.id?.S];
@@ -301,8 +290,8 @@ export class DynamoStateStore implements StateStore {
 
   /**
    * A conditional update of one sighting: its new attributes (`item`), or none when the condition failed. With
-   * `returnOld`, a failed condition also gives the item as it stood (`old`, undefined when there was none),
-   * when the engine returns it (DynamoDB does); `old` is absent when it is not known.
+   * `returnOld`, a failed condition also gives the item as it stood (`old`) when the engine returns it (DynamoDB
+   * does, when there was one).
    */
   private update(
     key: LockKey,
@@ -325,9 +314,7 @@ export class DynamoStateStore implements StateStore {
       ({ Attributes }) => ({ item: Attributes }),
       (err: unknown) => {
         unlessConditionFailed(err);
-        const old = (err as { Item?: StateItem }).Item;
-        // The count's condition only fails on an existing item, so an answer without it says nothing.
-        return old === undefined ? {} : { old };
+        return { old: (err as { Item?: StateItem }).Item };
       },
     );
   }
@@ -351,30 +338,6 @@ export class DynamoStateStore implements StateStore {
   private send<T>(call: Promise<T>): Promise<T> {
     return onStateTable(this.tableName, call);
   }
-}
-
-/**
- * Whether a lock instance is among `seen`: an index by region, place and LockID that holds the seen keys' own
- * strings (a run's every lock, at its end: no new string per lock, unlike a set of key strings).
- */
-function seenIndex(
-  seen: readonly LockKey[],
-): (region: string, table: string, lockId: string, id: string) => boolean {
-  const regions = new Map<string, Map<string, Map<string, string | Set<string>>>>();
-  for (const { region, table, lockId, id } of seen) {
-    const tables = regions.get(region) ?? regions.set(region, new Map()).get(region)!;
-    const locks = tables.get(table) ?? tables.set(table, new Map()).get(table)!;
-    const ids = locks.get(lockId);
-    // One ID per LockID is the rule (a lock is held once); a second one makes it a set.
-    if (ids === undefined) locks.set(lockId, id);
-    else if (typeof ids === 'string') {
-      if (ids !== id) locks.set(lockId, new Set([ids, id]));
-    } else ids.add(id);
-  }
-  return (region, table, lockId, id) => {
-    const ids = regions.get(region)?.get(table)?.get(lockId);
-    return typeof ids === 'string' ? ids === id : (ids?.has(id) ?? false);
-  };
 }
 
 /** What a conditional update did: the new item, or, when its condition failed, the old one if known. */
