@@ -10,9 +10,9 @@ import { usageError } from './args';
 import { AuditFileStateStore, defaultAuditFile } from './cli-audit';
 import {
   type AwsFlags,
+  cliWiring,
   dynamoClientFactory,
   lockfileStoreFactory,
-  lockStoreFactory,
   resolveRegions,
 } from './cli-context';
 import { checkStateTable } from './cli-preflight';
@@ -181,7 +181,7 @@ async function releaseTarget(
   io: Io,
   { callSignal }: Signals,
 ): Promise<number> {
-  const clients = dynamoClientFactory(aws);
+  const wired = cliWiring(aws);
   const { region } = target;
   // Without a state table every release is appended to a local audit file (--audit-file, else the default one).
   const auditFile =
@@ -191,9 +191,9 @@ async function releaseTarget(
   const result = await release(target, {
     policy,
     regions: policy.regions ?? [region],
-    store: lockStoreFactory(clients)(region),
-    lockfiles: target.bucket !== undefined ? lockfileStoreFactory(aws)(region) : undefined,
-    state: auditFile ?? stateStoreFor(clients(region), flags['state-table'] as string),
+    store: wired.lockStores(region),
+    lockfiles: target.bucket !== undefined ? wired.lockfileStores(region) : undefined,
+    state: auditFile ?? stateStoreFor(wired.dynamo(region), flags['state-table'] as string),
     notifier: flags['topic-arn'] ? notifierFor(flags['topic-arn'], aws) : undefined,
     now: new Date(),
     runId: randomUUID(),

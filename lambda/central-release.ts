@@ -1,7 +1,7 @@
 // Lambda shell: the central release function: forwards a Release from the central chat to a member account's janitor.
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { CENTRAL_RELEASE_ENV as ENV } from './core/contract';
+import type { CentralReleaseEnvironment } from './core/contract';
 import { JanitorError, UsageError } from './core/errors';
 import { type ReleasePayload, releasePayload } from './events';
 import { createLogger, setRequestId } from './logger';
@@ -120,17 +120,15 @@ function sdkInvoke(): Invoke {
 }
 
 /** `MEMBER_FUNCTION_NAME` and `MEMBER_REGIONS`, checked. */
-export function readCentralReleaseConfig(
-  env: Readonly<Record<string, string | undefined>>,
-): CentralReleaseConfig {
-  const functionName = env[ENV.memberFunctionName]?.trim();
-  const regions = (env[ENV.memberRegions] ?? '')
+export function readCentralReleaseConfig(env: CentralReleaseEnvironment): CentralReleaseConfig {
+  const functionName = env.MEMBER_FUNCTION_NAME?.trim();
+  const regions = (env.MEMBER_REGIONS ?? '')
     .split(',')
     .map((r) => r.trim())
     .filter(Boolean);
   if (!functionName || regions.length === 0) {
     throw new UsageError(
-      `${ENV.memberFunctionName} and ${ENV.memberRegions} must be set; the organization stack sets them`,
+      'MEMBER_FUNCTION_NAME and MEMBER_REGIONS must be set; the organization stack sets them',
     );
   }
   return { functionName, regions };
@@ -143,11 +141,12 @@ let logger: Logger | undefined;
 export async function handler(event: unknown, context: Context): Promise<Record<string, unknown>> {
   setRequestId(context.awsRequestId);
   invoker ??= sdkInvoke();
-  logger ??= createLogger(process.env[ENV.logLevel]?.trim() || 'info');
+  const env: CentralReleaseEnvironment = process.env;
+  logger ??= createLogger(env.LOG_LEVEL?.trim() || 'info');
   const partition = context.invokedFunctionArn.split(':')[1] ?? 'aws';
   try {
     const ownAccount = context.invokedFunctionArn.split(':')[4];
-    const config = { ...readCentralReleaseConfig(process.env), ...(ownAccount ? { ownAccount } : {}) };
+    const config = { ...readCentralReleaseConfig(env), ...(ownAccount ? { ownAccount } : {}) };
     const answer = await forwardRelease(event, config, partition, invoker);
     logger.info({ event, answer }, 'release forwarded');
     return answer;

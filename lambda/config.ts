@@ -1,5 +1,5 @@
 // Lambda shell: the handler's configuration, read and validated from the environment.
-import { JANITOR_ENV as ENV, LAMBDA_ENV, mayDelete } from './core/contract';
+import { type JanitorEnvironment, mayDelete } from './core/contract';
 import { PolicyError, UsageError } from './core/errors';
 import type { RenderOptions } from './core/message/sns';
 import { type Policy, parsePolicyJson, policySchema } from './core/policy';
@@ -31,28 +31,25 @@ export type HandlerConfig = {
  * (comma-separated, optional), `TOPIC_ARN`, `STATE_TABLE`, `RELEASE_ALLOWED`, `LOG_LEVEL`, `METRICS`. Throws PolicyError or UsageError
  * naming the variable and what would be valid.
  */
-export function readConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
-  const homeRegion = env[LAMBDA_ENV.region];
+export function readConfig(env: JanitorEnvironment): HandlerConfig {
+  const homeRegion = env.AWS_REGION;
   if (!homeRegion)
-    throw new UsageError(`${LAMBDA_ENV.region} is not set; Lambda sets it, so set it when running elsewhere`);
-  const policyJson = env[ENV.policy];
-  if (policyJson === undefined) {
-    throw new UsageError(
-      `${ENV.policy} is not set; the stack passes the policy as JSON in the ${ENV.policy} variable`,
-    );
+    throw new UsageError('AWS_REGION is not set; Lambda sets it, so set it when running elsewhere');
+  if (env.POLICY === undefined) {
+    throw new UsageError('POLICY is not set; the stack passes the policy as JSON in the POLICY variable');
   }
-  const policy = parsePolicyJson(policyJson, ENV.policy);
+  const policy = parsePolicyJson(env.POLICY, 'POLICY');
   return {
     policy,
-    regions: readRegions(env[ENV.regions]) ?? policy.regions ?? [homeRegion],
+    regions: readRegions(env.REGIONS) ?? policy.regions ?? [homeRegion],
     homeRegion,
-    topicArn: nonEmpty(env[ENV.topicArn]),
-    stateTable: nonEmpty(env[ENV.stateTable]),
-    releaseAllowed: env[ENV.releaseAllowed] === 'true',
-    functionName: env[LAMBDA_ENV.functionName] ?? 'tf-lock-janitor',
-    logLevel: nonEmpty(env[ENV.logLevel]) ?? 'info',
+    topicArn: nonEmpty(env.TOPIC_ARN),
+    stateTable: nonEmpty(env.STATE_TABLE),
+    releaseAllowed: env.RELEASE_ALLOWED === 'true',
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'tf-lock-janitor',
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     ...accountOf(env),
-    metrics: readMetrics(env[ENV.metrics]),
+    metrics: readMetrics(env.METRICS),
   };
 }
 
@@ -71,17 +68,17 @@ export function renderOptionsOf(config: HandlerConfig): RenderOptions {
   };
 }
 
-function accountOf(env: Readonly<Record<string, string | undefined>>) {
-  const id = nonEmpty(env[ENV.accountId]);
+function accountOf(env: JanitorEnvironment) {
+  const id = nonEmpty(env.ACCOUNT_ID);
   if (!id) return {};
-  const alias = nonEmpty(env[ENV.accountAlias]);
+  const alias = nonEmpty(env.ACCOUNT_ALIAS);
   return { account: alias ? { id, alias } : { id } };
 }
 
 function readMetrics(text: string | undefined): MetricsLevel {
   const level = nonEmpty(text) ?? 'errors';
   if ((METRICS_LEVELS as readonly string[]).includes(level)) return level as MetricsLevel;
-  throw new UsageError(`${ENV.metrics} is ${JSON.stringify(text)}; set "errors" (the default) or "all"`);
+  throw new UsageError(`METRICS is ${JSON.stringify(text)}; set "errors" (the default) or "all"`);
 }
 
 /** `REGIONS` checked with the policy's own `regions` schema. */
@@ -93,8 +90,8 @@ function readRegions(text: string | undefined): string[] | undefined {
   if (!list) return undefined;
   const result = policySchema.shape.regions.safeParse(list);
   if (result.success && result.data) return result.data;
-  const problems = result.error?.issues.map((i) => `${ENV.regions}[${i.path.join('.')}]: ${i.message}`) ?? [];
-  throw new PolicyError(`${ENV.regions} is not valid:\n  - ${problems.join('\n  - ')}`, problems);
+  const problems = result.error?.issues.map((i) => `REGIONS[${i.path.join('.')}]: ${i.message}`) ?? [];
+  throw new PolicyError(`REGIONS is not valid:\n  - ${problems.join('\n  - ')}`, problems);
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

@@ -9,7 +9,6 @@ import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { type HandlerConfig, readConfig, renderOptionsOf } from './config';
-import { JANITOR_ENV } from './core/contract';
 import { UsageError } from './core/errors';
 import type { RunFailure } from './core/failure';
 import {
@@ -255,7 +254,7 @@ async function testAlertOnce(s: Shell, req: TestAlertPayload, context: Context):
   const { config, logger } = s;
   if (!s.notifier || !config.topicArn)
     throw new UsageError(
-      `${JANITOR_ENV.topicArn} is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic`,
+      'TOPIC_ARN is not set, so the janitor has nowhere to publish; the stack sets it to its alert topic',
     );
   const render = renderOptionsOf(config);
   const janitor = render.janitor!;

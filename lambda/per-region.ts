@@ -4,9 +4,7 @@
 export function perRegion<T>(make: (region: string) => T): (region: string) => T {
   const made = new Map<string, T>();
   return (region) => {
-    if (made.has(region)) return made.get(region) as T;
-    const value = make(region);
-    made.set(region, value);
-    return value;
+    if (!made.has(region)) made.set(region, make(region));
+    return made.get(region) as T;
   };
 }

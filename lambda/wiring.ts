@@ -30,8 +30,9 @@ export type HostCheck = NonNullable<SweepOptions['holders']>;
 export type SweepStores = Pick<SweepOptions, 'lockStores' | 'lockfileStores' | 'holders'>;
 
 /**
- * When a sweep gets the lockfile stores: `named`, only when the policy names buckets (the Lambda: its role may
- * call S3 only then); `always` (the CLI: a double lock's lockfile half, its own intents), still built on first use.
+ * When a sweep gets the lockfile stores: `named` (the default), only when the policy names buckets (the Lambda:
+ * its role may call S3 only then); `always` (the CLI: a double lock's lockfile half, its own intents), still
+ * built on first use.
  */
 export type LockfileUse = 'named' | 'always';
 
@@ -81,7 +82,7 @@ export function wire(clientConfig: ClientConfig): Wiring {
     lockfileStores,
     newHostCheck,
     lockfileStoresFor,
-    sweepStores: (policy, lockfiles = 'named') => ({
+    sweepStores: (policy, lockfiles) => ({
       lockStores,
       lockfileStores: lockfiles === 'always' ? lockfileStores : lockfileStoresFor(policy),
       holders: policy.evidence.ec2Hosts ? newHostCheck() : undefined,

@@ -9,7 +9,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { JANITOR_ENV as ENV, NODE_OPTIONS } from '../lambda/core/contract';
+import type { JanitorEnvironment } from '../lambda/core/contract';
 import type { Policy } from '../lambda/core/policy';
 import type { MetricsLevel } from '../lambda/metrics';
 import { LAMBDA_BUILD } from './bundling';
@@ -85,14 +85,14 @@ export class JanitorFunction extends Construct {
       // Scheduler retries delivery itself; a failed run is not repeated by Lambda, the next run comes anyway.
       retryAttempts: 0,
       environment: {
-        [ENV.policy]: props.policyJson,
-        [ENV.stateTable]: props.stateTable.tableName,
-        [ENV.topicArn]: props.topic.topicArn,
-        ...(props.allowRelease ? { [ENV.releaseAllowed]: 'true' } : {}),
-        [ENV.metrics]: props.metrics,
+        POLICY: props.policyJson,
+        STATE_TABLE: props.stateTable.tableName,
+        TOPIC_ARN: props.topic.topicArn,
+        ...(props.allowRelease ? { RELEASE_ALLOWED: 'true' } : {}),
+        METRICS: props.metrics,
         // sourceMap does not set this in aws-cdk-lib 2.276.
-        [NODE_OPTIONS]: '--enable-source-maps',
-      },
+        NODE_OPTIONS: '--enable-source-maps',
+      } satisfies JanitorEnvironment,
       // The one definition of the bundle (lib/bundling.ts), in NodejsFunction's words.
       bundling: nodejsBundling(LAMBDA_BUILD),
     });

@@ -365,3 +365,36 @@ describe('admission in a sweep: the opt-out tag is read while the first page is'
     expect(await lockIds(client, `${prefix}-open`)).toEqual(['acme/open.tfstate']);
   });
 });
+
+describe("tags read by a table's ARN named before its description", () => {
+  it('count only when the description shows that ARN; otherwise the described ARN is asked', async () => {
+    // Prepare: one stale lock; a first sweep teaches the run how this region's table ARNs are named.
+    const prefix = uniqueName('arn-named');
+    await createLockTable(client, `${prefix}-locks`);
+    await putItems(client, `${prefix}-locks`, [lockAged('app.tfstate', 48 * HOUR)]);
+    const policy = { rules: [{ name: 'all', match: {}, alertAfter: '1h' }] };
+    expect((await sweepTables(client, prefix, policy)).locks).toHaveLength(1);
+    // A store whose description shows another account's ARN, which alone carries the opt-out tag.
+    const elsewhere = (arn: string) => arn.replace(/:\d{12}:/, ':999999999999:');
+    const asked: string[] = [];
+    const report = await sweepTables(client, prefix, policy, {
+      wrap: (store) =>
+        withOverrides(store, {
+          describeTable: async (name) => {
+            const d = await store.describeTable(name);
+            return d && { ...d, arn: elsewhere(d.arn) };
+          },
+          listTags: async (arn) => {
+            asked.push(arn);
+            return arn.includes(':999999999999:')
+              ? { 'tf-lock-janitor:ignore': 'true' }
+              : store.listTags(arn);
+          },
+        }),
+    });
+    // Assess: the early read by the named ARN was not trusted; the described ARN's opt-out tag kept the table out.
+    expect(asked.some((a) => a.includes(':999999999999:'))).toBe(true);
+    expect(report.locks).toEqual([]);
+    expect(report.tables).toEqual([]);
+  });
+});

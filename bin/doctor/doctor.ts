@@ -6,7 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { JANITOR_ENV, mayDelete } from '../../lambda/core/contract';
+import { mayDelete } from '../../lambda/core/contract';
 import type { Policy } from '../../lambda/core/policy';
 import { releaseCommand } from '../../lib/release-command';
 import { accessRequests, homeOf } from './access-requests';
@@ -116,7 +116,7 @@ async function checkFunction(
   const [schedules, lines, topic, access] = await Promise.all([
     attempt(() => schedulesOf(clients.scheduler, fn.arn)),
     attempt(() => runLines(clients.logs, fn.logGroup, nowMs - RUNS_WINDOW_MS)),
-    checkTopic(fn.env[JANITOR_ENV.topicArn], button, region, clients),
+    checkTopic(fn.env.TOPIC_ARN, button, region, clients),
     config
       ? checkAccess(fn, config.policy, config.regions, canDelete, clients)
       : notReached('access', 'the policy does not load'),
@@ -173,8 +173,8 @@ async function checkTopic(
 ): Promise<Check[]> {
   if (!topicArn)
     return [
-      notReached('subscriptions', `the function has no ${JANITOR_ENV.topicArn}`),
-      notReached('chat', `the function has no ${JANITOR_ENV.topicArn}`),
+      notReached('subscriptions', 'the function has no TOPIC_ARN'),
+      notReached('chat', 'the function has no TOPIC_ARN'),
     ];
   const subs = await attempt(() => subscriptionsOf(clients.sns(topicArn.split(':')[3] ?? ''), topicArn));
   if (!subs.ok)

@@ -1,4 +1,5 @@
 // Doctor core: what the doctor reads about a deployed janitor, as plain data (the adapters fill it, the judges read it).
+import type { JanitorEnvironment } from '../../lambda/core/contract';
 
 /** The function's configuration (Lambda GetFunction). */
 export type FunctionFacts = {
@@ -10,7 +11,8 @@ export type FunctionFacts = {
   /** `Successful`, `InProgress`, `Failed`. */
   readonly lastUpdateStatus?: string;
   readonly roleArn: string;
-  readonly env: Readonly<Record<string, string>>;
+  /** Its environment variables: the janitor's, as its construct sets them. */
+  readonly env: JanitorEnvironment;
   /** Reserved concurrency; 0 means the function can never run. */
   readonly reservedConcurrency?: number;
   /** Where its logs go: the custom log group the construct makes, else /aws/lambda/NAME. */

@@ -1,6 +1,5 @@
 // Doctor core: each check's verdict, detail and fix from what was read (pure; `now` is passed in).
 import { type HandlerConfig, readConfig } from '../../lambda/config';
-import { JANITOR_ENV, LAMBDA_ENV } from '../../lambda/core/contract';
 import { describeError, JanitorError, PolicyError } from '../../lambda/core/errors';
 import { plural } from '../../lambda/core/message/format';
 import { commandOrWhy, shellCommand, shellWord } from '../../lambda/core/message/shell';
@@ -60,7 +59,7 @@ export function notReached(id: CheckId, because: string): Check {
 export function judgeFunction(fn: FunctionFacts, region: string): { check: Check; config?: HandlerConfig } {
   let config: HandlerConfig;
   try {
-    config = readConfig({ ...fn.env, [LAMBDA_ENV.region]: region, [LAMBDA_ENV.functionName]: fn.name });
+    config = readConfig({ ...fn.env, AWS_REGION: region, AWS_LAMBDA_FUNCTION_NAME: fn.name });
   } catch (e) {
     // One line: the policy's issues, or the message with its line breaks folded.
     const message =
@@ -105,12 +104,12 @@ function functionProblem(
     };
   if (!config.topicArn)
     return {
-      what: `${JANITOR_ENV.topicArn} is not set, so nobody is told anything`,
+      what: 'TOPIC_ARN is not set, so nobody is told anything',
       fix: 'deploy the janitor with the LockJanitor construct, which sets it',
     };
   if (!config.stateTable)
     return {
-      what: `${JANITOR_ENV.stateTable} is not set, so it forgets sightings between cold starts and cannot delete`,
+      what: 'STATE_TABLE is not set, so it forgets sightings between cold starts and cannot delete',
       fix: 'deploy the janitor with the LockJanitor construct, which sets it',
     };
   return undefined;

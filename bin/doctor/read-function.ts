@@ -1,7 +1,6 @@
 // Doctor adapter: the janitor function's configuration (Lambda GetFunction), found by name or in a stack.
 import { type CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, type GetFunctionCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
-import { JANITOR_ENV } from '../../lambda/core/contract';
 import { UsageError } from '../../lambda/core/errors';
 import type { FunctionFacts } from './facts';
 
@@ -50,13 +49,12 @@ export async function stackFunction(
   const janitors: string[] = [];
   for (const name of names) {
     const fn = await readFunction(lambda, name);
-    if (fn?.env[JANITOR_ENV.policy] !== undefined && fn.env[JANITOR_ENV.stateTable] !== undefined)
-      janitors.push(fn.name);
+    if (fn?.env.POLICY !== undefined && fn.env.STATE_TABLE !== undefined) janitors.push(fn.name);
   }
   if (janitors.length === 1) return janitors[0];
   if (janitors.length === 0)
     throw new UsageError(
-      `stack ${JSON.stringify(stack)} has no tf-lock-janitor function (of its ${names.length} Lambda functions, none has the janitor's ${JANITOR_ENV.policy} and ${JANITOR_ENV.stateTable}); pass --function NAME`,
+      `stack ${JSON.stringify(stack)} has no tf-lock-janitor function (of its ${names.length} Lambda functions, none has the janitor's POLICY and STATE_TABLE); pass --function NAME`,
     );
   throw new UsageError(
     `stack ${JSON.stringify(stack)} has ${janitors.length} janitor functions (${janitors.join(', ')}); pass --function NAME to pick one`,

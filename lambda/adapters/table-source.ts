@@ -32,6 +32,21 @@ export type TableSourceOptions = {
   readonly digests?: boolean;
 };
 
+/**
+ * Per region, a table's ARN without its name (`arn:aws:dynamodb:REGION:ACCOUNT:table/`), from the last description
+ * seen in this process: how to name a table's ARN before its own description comes back. Only a name, never
+ * trusted alone: tags read by it count only when the table's description shows the same ARN.
+ */
+const ARN_PREFIXES = new Map<string, string>();
+
+/** A promise's value or its error, never rejecting (so a read started early is never an unhandled rejection). */
+function settled<T>(p: Promise<T>): Promise<{ readonly value: T } | { readonly error: unknown }> {
+  return p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /** A lock table has exactly one key: the hash key `LockID` of type S (Terraform's required schema). */
 export function isLockTableSchema(table: TableDescription): boolean {
   const [key, ...rest] = table.keySchema;
@@ -49,8 +64,6 @@ export class TableSource implements LockSource {
   readonly pairing = 'takes' as const;
   /** Per region and table: its description (or why it has none), asked once. */
   private readonly described = new Map<string, Promise<TableDescription | undefined>>();
-  /** Per region: the ARN of a table without its name (`arn:aws:dynamodb:R:ACCOUNT:table/`), from one description. */
-  private readonly arnPrefixes = new Map<string, string>();
 
   constructor(private readonly opts: TableSourceOptions) {}
 
@@ -91,15 +104,22 @@ export class TableSource implements LockSource {
   }
 
   /**
-   * The table's tags. Once a table of the region has been described, the others' ARNs are known from their names,
-   * so their tags are asked beside their description rather than after it.
+   * The table's tags. Once a table of the region has been described, another's ARN can be named from its name, so
+   * its tags are asked beside its description rather than after it; they count only if the description then
+   * shows that very ARN (otherwise they are asked again, by the ARN it shows).
    */
   async tags(place: Place): Promise<Record<string, string>> {
     const store = this.opts.lockStores(place.region);
-    const prefix = this.arnPrefixes.get(place.region);
-    if (prefix !== undefined) return store.listTags(`${prefix}${place.name}`);
+    const prefix = ARN_PREFIXES.get(place.region);
+    const named = prefix === undefined ? undefined : `${prefix}${place.name}`;
+    const early = named === undefined ? undefined : settled(store.listTags(named));
     const description = await this.describe(place);
     if (!description) throw new Error(`there is no table ${place.name} in ${place.region}`);
+    if (early && description.arn === named) {
+      const read = await early;
+      if ('error' in read) throw read.error;
+      return read.value;
+    }
     return store.listTags(description.arn);
   }
 
@@ -215,7 +235,7 @@ export class TableSource implements LockSource {
       described.then(
         (d) => {
           const suffix = `table/${place.name}`;
-          if (d?.arn.endsWith(suffix)) this.arnPrefixes.set(place.region, d.arn.slice(0, -place.name.length));
+          if (d?.arn.endsWith(suffix)) ARN_PREFIXES.set(place.region, d.arn.slice(0, -place.name.length));
         },
         () => undefined,
       );

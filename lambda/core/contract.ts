@@ -1,7 +1,16 @@
 // Core: the facts the construct (lib/) and the Lambda (lambda/) must agree on, each written once; pure, no SDK.
 import type { Mode } from './policy-input';
 
-export { CENTRAL_RELEASE_ENV, JANITOR_ENV, LAMBDA_ENV, NODE_OPTIONS, SET_BY_HAND } from './environment';
+export {
+  CENTRAL_RELEASE_VARIABLES,
+  type CentralReleaseEnvironment,
+  JANITOR_VARIABLES,
+  type JanitorEnvironment,
+  type JanitorVariable,
+  LAMBDA_VARIABLES,
+  NODE_OPTIONS,
+  SET_BY_HAND,
+} from './environment';
 
 /**
  * Whether a janitor may delete locks: in mode `delete`, or with `allowRelease` (`RELEASE_ALLOWED`) in any mode.

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CENTRAL_RELEASE_ENV as ENV, NODE_OPTIONS } from '../../lambda/core/contract';
+import type { CentralReleaseEnvironment } from '../../lambda/core/contract';
 import { CENTRAL_RELEASE_BUILD } from '../bundling';
 import { acknowledge, wildcardResourceId } from '../nag';
 import { nodejsBundling } from '../nodejs-bundling';
@@ -77,10 +77,10 @@ export class CentralRelease extends Construct {
       logGroup,
       retryAttempts: 0,
       environment: {
-        [ENV.memberFunctionName]: MEMBER_FUNCTION_NAME,
-        [ENV.memberRegions]: props.regions.join(','),
-        [NODE_OPTIONS]: '--enable-source-maps',
-      },
+        MEMBER_FUNCTION_NAME,
+        MEMBER_REGIONS: props.regions.join(','),
+        NODE_OPTIONS: '--enable-source-maps',
+      } satisfies CentralReleaseEnvironment,
       // The project's Lambda bundle options (lib/bundling.ts); the runtime's SDK v3 provides @aws-sdk/client-lambda.
       bundling: nodejsBundling(CENTRAL_RELEASE_BUILD),
     });

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { JANITOR_ENV } from '../../lambda/core/contract';
+import type { JanitorEnvironment } from '../../lambda/core/contract';
 import { LockJanitor, type LockJanitorProps } from '../lock-janitor';
 import { alarmForwarderRoleName, MEMBER_FUNCTION_NAME, MEMBER_ROLE_PATH, memberRoleName } from './names';
 
@@ -78,8 +78,8 @@ export class MemberJanitorStack extends Stack {
     const role = fn.role?.node.defaultChild as iam.CfnRole;
     role.roleName = memberRoleName(Aws.REGION);
     role.path = MEMBER_ROLE_PATH;
-    fn.addEnvironment(JANITOR_ENV.accountId, Aws.ACCOUNT_ID);
-    fn.addEnvironment(JANITOR_ENV.accountAlias, alias);
+    const account = { ACCOUNT_ID: Aws.ACCOUNT_ID, ACCOUNT_ALIAS: alias } satisfies JanitorEnvironment;
+    for (const [name, value] of Object.entries(account)) fn.addEnvironment(name, value);
     fn.addPermission('CentralRelease', {
       principal: new iam.ArnPrincipal(releaseRoleArn),
       organizationId: props.organizationId,
