@@ -120,7 +120,10 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     table: memoryName({ store: read.store, name: read.report.name }),
     complete: read.complete,
   }));
-  const seen = [...swept.flatMap((s) => s.read.seen), ...singles.flatMap((h) => h.keys)];
+  const seen = [
+    ...swept.flatMap((s) => s.read.seen),
+    ...(opts.state.singleRun ? [] : singles.flatMap((h) => h.keys)),
+  ];
   const resolved = await forgetGone(opts, places, seen, failures);
   await noteComplete(opts, places, opts.now.getTime() + Date.now() - startMs, failures);
   const reports = [
@@ -257,7 +260,8 @@ async function readOne(
           );
           for (const h of handled) {
             found.locks.push(...lines.keep(h.locks));
-            found.seen.push(...h.keys);
+            // A memory dropped after this run forgets nothing later: no keys are kept for it.
+            if (!opts.state.singleRun) found.seen.push(...h.keys);
             found.failures.push(...h.failures);
           }
         };
