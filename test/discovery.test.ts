@@ -1,12 +1,14 @@
 // Tests: discovery of lock tables (schema, globs, opt-out tag, failures).
-import { CreateTableCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
+import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
 import { isLockTableSchema, TableSource } from '../lambda/adapters/table-source';
 import { isOptedOut, type Place } from '../lambda/core/place';
 import type { Policy } from '../lambda/core/policy';
 import { parsePolicy } from '../lambda/core/policy';
 import type { LockStore } from '../lambda/core/ports';
 import { admitPlace } from '../lambda/run/read-place';
+import { sweep } from '../lambda/run/sweep';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, sweepTables, withOverrides } from './support/janitor';
@@ -396,5 +398,66 @@ describe("tags read by a table's ARN named before its description", () => {
     expect(asked.some((a) => a.includes(':999999999999:'))).toBe(true);
     expect(report.locks).toEqual([]);
     expect(report.tables).toEqual([]);
+  });
+});
+
+describe('tags asked before a slow description comes back, by the account another region taught', () => {
+  it('a table in a second region has its tags read while its own description is still on its way', async () => {
+    // Prepare: a lock table seen through a us-east-1 client and an eu-west-1 client of the same engine.
+    const prefix = uniqueName('arn-region');
+    await createLockTable(client, `${prefix}-locks`);
+    await putItems(client, `${prefix}-locks`, [lockAged('app.tfstate', 48 * HOUR)]);
+    const far = new DynamoDBClient({
+      endpoint: endpoint(),
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      maxAttempts: 1,
+    });
+    const events: string[] = [];
+    let tagsAsked = () => {};
+    const asked = new Promise<void>((resolve) => {
+      tagsAsked = resolve;
+    });
+    const near = new DynamoLockStore(client, 'us-east-1');
+    const farStore = new DynamoLockStore(far, 'eu-west-1');
+    // eu-west-1 describes a table only once its tags were asked (or after 3 s): a run that waits for the
+    // description before asking the tags meets the 3 s, and the order below shows it.
+    const slow = withOverrides(farStore, {
+      describeTable: async (name) => {
+        await Promise.race([asked, new Promise((r) => setTimeout(r, 3000))]);
+        const d = await farStore.describeTable(name);
+        events.push('described');
+        return d;
+      },
+      listTags: async (arn) => {
+        events.push('tags');
+        tagsAsked();
+        return farStore.listTags(arn);
+      },
+    });
+    try {
+      // Act: one run over both regions (us-east-1 describes at once and teaches the account).
+      const report = await sweep({
+        policy: parsePolicy({
+          tables: { include: [`${prefix}-*`] },
+          rules: [{ name: 'all', match: {}, alertAfter: '1h' }],
+        }),
+        regions: ['us-east-1', 'eu-west-1'],
+        lockStores: (region) => (region === 'eu-west-1' ? slow : near),
+        state: new MemoryStateStore(),
+        now: new Date(),
+        runId: 'arn-region',
+      });
+      // Assess: the tags went out before the description came back (dynalite names every table's ARN in its
+      // own region, so they are asked again by the ARN described), and the table was admitted in both regions.
+      expect(events[0]).toBe('tags');
+      expect(events.indexOf('described')).toBeGreaterThan(0);
+      expect(report.tables.map((t) => [t.region, t.error])).toEqual([
+        ['us-east-1', undefined],
+        ['eu-west-1', undefined],
+      ]);
+    } finally {
+      far.destroy();
+    }
   });
 });

@@ -33,11 +33,41 @@ export type TableSourceOptions = {
 };
 
 /**
- * Per region, a table's ARN without its name (`arn:aws:dynamodb:REGION:ACCOUNT:table/`), from the last description
- * seen in this process: how to name a table's ARN before its own description comes back. Only a name, never
- * trusted alone: tags read by it count only when the table's description shows the same ARN.
+ * How this process's tables are named (`arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`): per region from a
+ * description seen there, else from the partition and account of any description, so a table's ARN can be named
+ * before its own description comes back. Only a name, never trusted alone: tags read by it count only when the
+ * table's description shows the same ARN. `learned` settles when the first description is seen.
  */
-const ARN_PREFIXES = new Map<string, string>();
+const ARNS: {
+  /** Per region, a described table's ARN without its name: how that region names its tables. */
+  readonly prefixes: Map<string, string>;
+  account?: { readonly partition: string; readonly id: string };
+  learned: Promise<void>;
+  learn: () => void;
+} = (() => {
+  let learn: () => void = () => {};
+  const learned = new Promise<void>((resolve) => {
+    learn = resolve;
+  });
+  return { prefixes: new Map(), learned, learn };
+})();
+
+/** The ARN a table of this name would have in `region`, when the process knows its account; else undefined. */
+function namedArn(region: string, name: string): string | undefined {
+  const prefix = ARNS.prefixes.get(region);
+  if (prefix !== undefined) return `${prefix}${name}`;
+  const a = ARNS.account;
+  return a && `arn:${a.partition}:dynamodb:${region}:${a.id}:table/${name}`;
+}
+
+/** Learns how `region` names its tables, and the partition and account, from a table's ARN. */
+function learnArn(region: string, name: string, arn: string): void {
+  if (arn.endsWith(`:table/${name}`)) ARNS.prefixes.set(region, arn.slice(0, -name.length));
+  const [prefix, partition, service, , id] = arn.split(':');
+  if (prefix !== 'arn' || service !== 'dynamodb' || !partition || !id) return;
+  ARNS.account = { partition, id };
+  ARNS.learn();
+}
 
 /** A promise's value or its error, never rejecting (so a read started early is never an unhandled rejection). */
 function settled<T>(p: Promise<T>): Promise<{ readonly value: T } | { readonly error: unknown }> {
@@ -104,16 +134,18 @@ export class TableSource implements LockSource {
   }
 
   /**
-   * The table's tags. Once a table of the region has been described, another's ARN can be named from its name, so
-   * its tags are asked beside its description rather than after it; they count only if the description then
-   * shows that very ARN (otherwise they are asked again, by the ARN it shows).
+   * The table's tags. Once any table has been described (in any region), another's ARN can be named from its
+   * name, so its tags are asked beside its description rather than after it; they count only if the description
+   * then shows that very ARN (otherwise they are asked again, by the ARN it shows).
    */
   async tags(place: Place): Promise<Record<string, string>> {
     const store = this.opts.lockStores(place.region);
-    const prefix = ARN_PREFIXES.get(place.region);
-    const named = prefix === undefined ? undefined : `${prefix}${place.name}`;
+    const describing = this.describe(place);
+    // Until the process knows its account, the first description anywhere (this one, or another region's) tells it.
+    if (!ARNS.account) await Promise.race([describing.catch(() => undefined), ARNS.learned]);
+    const named = namedArn(place.region, place.name);
     const early = named === undefined ? undefined : settled(store.listTags(named));
-    const description = await this.describe(place);
+    const description = await describing;
     if (!description) throw new Error(`there is no table ${place.name} in ${place.region}`);
     if (early && description.arn === named) {
       const read = await early;
@@ -233,10 +265,7 @@ export class TableSource implements LockSource {
     if (!described) {
       described = this.opts.lockStores(place.region).describeTable(place.name);
       described.then(
-        (d) => {
-          const suffix = `table/${place.name}`;
-          if (d?.arn.endsWith(suffix)) ARN_PREFIXES.set(place.region, d.arn.slice(0, -place.name.length));
-        },
+        (d) => d && learnArn(place.region, place.name, d.arn),
         () => undefined,
       );
       this.described.set(key, described);
