@@ -1,11 +1,11 @@
 // Tests: the CLI refuses early, never deletes unrecorded, and searches the buckets it is told (issue 18, cases 4-6).
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../lambda/adapters/s3-lockfile-store';
+import { policyFile, runCli } from './support/cli';
 import {
   createLockTable,
   createStateTable,
@@ -20,37 +20,11 @@ import { HOUR, lockAged, NOW } from './support/janitor';
 import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
 import { createBucket, lockfileBody, putObject } from './support/s3';
 
-const run = promisify(execFile);
-const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'tflj-refusals-'));
 const client = testClient();
 afterAll(() => client.destroy());
 
-async function cli(
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '',
-    AWS_SECRET_ACCESS_KEY: '',
-    AWS_REGION: '',
-    ...extraEnv,
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function policyFile(policy: object): string {
-  const file = join(dir, `${uniqueName('policy')}.json`);
-  writeFileSync(file, JSON.stringify(policy));
-  return file;
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 /** A lock table holding one lock 3 hours old (by the real clock), and a delete policy for it. */
 async function staleSetup(minSightings: number): Promise<{ table: string; policy: string }> {

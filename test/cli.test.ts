@@ -1,12 +1,13 @@
 // Tests: the CLI commands, flags and exit codes against dynalite.
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { digestItem, lockItem } from '../bin/demo/terraform-lock';
 import { listAudit } from '../lambda/adapters/dynamo-state-store';
+import { policyFile, runCli } from './support/cli';
 import {
   createLockTable,
   createStateTable,
@@ -20,29 +21,13 @@ import {
 import { HANG, startFaultProxy } from './support/fault-proxy';
 import { HOUR, MINUTE } from './support/janitor';
 
-const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
 const client = testClient();
 const dir = mkdtempSync(join(tmpdir(), 'tflj-cli-'));
 afterAll(() => client.destroy());
 
 /** Runs the CLI as a process; resolves with its exit code and output whatever the code. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: '' };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function policyFile(policy: object): string {
-  const file = join(dir, `${uniqueName('policy')}.json`);
-  writeFileSync(file, JSON.stringify(policy));
-  return file;
-}
+const cli = (...args: string[]) => runCli(args);
 
 // Locks made relative to the real clock: the CLI judges at the time it runs.
 const lockAt = (path: string, ageMs: number) =>

@@ -7,7 +7,13 @@ import {
   renderMessage,
   sanitizeSubject,
 } from '../lambda/core/message/sns';
-import type { LockReport, ResolvedReport, RunReport, TableReport } from '../lambda/core/report';
+import {
+  type LockReport,
+  noCounts,
+  type ResolvedReport,
+  type RunReport,
+  type TableReport,
+} from '../lambda/core/report';
 
 const SNS_MAX_BYTES = 262_144;
 const ID = '3d5f0c2a-9b71-e4c8-1a6d-7f20b9e4c513';
@@ -61,17 +67,7 @@ function report(parts: Partial<RunReport> = {}): RunReport {
     warnings: [],
     failures: [],
     couldNotRead: [],
-    counts: {
-      locks: 0,
-      stale: 0,
-      alerted: 0,
-      alertedEarlier: 0,
-      unsent: 0,
-      deleted: 0,
-      changed: 0,
-      skipped: 0,
-      errors: 0,
-    },
+    counts: noCounts(),
     ...parts,
   };
 }

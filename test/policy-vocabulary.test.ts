@@ -1,9 +1,6 @@
-// Tests: a policy cannot fail open by a word: operations, regions and place globs that match nothing are refused (issue 18, case 2).
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { lockItem } from '../bin/demo/terraform-lock';
 import { readConfig } from '../lambda/config';
 import { PolicyError } from '../lambda/core/errors';
@@ -11,31 +8,15 @@ import { compileGlob } from '../lambda/core/glob';
 import { OPERATIONS, operationGlob } from '../lambda/core/operations';
 import { parsePolicy } from '../lambda/core/policy';
 import { synthJanitor } from './support/cdk';
+import { policyFile, runCli } from './support/cli';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { HOUR } from './support/janitor';
 
-const run = promisify(execFile);
-const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'tflj-vocab-'));
 const client = testClient();
 afterAll(() => client.destroy());
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_REGION: '' };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function policyFile(policy: object): string {
-  const file = join(dir, `${uniqueName('policy')}.json`);
-  writeFileSync(file, JSON.stringify(policy));
-  return file;
-}
+const cli = (...args: string[]) => runCli(args);
 
 const rules = (operation: string) => [
   { name: 'applies-alert-only', match: { operation }, alertAfter: '1h' },

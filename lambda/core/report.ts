@@ -173,7 +173,7 @@ export function foldable(lines: readonly LockReport[]): boolean {
 /** `folded` with one more lock's lines (both lines of a double lock together). */
 export function foldLock(folded: FoldedLocks | undefined, lines: readonly LockReport[]): FoldedLocks {
   const one = countRun([], lines);
-  const before = folded ?? { locks: 0, counts: countRun([], []), quiet: 0 };
+  const before = folded ?? { locks: 0, counts: noCounts(), quiet: 0 };
   return {
     locks: before.locks + 1,
     counts: addCounts(before.counts, one),
@@ -187,16 +187,9 @@ function addCounts(a: RunCounts, b: RunCounts): RunCounts {
   return sum;
 }
 
-/**
- * Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. The
- * two lines of a double lock count as one lock, by its most telling outcome (a failed half, else a kept one).
- */
-export function countRun(
-  tables: readonly Pick<TableReport, 'error'>[],
-  locks: readonly LockReport[],
-  failures: readonly RunFailure[] = [],
-): RunCounts {
-  const counts: RunCounts = {
+/** The counts of a run that found nothing. */
+export function noCounts(): RunCounts {
+  return {
     locks: 0,
     stale: 0,
     alerted: 0,
@@ -207,6 +200,18 @@ export function countRun(
     skipped: 0,
     errors: 0,
   };
+}
+
+/**
+ * Counts derived from a report; `errors` = failed tables and buckets + failed deletes + run-level failures. The
+ * two lines of a double lock count as one lock, by its most telling outcome (a failed half, else a kept one).
+ */
+export function countRun(
+  tables: readonly Pick<TableReport, 'error'>[],
+  locks: readonly LockReport[],
+  failures: readonly RunFailure[] = [],
+): RunCounts {
+  const counts = noCounts();
   for (const lines of perLock(locks)) {
     counts.locks++;
     if (lines.some((l) => l.decision !== 'keep')) counts.stale++;

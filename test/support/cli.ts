@@ -1,5 +1,8 @@
 // Test support: runs the CLI as a process (from its sources), with a clean AWS environment unless told otherwise.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -33,4 +36,14 @@ export async function runCli(args: readonly string[], env: Record<string, string
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
+}
+
+let policies: string | undefined;
+
+/** Writes `policy` as JSON to a file of its own (in one temporary folder per test file); returns its path. */
+export function policyFile(policy: object): string {
+  policies ??= mkdtempSync(join(tmpdir(), 'tflj-policies-'));
+  const file = join(policies, `policy-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
 }
