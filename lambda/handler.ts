@@ -1,5 +1,4 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
-import { writeSync } from 'node:fs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { awsClientConfig } from './adapters/aws-client-config';
@@ -19,7 +18,7 @@ import type { Notifier, StateStore } from './core/ports';
 import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
-import { createLogger, type Logger, setRequestId } from './logger';
+import { createLogger, type Logger, setRequestId, writeStdout } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
 import { answerTo, type ReleaseResult, release } from './run/release';
@@ -152,7 +151,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
   const complete = !hasErrors(report);
   logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
   // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
-  writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
+  writeStdout(`${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
   return { runId, complete, counts: report.counts };
 }
 
@@ -164,7 +163,7 @@ function cutOff(s: Shell, runId: string): HandlerResult {
   };
   const counts = countRun([], [], [failure]);
   s.logger.error({ runId, cutOff: true, counts, failures: [failure] }, 'run finished');
-  writeSync(1, `${renderEmf(counts, s.config.functionName, Date.now(), s.config.metrics)}\n`);
+  writeStdout(`${renderEmf(counts, s.config.functionName, Date.now(), s.config.metrics)}\n`);
   return { runId, complete: false, counts };
 }
 

@@ -1,4 +1,4 @@
-// Lambda shell: the logger that writes Lambda-shaped JSON lines (pino's line format, without loading pino).
+// Lambda shell: the logger that writes Lambda-shaped JSON lines to stdout (pino's line format, without loading pino).
 import { writeSync } from 'node:fs';
 import type { JanitorLogger } from './core/ports';
 
@@ -25,17 +25,34 @@ export function setRequestId(id: string | undefined): void {
 }
 
 /** Standard output, written synchronously: a line is out before Lambda can freeze the sandbox. */
-const STDOUT: LogDestination = {
-  write(line) {
-    const bytes = Buffer.byteLength(line);
-    const written = writeSync(1, line);
-    // A pipe may take part of a long line; the rest follows.
-    if (written < bytes) writeAll(Buffer.from(line).subarray(written));
-  },
-};
+const STDOUT: LogDestination = { write: (line) => writeStdout(line) };
 
-function writeAll(rest: Buffer): void {
-  while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
+/** How long a write waits for a full pipe to drain before it tries again (as sonic-boom, pino's destination). */
+const BUSY_WRITE_MS = 100;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `line` to stdout synchronously (the log lines, the EMF metrics line): the rest of what a pipe took
+ * only part of, again after a busy pipe's wait.
+ */
+export function writeStdout(line: string): void {
+  let rest: string | Buffer = line;
+  let bytes = Buffer.byteLength(line);
+  for (;;) {
+    let written: number;
+    try {
+      written = typeof rest === 'string' ? writeSync(1, rest) : writeSync(1, rest);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A non-blocking stdout whose reader is behind: wait for it, as pino's synchronous destination did.
+      if (code !== 'EAGAIN' && code !== 'EBUSY') throw e;
+      Atomics.wait(sleeper, 0, 0, BUSY_WRITE_MS);
+      continue;
+    }
+    if (written >= bytes) return;
+    rest = (typeof rest === 'string' ? Buffer.from(rest) : rest).subarray(written);
+    bytes = rest.length;
+  }
 }
 
 /**

@@ -117,12 +117,15 @@ describe('the Lambda logger', () => {
     expect(() => createLogger('toString')).toThrow(/LOG_LEVEL "toString"/);
   });
 
-  it('writes to stdout synchronously, the rest of a line a pipe took only part of included', () => {
+  it('writes to stdout synchronously, the rest of a line a pipe took only part of included, after a busy pipe', () => {
     const written: Buffer[] = [];
     let calls = 0;
     const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: string | Buffer) => {
       if (fd !== 1) throw new Error(`unexpected write to fd ${fd}`);
       calls++;
+      // A full non-blocking pipe, once.
+      if (calls === 2)
+        throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' });
       // A pipe that takes at most 10 bytes a write.
       const bytes = Buffer.from(data).subarray(0, 10);
       written.push(bytes);
@@ -134,8 +137,19 @@ describe('the Lambda logger', () => {
       spy.mockRestore();
     }
     const line = Buffer.concat(written).toString();
-    expect(calls).toBeGreaterThan(3);
+    expect(calls).toBeGreaterThan(4);
     expect(line.endsWith('\n')).toBe(true);
     expect(JSON.parse(line)).toMatchObject({ level: 'INFO', long: 'é'.repeat(20), message: 'split' });
+  });
+
+  it('lets a write error other than a busy pipe through, as pino did', () => {
+    const spy = jest.spyOn(fs, 'writeSync').mockImplementation((() => {
+      throw Object.assign(new Error('EPIPE: broken pipe'), { code: 'EPIPE' });
+    }) as typeof fs.writeSync);
+    try {
+      expect(() => createLogger('info').info({}, 'lost')).toThrow('EPIPE');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
