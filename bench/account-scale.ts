@@ -73,7 +73,7 @@ export async function accountScale(
   const engines: EngineProcess[] = [];
   const stubs: { close(): Promise<void> }[] = [];
   try {
-    for (const _ of REGIONS) engines.push(await startEngineProcess());
+    for (const region of REGIONS) engines.push(await startEngineProcess(region));
     const byRegion = new Map(REGIONS.map((r, i) => [r, engines[i]]));
     log(`account scale: seeding ${config.tables} tables of ${config.itemsPerTable} items`);
     await mapBounded(
@@ -186,8 +186,9 @@ export async function accountScale(
     const scenarios: ScenarioFigures[] = [];
     const buckets300 = `${config.tables} tables + ${config.buckets} buckets`;
     log(`account scale: ${buckets300}, ${config.reps} pairs`);
-    scenarios.push(await scenario('all', config.tables, true));
-    if (config.tables >= 200) {
+    const only = process.env.BENCH_ACCOUNT_ONLY;
+    if (only !== '100') scenarios.push(await scenario('all', config.tables, true));
+    if (config.tables >= 200 && only !== 'all') {
       log(`account scale: 100 tables, ${config.reps} pairs`);
       scenarios.push(await scenario('100-tables', 100, false));
     }

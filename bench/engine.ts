@@ -14,11 +14,18 @@ export type EngineProcess = {
   close(): Promise<void>;
 };
 
-/** Starts `bench/dynalite-server.ts` under tsx in a fresh node process and waits for its endpoint. */
-export async function startEngineProcess(): Promise<EngineProcess> {
+/**
+ * Starts `bench/dynalite-server.ts` under tsx in a fresh node process and waits for its endpoint. `region` is the
+ * region its table ARNs name (dynalite reads it from AWS_REGION), as a real region's DynamoDB endpoint does.
+ */
+export async function startEngineProcess(region?: string): Promise<EngineProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'dynalite-server.ts')], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
+    },
   });
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await Promise.race([

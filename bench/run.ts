@@ -8,6 +8,7 @@ import { accountScale } from './account-scale';
 import { compareBundles } from './bundle';
 import { bundleSweepChild, scratchDir } from './child-bundle';
 import { measureCliStart } from './cli-start';
+import { coldStartOverEmptyAccount } from './cold-run';
 import { startEngineProcess } from './engine';
 import { lockTableItems } from './fixture';
 import { heldLocks } from './held-locks';
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
     const cliStart = await withLoopbackAws((endpoint) => measureCliStart(scratch, config.initReps, endpoint));
     log(`bundling; ${config.initReps} cold requires of each bundle`);
     const bundles = await compareBundles(scratch, config.initReps);
+    log(`init + first invocation of the handler vs a minimal handler: ${config.initReps} pairs`);
+    const coldStart = await coldStartOverEmptyAccount(scratch, bundles.handler.js, config.initReps);
     const childJs = await bundleSweepChild(scratch);
     const nowMs = Date.now();
     const memory = async (t: SeededTable) => {
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       cliStart,
       shippedBundleKb,
       bundles,
+      coldStart,
       big,
       small,
       account,

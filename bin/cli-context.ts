@@ -2,9 +2,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { partition } from '@aws-sdk/core/client';
+import { loadSharedConfigFiles } from '@smithy/core/config';
 import { awsClientConfig, type CallTimeouts } from '../lambda/adapters/aws-client-config';
 import { UsageError } from '../lambda/core/errors';
 import type { LockfileStore } from '../lambda/core/lockfile-port';
+import { printable } from '../lambda/core/message/format';
+import { commandOrWhy, shellCommand, shellWord } from '../lambda/core/message/shell';
 import { lockStoresOn, type Wiring, wire } from '../lambda/wiring';
 
 /** Flags that say where AWS is and who calls it. */
@@ -57,6 +60,8 @@ export function isKnownRegion(region: string): boolean {
  * be a region of the SDK's partition data.
  */
 export async function resolveRegions(flags: AwsFlags, policyRegions?: readonly string[]): Promise<string[]> {
+  // The profile gives the region and the credentials: a name that is in neither file is refused first.
+  await checkProfile(flags);
   const regions = flags.region?.length
     ? flags.region
     : (policyRegions ?? (await sdkRegion(flags)) ?? (flags.endpoint ? ['us-east-1'] : []));
@@ -71,6 +76,31 @@ export async function resolveRegions(flags: AwsFlags, policyRegions?: readonly s
       `--region ${JSON.stringify(bad)} is not an AWS region the SDK knows, such as "eu-west-1" or "eusc-de-east-1"`,
     );
   return [...new Set(regions)];
+}
+
+/**
+ * The profile `--profile` (or AWS_PROFILE) names must be a section of the shared config or credentials file (the
+ * SDK's own reading of them, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE included): a misspelt name would
+ * otherwise end every call in "Could not load credentials from any providers", whose usual fix (set a profile)
+ * is not this one. Refused (exit 2) with the profiles the files hold.
+ */
+export async function checkProfile(flags: AwsFlags): Promise<void> {
+  const fromFlag = flags.profile !== undefined;
+  const name = flags.profile ?? process.env.AWS_PROFILE;
+  if (!name) return;
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true });
+  if (Object.hasOwn(configFile, name) || Object.hasOwn(credentialsFile, name)) return;
+  // Sections that are not profiles (`sso-session`, `services`) are keyed `<type>.<name>`.
+  const known = [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])]
+    .filter((p) => !/^(sso-session|services)\./.test(p))
+    .sort();
+  const given = fromFlag ? `--profile ${JSON.stringify(name)}` : `AWS_PROFILE=${JSON.stringify(name)}`;
+  const files = `${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}`;
+  const create = commandOrWhy(shellCommand(['aws configure --profile', shellWord(name, 'the profile name')]));
+  const fix = known.length
+    ? `profiles there: ${known.map((p) => printable(p)).join(', ')}; pass one of those, or create it: ${create}`
+    : `they hold no profile; create it: ${create}, or aws configure sso`;
+  throw new UsageError(`${printable(given)}: no such profile in ${printable(files)} (${fix})`);
 }
 
 /** The region the SDK would use (AWS_REGION, then the profile's), else AWS_DEFAULT_REGION; undefined when none. */

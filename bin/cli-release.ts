@@ -87,7 +87,7 @@ export async function runRelease(
       return 1;
     }
   }
-  return releaseTarget(target, policy, aws, flags, io, signals);
+  return releaseTarget(target, policy, aws, flags, io);
 }
 
 /**
@@ -179,7 +179,6 @@ async function releaseTarget(
   aws: AwsFlags,
   flags: Flags,
   io: Io,
-  { callSignal }: Signals,
 ): Promise<number> {
   const wired = cliWiring(aws);
   const { region } = target;
@@ -198,7 +197,6 @@ async function releaseTarget(
     now: new Date(),
     runId: randomUUID(),
     requestedBy: `OS user ${JSON.stringify(userInfo().username)} with the CLI`,
-    callSignal,
   });
   // A table that is missing or not a lock table is a usage mistake (exit 2), told plainly, not a stack trace.
   if (result.outcome === 'no-lock-table') throw new UsageError(withHint(result, target).message);

@@ -140,7 +140,8 @@ export async function runOptions(
     notifier: setup.notifier,
     now: new Date(),
     runId: randomUUID(),
-    ...signals,
+    // Every AWS call carries the call signal already (process-wide: bin/cli.ts `interruptible`).
+    signal: signals.signal,
     // Checked by the parser (a whole number in the policy's range): it overrides the policy's `concurrency`.
     ...(flags.concurrency !== undefined && { concurrency: Number(flags.concurrency) }),
   };

@@ -1,4 +1,5 @@
 // The command line: reads the command and its flags, runs it, and turns what happened into output and an exit code.
+import { carrySignalProcessWide } from '../lambda/adapters/call-signal';
 import { JanitorError, PolicyError, UsageError } from '../lambda/core/errors';
 import { printable } from '../lambda/core/message/format';
 import { parseCommandLine, usageError } from './args';
@@ -120,10 +121,13 @@ async function interruptible(io: Io, run: (signals: Signals) => Promise<number>)
     process.on(name, handler);
     return () => process.off(name, handler);
   });
+  // The CLI runs one command: its calls carry the call signal process-wide (no async context to pay for).
+  const carried = carrySignalProcessWide(abandon.signal);
   try {
     const code = await run({ signal: stop.signal, callSignal: abandon.signal });
     return received ? SIGNAL_EXIT[received] : code;
   } finally {
+    carried();
     clearTimeout(timer);
     for (const off of handlers) off();
   }

@@ -1,10 +1,9 @@
 // Lambda shell: the central release function: forwards a Release from the central chat to a member account's janitor.
 import type { Context } from 'aws-lambda';
-import type { Logger } from 'pino';
 import type { CentralReleaseEnvironment } from './core/contract';
 import { JanitorError, UsageError } from './core/errors';
 import { type ReleasePayload, releasePayload } from './events';
-import { createLogger, setRequestId } from './logger';
+import { createLogger, type Logger, setRequestId } from './logger';
 import { perRegion } from './per-region';
 
 /** Which member janitor a release goes to, and the release it gets. */

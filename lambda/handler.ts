@@ -1,9 +1,6 @@
 // Lambda shell: the handler that wires adapters to the run and logs, measures and answers.
-import { writeSync } from 'node:fs';
 import { SNSClient } from '@aws-sdk/client-sns';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { Logger } from 'pino';
 import { awsClientConfig } from './adapters/aws-client-config';
 import { DynamoStateStore } from './adapters/dynamo-state-store';
 import { MemoryStateStore } from './adapters/memory-state-store';
@@ -21,7 +18,7 @@ import type { Notifier, StateStore } from './core/ports';
 import { type ReleaseAnswer, viaOfRequester } from './core/release';
 import { countRun, hasErrors, type RunCounts, type RunReport } from './core/report';
 import { parseEvent, type ReleasePayload, type ScheduledEvent, type TestAlertPayload } from './events';
-import { createLogger, setRequestId } from './logger';
+import { createLogger, type Logger, setRequestId, writeStdout } from './logger';
 import { renderEmf } from './metrics';
 import { RunFence } from './run/fence';
 import { answerTo, type ReleaseResult, release } from './run/release';
@@ -154,7 +151,7 @@ async function sweepOnce(s: Shell, event: ScheduledEvent, context: Context): Pro
   const complete = !hasErrors(report);
   logger[complete ? 'info' : 'warn'](summary(report), 'run finished');
   // EMF goes to stdout as its own line, synchronously like the logger, so it is never lost at freeze.
-  writeSync(1, `${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
+  writeStdout(`${renderEmf(report.counts, config.functionName, Date.now(), config.metrics)}\n`);
   return { runId, complete, counts: report.counts };
 }
 
@@ -166,7 +163,7 @@ function cutOff(s: Shell, runId: string): HandlerResult {
   };
   const counts = countRun([], [], [failure]);
   s.logger.error({ runId, cutOff: true, counts, failures: [failure] }, 'run finished');
-  writeSync(1, `${renderEmf(counts, s.config.functionName, Date.now(), s.config.metrics)}\n`);
+  writeStdout(`${renderEmf(counts, s.config.functionName, Date.now(), s.config.metrics)}\n`);
   return { runId, complete: false, counts };
 }
 
@@ -304,17 +301,19 @@ function summary(report: RunReport): object {
  * The Lambda entry point. `{"release": {table, lockId, id, region?}}` releases one lock; `{"testAlert": {}}`
  * publishes one test notification; any other event
  * (the EventBridge Scheduler invocation) runs one sweep. Configuration is validated at the first invocation
- * of a sandbox; a bad configuration fails every invocation with the same clear message.
+ * of a sandbox; a bad configuration fails every invocation with the same clear message, logged and thrown.
+ * A plain async function: a middleware framework would load Node's web streams at every cold start.
  */
-export const handler = middy<unknown, HandlerResult>()
-  .before(({ context }) => setRequestId(context.awsRequestId))
-  .onError(({ error }) => {
-    (shell?.logger ?? createLogger()).error({ err: error }, 'invocation failed');
-  })
-  .handler(async (event, context) => {
+export async function handler(event: unknown, context: Context): Promise<HandlerResult> {
+  setRequestId(context.awsRequestId);
+  try {
     shell ??= coldStart();
     const parsed = parseEvent(event);
-    if (parsed.kind === 'release') return releaseOnce(shell, parsed.payload, context);
-    if (parsed.kind === 'test-alert') return testAlertOnce(shell, parsed.payload, context);
-    return sweepOnce(shell, parsed.event, context);
-  });
+    if (parsed.kind === 'release') return await releaseOnce(shell, parsed.payload, context);
+    if (parsed.kind === 'test-alert') return await testAlertOnce(shell, parsed.payload, context);
+    return await sweepOnce(shell, parsed.event, context);
+  } catch (error) {
+    (shell?.logger ?? createLogger()).error({ err: error }, 'invocation failed');
+    throw error;
+  }
+}

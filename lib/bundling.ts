@@ -39,8 +39,7 @@ const LAMBDA_BASE = {
  * (lib/organization/janitor-code.ts), what `npm run build` ships (scripts/bundle.ts) and what the size test and
  * the benchmarks measure. The shared options above; the ESM builds of SDK v3 (`mainFields`), which tree-shake
  * better (624 KB -> 411 KB in the toolchain prototype); the optional SDK clients external. Lambda's credentials
- * come from the environment, so only that provider is bundled (543 KB -> 426 KB); pino's transports are never
- * started, so thread-stream is a stub (-10 KB).
+ * come from the environment, so only that provider is bundled (543 KB -> 426 KB).
  */
 export const LAMBDA_BUILD = {
   ...LAMBDA_BASE,
@@ -49,8 +48,6 @@ export const LAMBDA_BUILD = {
   external: [...RUNTIME_PROVIDED_MODULES],
   alias: {
     '@aws-sdk/credential-provider-node': path.join(LAMBDA_DIR, 'adapters', 'env-credentials.ts'),
-    // pino's worker-thread transports are never started (lambda/logger.ts logs to stdout synchronously).
-    'thread-stream': path.join(LAMBDA_DIR, 'adapters', 'no-thread-stream.cjs'),
   },
 } satisfies BuildOptions;
 

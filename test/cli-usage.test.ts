@@ -210,6 +210,39 @@ describe('regions, profiles and endpoints', () => {
     expect(report.tables).toEqual([expect.objectContaining({ region: 'eu-west-1', name: table, locks: 1 })]);
   });
 
+  it.each([
+    ['--profile', ['--profile', 'prdo'], {}, '--profile "prdo"'],
+    ['AWS_PROFILE', [], { AWS_PROFILE: 'prdo' }, 'AWS_PROFILE="prdo"'],
+  ] as const)(
+    'refuses a profile named by %s that neither file holds, listing those they hold',
+    async (_how, flags, env, given) => {
+      // Prepare: "ops" in the config file, "ci" in the credentials file only, and an SSO session (not a profile).
+      const config = file(
+        'config-typo',
+        '[profile ops]\nregion = eu-west-1\n\n[sso-session corp]\nsso_region = eu-west-1\n',
+      );
+      const credentials = file(
+        'credentials-typo',
+        '[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = secret\n',
+      );
+      // Act
+      const { code, stdout, stderr } = await runCli(
+        ['list', '--endpoint', endpoint(), '--policy', policy(), ...flags],
+        {
+          AWS_CONFIG_FILE: config,
+          AWS_SHARED_CREDENTIALS_FILE: credentials,
+          ...env,
+        },
+      );
+      // Assess: refused before any call, with the right fix (not "no credentials were found").
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `tf-lock-janitor: ${given}: no such profile in ${config} or ${credentials} (profiles there: ci, ops; pass one of those, or create it: aws configure --profile prdo)\n`,
+      );
+    },
+  );
+
   it('says how to give a region when neither flags, policy, environment nor profile has one', async () => {
     const config = file('config-empty', '[profile bare]\noutput = json\n');
     const { code, stderr } = await runCli(['list', '--profile', 'bare'], { AWS_CONFIG_FILE: config });

@@ -164,6 +164,30 @@ describe('tf-lock-janitor as a process against a DynamoDB-compatible server', ()
     expect(await lockIds(client, own)).toEqual(['acme/old.tfstate']);
   });
 
+  it('sweeps many tables at once and prints nothing on stderr but its own lines (no listener-leak warning)', async () => {
+    // Prepare: more tables than node's default listener limit (10), read 16 at once, every call on one signal.
+    const many = Array.from({ length: 14 }, (_, i) => `${prefix}-many-${String(i).padStart(2, '0')}`);
+    await Promise.all(many.map((name) => createLockTable(client, name)));
+    await Promise.all(many.map((name, i) => putItems(client, name, [lockAt(`m${i}.tfstate`, 5 * MINUTE)])));
+    const policy = policyFile({ tables: { include: [`${prefix}-many-*`] } });
+    // Act
+    const { code, stdout, stderr } = await cli(
+      'sweep',
+      '--endpoint',
+      endpoint(),
+      '--region',
+      'us-east-1',
+      '--policy',
+      policy,
+      '--json',
+      '--quiet',
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).tables).toHaveLength(many.length);
+    expect(stderr).not.toMatch(/MaxListenersExceededWarning|memory leak/);
+  });
+
   it('list prints a readable table of the locks and a summary line', async () => {
     const { code, stdout } = await cli('list', '--endpoint', endpoint());
     expect(code).toBe(0);

@@ -1,5 +1,7 @@
 // Run: reading within a deadline: a page that does not come before the place's time is up, or before the run is told to stop, ends the read.
 
+import { unlimited } from '../adapters/call-signal';
+
 /** Why a read was stopped: the time budget ran out or the run was told to stop (signal, deadline). */
 export class Stopped extends Error {
   override readonly name = 'Stopped';
@@ -38,7 +40,7 @@ export function beforeDeadline<T>(promise: Promise<T>, { untilMs, signal }: Dead
     const stop = (why: string) => () => reject(new Stopped(why));
     const onAbort = stop('the run was told to stop');
     const timer = setTimeout(stop('no answer within the time budget'), Math.max(0, untilMs - Date.now()));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) unlimited(signal).addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

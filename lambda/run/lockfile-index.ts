@@ -16,6 +16,8 @@ export class LockfileIndex {
   private readonly finish = new Map<string, () => void>();
   private known: Promise<void> = Promise.resolve();
   private discovered = true;
+  /** One wait per deadline and awaited read, shared by every lock item waiting on it (a page may hold thousands). */
+  private readonly waits = new WeakMap<Deadline, Map<Promise<void>, Promise<void>>>();
 
   /** @param halves lockfiles already read in full (their buckets need no waiting). */
   constructor(halves: readonly LockHalf[] = []) {
@@ -64,14 +66,30 @@ export class LockfileIndex {
     const bucket = lockId.slice(0, Math.max(0, lockId.indexOf('/')));
     try {
       if (deadline) {
-        await beforeDeadline(this.known, deadline);
+        if (!this.discovered) await this.wait(this.known, deadline);
         const pending = this.finish.has(bucket) ? this.reading.get(bucket) : undefined;
-        if (pending) await beforeDeadline(pending, deadline);
+        if (pending) await this.wait(pending, deadline);
       }
     } catch {
       // Out of time: pair with what has been read.
     }
     return this.takeNow(lockId, id);
+  }
+
+  /** `awaited` within `deadline`, one wait (one timer, one abort listener) however many lock items share it. */
+  private wait(awaited: Promise<void>, deadline: Deadline): Promise<void> {
+    let byAwaited = this.waits.get(deadline);
+    if (!byAwaited) {
+      byAwaited = new Map();
+      this.waits.set(deadline, byAwaited);
+    }
+    let waiting = byAwaited.get(awaited);
+    if (!waiting) {
+      waiting = beforeDeadline(awaited, deadline);
+      waiting.catch(() => undefined);
+      byAwaited.set(awaited, waiting);
+    }
+    return waiting;
   }
 
   /** The half if it has been read, without waiting. */
