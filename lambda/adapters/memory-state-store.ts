@@ -115,11 +115,16 @@ export class MemoryStateStore implements StateStore {
     seen: readonly LockKey[],
     _nowMs: number,
   ): Promise<LockKey[]> {
-    const seenIds = new Set(seen.map(keyOf));
+    // The entries seen, not their keys: no second copy of every key is held while the memory is walked.
+    const seenEntries = new Set<Entry>();
+    for (const key of seen) {
+      const entry = this.entries.get(keyOf(key));
+      if (entry) seenEntries.add(entry);
+    }
     const tables = new Set(scanned.map((t) => JSON.stringify([t.region, t.table])));
     const resolved: LockKey[] = [];
     for (const [id, entry] of this.entries) {
-      if (seenIds.has(id)) continue;
+      if (seenEntries.has(entry)) continue;
       const key = JSON.parse(id) as [string, string, string, string];
       if (!tables.has(JSON.stringify([key[0], key[1]]))) continue;
       this.entries.delete(id);
