@@ -125,3 +125,28 @@ describe('KeptLines, lines: news', () => {
     expect(kept).toEqual(all);
   });
 });
+
+describe('messages of brief lines alone', () => {
+  it('show none of them and count every one: e-mail, chat digest, lock notifications', () => {
+    // Prepare: 3 news locks kept brief only (as past the messages' first locks), none whole.
+    const brief = [0, 1, 2].map((n) => {
+      const [line] = lock('a-locks', n, 'stale');
+      const { region, table, lockId, id, decision, outcome, notify } = line;
+      return { region, table, lockId, id, decision, outcome, notify, brief: true as const };
+    });
+    const report = runReport([], { brief, tables: [] });
+
+    // Act
+    const [email, ...chats] = renderMessages(report);
+
+    // Assess
+    expect(report.counts).toMatchObject({ locks: 3, stale: 3, unsent: 3 });
+    expect(email.text).not.toContain('acme/a-locks');
+    expect(email.text).toContain('…and 3 more locks in this table (3 newly stale), not shown');
+    expect(email.chat.content.description).toContain('*eu-west-1 / a-locks*\n…and 3 more lines');
+    expect(email.chat.content.description).not.toContain('acme/a-locks');
+    expect(chats).toHaveLength(1);
+    expect(chats[0].chat.content.title).toContain('3 more locks need a person');
+    expect(chats[0].chat.content.description).toBe('…and 3 more');
+  });
+});
