@@ -102,7 +102,7 @@ export function heldLockRows(h: HeldLockFigures): Row[] {
         `  ${lambda} (empty table: ${e.sweep.lambdaMaxRssMB.median.toFixed(1)} MB)`,
         perLockText(s.sweep.lambdaPerLock, s.sweep.lambdaMaxRssMB.median),
       ),
-      ...(judged
+      ...(s.locks !== 100_000
         ? []
         : [
             row(
