@@ -9,8 +9,8 @@ import { heldLockItems } from './fixture';
 import { withSeededTable } from './tables';
 
 // Usage: npx tsx bench/heap-accounting.ts [LOCKS]   (default 10000)
-// Seeds a table of only locks (as the bench's held-lock figure does), sweeps it in a fresh node process like the
-// Lambda (the state store of a single run, every lock judged and logged), and prints what is live once every
+// Seeds a table of only locks (as the bench's held-lock figure does), sweeps it in a fresh node process as the
+// Lambda does (news lines kept, messages published, a memory that outlives the run), and prints what is live once every
 // table is read: objects grouped by their property names (with how many hidden classes they use), and strings
 // grouped by their text with digits and UUIDs blanked, each with its bytes per held lock.
 

@@ -10,6 +10,10 @@ export type ChildSweep = {
   readonly items: number;
   readonly locks: number;
   readonly errors: number;
+  /** Locks the run's delivered message alerted on (kind `held`). */
+  readonly alerted: number;
+  /** The messages the run published, and their bytes (kind `held`). */
+  readonly published: { readonly messages: number; readonly bytes: number };
   readonly sweepMs: number;
   readonly sweepCpuMs: number;
   readonly rssBeforeMB: number;
@@ -29,7 +33,7 @@ export type MemoryFigures = {
 };
 
 /** What a child runs: the whole sweep, or only the bare Scan (to tell the engine's memory from the SDK's). */
-export type ChildKind = 'sweep' | 'scan' | 'held';
+export type ChildKind = 'sweep' | 'scan' | 'held' | 'held-table';
 
 /** Runs the bundled sweep child `reps` times, each in a fresh node process, against `endpoint`. */
 async function childSweeps(
@@ -93,28 +97,45 @@ export function lambdaNodeFlags(memoryMB: number): string[] {
   return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMB - newSpace}`];
 }
 
-/** Peak RSS per lock the sweep holds: tables of only locks, against a sweep of an empty table. */
+/** Peak RSS of one kind of child over one table, plain node and as a 256 MB Lambda starts it, or the CLI's. */
+export type HeldPeaks = { readonly maxRssMB: Stats; readonly lambdaMaxRssMB: Stats };
+
+/** Per lock, in KB: (peak RSS − the empty table's) / locks, and the slope from the size before (none for the first). */
+export type PerLock = { readonly kb: number; readonly slopeKb?: number };
+
+/**
+ * Peak RSS per lock the sweep holds: tables of only locks, against the same sweep of an empty table. The sweep
+ * is the Lambda's (`held`: news lines kept, messages published, a memory that outlives the run, first run); the
+ * bare Scan of the same table in the same kind of process tells how much of the growth is reading the data at
+ * all; the installed CLI's `sweep --json` keeps and prints every line.
+ */
 export type HeldLockFigures = {
-  readonly emptyMaxRssMB: Stats;
-  /** The same, node started as the Lambda runtime starts a function of `lambdaMB` (see `lambdaNodeFlags`). */
+  /** node started as the Lambda runtime starts a function of `lambdaMB` (see `lambdaNodeFlags`). */
   readonly lambdaMB: number;
-  readonly lambdaEmptyMaxRssMB: Stats;
-  /** The installed CLI's `sweep --json` over the same tables (no state table). */
-  readonly cliEmptyMaxRssMB: Stats;
+  readonly empty: {
+    readonly sweep: HeldPeaks;
+    readonly table: HeldPeaks;
+    readonly scan: HeldPeaks;
+    readonly cliMaxRssMB: Stats;
+  };
   readonly sizes: readonly {
     readonly locks: number;
-    readonly maxRssMB: Stats;
-    /** (peak RSS − the empty table's) / locks, in KB. */
-    readonly kbPerLock: number;
+    readonly sweep: HeldPeaks & { readonly perLock: PerLock; readonly lambdaPerLock: PerLock };
+    /** The same sweep with its memory kept out of the process, as the Lambda's state table keeps it (`held-table`). */
+    readonly table: HeldPeaks & { readonly perLock: PerLock; readonly lambdaPerLock: PerLock };
+    readonly scan: HeldPeaks & { readonly perLock: PerLock; readonly lambdaPerLock: PerLock };
+    readonly cli: { readonly maxRssMB: Stats; readonly perLock: PerLock };
     readonly sweepMs: Stats;
-    readonly lambdaMaxRssMB: Stats;
-    readonly lambdaKbPerLock: number;
-    readonly cliMaxRssMB: Stats;
-    readonly cliKbPerLock: number;
+    /** The Lambda way's locks alerted by its delivered message, and the messages it published (plain node). */
+    readonly alerted: number;
+    readonly published: { readonly messages: number; readonly bytes: number };
   }[];
 };
 
-/** One size of the held-lock figure: `reps` fresh-process sweeps (kind `held`) of a table of `locks` locks. */
+/**
+ * One size of the held-lock figure: `reps` fresh-process runs of a table of `locks` locks, the Lambda's sweep
+ * (kind `held`: every stale lock alerted by a published message) or the bare Scan.
+ */
 export async function heldLockRuns(
   childJs: string,
   endpoint: string,
@@ -123,18 +144,28 @@ export async function heldLockRuns(
   nowMs: number,
   reps: number,
   nodeFlags: readonly string[] = [],
-): Promise<MemoryFigures> {
-  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, 'held', nodeFlags);
-  for (const r of runs)
-    if (r.locks !== locks) throw new Error(`the sweep child saw ${r.locks} locks, expected ${locks}`);
+  kind: 'held' | 'held-table' | 'scan' = 'held',
+): Promise<MemoryFigures & { readonly last: ChildSweep }> {
+  const runs = await childSweeps(childJs, endpoint, table, nowMs, reps, kind, nodeFlags);
+  // Half the fixture's locks are stale (heldLockItems): each is news on a first run, and alerted once delivered.
+  const stale = Math.ceil(locks / 2);
+  for (const r of runs) {
+    if (kind === 'scan' && r.items !== locks)
+      throw new Error(`the Scan child read ${r.items} items, expected ${locks}`);
+    if (kind !== 'scan' && (r.locks !== locks || r.alerted !== stale || (stale > 0 && !r.published.messages)))
+      throw new Error(
+        `the sweep child saw ${r.locks} locks and alerted ${r.alerted} in ${r.published.messages} messages, expected ${locks} and ${stale}`,
+      );
+  }
   const of = (f: (r: ChildSweep) => number) => stats(runs.map(f));
   return {
-    kind: 'held',
+    kind,
     items: locks,
     maxRssMB: of((r) => r.maxRssMB),
     peakHeapUsedMB: of((r) => r.peakHeapUsedMB),
     rssBeforeMB: of((r) => r.rssBeforeMB),
     sweepMs: of((r) => r.sweepMs),
     sweepCpuMs: of((r) => r.sweepCpuMs),
+    last: runs[runs.length - 1],
   };
 }

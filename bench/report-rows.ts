@@ -1,10 +1,15 @@
 // Benchmark: Markdown rows of the results table, and the rows of the process-level figures.
 import type { CliStart } from './cli-start';
+import type { HeldLockFigures, PerLock } from './memory';
 import type { ProcessRatio } from './process-ratio';
+import { formatStats } from './stats';
 
 /** Single table: the sweep against the fair floor plus one discovery round trip (issue #24). */
 const RATIO_TARGET = 1.1;
 const CLI_START_TARGET = 1.5;
+/** Memory flat in locks (issue #24): peak RSS per held lock at 10k and 60k, and 100k locks in the default function. */
+const KB_PER_LOCK_TARGET = 1;
+const LAMBDA_MB = 256;
 
 export type Row = readonly [figure: string, measured: string, target: string, result: string];
 
@@ -69,4 +74,64 @@ export function ratio(s: { median: number; min: number; max: number }): string {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** `0.62 KB (slope from the size before 0.41 KB)`: per held lock against the empty table, and between sizes. */
+function perLockText(p: PerLock, peakMB: number): string {
+  const slope = p.slopeKb === undefined ? '' : `; slope from the size before ${p.slopeKb.toFixed(2)} KB`;
+  return `${p.kb.toFixed(2)} KB (${peakMB.toFixed(1)} MB peak${slope})`;
+}
+
+/**
+ * Peak RSS per held lock: the Lambda's sweep (judged), as node runs it and as the Lambda runtime starts it, the
+ * bare Scan of the same table in the same two kinds of process, and the CLI's `sweep --json`.
+ */
+export function heldLockRows(h: HeldLockFigures): Row[] {
+  const lambda = `node as the Lambda runtime starts a ${h.lambdaMB} MB function`;
+  const e = h.empty;
+  return h.sizes.flatMap((s) => {
+    const judged = s.locks === 10_000 || s.locks === 60_000;
+    return [
+      row(
+        `peak RSS per held lock, ${s.locks} locks, the Lambda's sweep (first run: ${s.alerted} stale locks alerted in ${s.published.messages} published messages; an empty table's: ${e.sweep.maxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.sweep.perLock, s.sweep.maxRssMB.median),
+        judged ? `≤ ${KB_PER_LOCK_TARGET} KB` : '',
+        judged ? s.sweep.perLock.kb <= KB_PER_LOCK_TARGET : undefined,
+      ),
+      row(
+        `  ${lambda} (empty table: ${e.sweep.lambdaMaxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.sweep.lambdaPerLock, s.sweep.lambdaMaxRssMB.median),
+      ),
+      ...(judged
+        ? []
+        : [
+            row(
+              `  peak RSS, ${lambda}`,
+              formatStats(s.sweep.lambdaMaxRssMB, 'MB', 1),
+              `≤ ${LAMBDA_MB} MB`,
+              s.sweep.lambdaMaxRssMB.median <= LAMBDA_MB,
+            ),
+          ]),
+      row(
+        `  the same sweep, its memory kept out of the process as the state table keeps it (empty table: ${e.table.maxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.table.perLock, s.table.maxRssMB.median),
+      ),
+      row(
+        `  the same, ${lambda} (empty table: ${e.table.lambdaMaxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.table.lambdaPerLock, s.table.lambdaMaxRssMB.median),
+      ),
+      row(
+        `  the bare Scan of the same table, plain node (empty table: ${e.scan.maxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.scan.perLock, s.scan.maxRssMB.median),
+      ),
+      row(
+        `  the bare Scan, ${lambda} (empty table: ${e.scan.lambdaMaxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.scan.lambdaPerLock, s.scan.lambdaMaxRssMB.median),
+      ),
+      row(
+        `  the CLI, \`sweep --json\`, every line kept and printed (empty table: ${e.cliMaxRssMB.median.toFixed(1)} MB)`,
+        perLockText(s.cli.perLock, s.cli.maxRssMB.median),
+      ),
+    ];
+  });
 }

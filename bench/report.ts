@@ -8,7 +8,7 @@ import type { CostLine } from './cost';
 import type { Machine } from './machine';
 import type { HeldLockFigures, MemoryFigures } from './memory';
 import type { ProcessRatio } from './process-ratio';
-import { cliStartRows, ms, processRows, type Row, ratio, row, table } from './report-rows';
+import { cliStartRows, heldLockRows, ms, processRows, type Row, ratio, row, table } from './report-rows';
 import { formatStats } from './stats';
 import type { SweepVsScan } from './sweep-vs-scan';
 
@@ -47,8 +47,6 @@ const BUNDLE_TARGET_KB = 450;
 /** janitor / floor at account scale: the whole account, and 100 tables (issue #24). */
 const ACCOUNT_TARGET = 1.3;
 const HUNDRED_TABLES_TARGET = 1.5;
-const KB_PER_LOCK_TARGET = 1;
-const LAMBDA_MB = 256;
 /** Cold start: the handler's init and first invocation against a minimal handler's (issue #24). */
 const COLD_START_TARGET = 1.5;
 const COST_TARGET_USD = 2.0;
@@ -231,39 +229,6 @@ function accountScaleRows(a: AccountScaleFigures): Row[] {
         '  requests sent: janitor / floor; janitor peak RSS',
         `${requests(s.janitorRequests)} / ${requests(s.floorRequests)}; ${s.janitorPeakRssMB.median.toFixed(0)} MB`,
       ),
-    ];
-  });
-}
-
-function heldLockRows(h: HeldLockFigures): Row[] {
-  const lambda = `node started as the Lambda runtime starts a ${h.lambdaMB} MB function`;
-  return h.sizes.flatMap((s) => {
-    if (s.locks === 10_000 || s.locks === 60_000)
-      return [
-        row(
-          `peak RSS per held lock, ${s.locks} locks (an empty table's sweep: ${h.emptyMaxRssMB.median.toFixed(1)} MB)`,
-          `${s.kbPerLock.toFixed(2)} KB (${s.maxRssMB.median.toFixed(1)} MB peak)`,
-          `≤ ${KB_PER_LOCK_TARGET} KB`,
-          s.kbPerLock <= KB_PER_LOCK_TARGET,
-        ),
-        row(
-          `  ${lambda} (empty table: ${h.lambdaEmptyMaxRssMB.median.toFixed(1)} MB)`,
-          `${s.lambdaKbPerLock.toFixed(2)} KB (${s.lambdaMaxRssMB.median.toFixed(1)} MB peak)`,
-        ),
-        row(
-          `  the CLI, \`sweep --json\` (empty table: ${h.cliEmptyMaxRssMB.median.toFixed(1)} MB)`,
-          `${s.cliKbPerLock.toFixed(2)} KB (${s.cliMaxRssMB.median.toFixed(1)} MB peak)`,
-        ),
-      ];
-    return [
-      row(`peak RSS of a sweep holding ${s.locks} locks`, formatStats(s.maxRssMB, 'MB', 1)),
-      row(
-        `  ${lambda}`,
-        formatStats(s.lambdaMaxRssMB, 'MB', 1),
-        `≤ ${LAMBDA_MB} MB`,
-        s.lambdaMaxRssMB.median <= LAMBDA_MB,
-      ),
-      row('  the CLI, `sweep --json`', formatStats(s.cliMaxRssMB, 'MB', 1)),
     ];
   });
 }

@@ -6,19 +6,20 @@ import { promisify } from 'node:util';
 import { measureAccount } from './account';
 import { accountScale } from './account-scale';
 import { compareBundles } from './bundle';
-import { bundleSweepChild, type Scratch, scratchDir } from './child-bundle';
+import { bundleSweepChild, scratchDir } from './child-bundle';
 import { measureCliStart } from './cli-start';
 import { coldStartOverEmptyAccount } from './cold-run';
 import { startEngineProcess } from './engine';
-import { heldLockItems, lockTableItems } from './fixture';
+import { lockTableItems } from './fixture';
+import { heldLocks } from './held-locks';
 import { startLatencyProxy } from './latency-proxy';
 import { describeMachine } from './machine';
-import { type ChildKind, type HeldLockFigures, heldLockRuns, lambdaNodeFlags, memoryFigures } from './memory';
-import { CLI_JS, processRatio, timedProcess, writeProcessScripts } from './process-ratio';
+import { type ChildKind, memoryFigures } from './memory';
+import { processRatio } from './process-ratio';
 import { withCpuProfile } from './profile';
 import { renderSummary } from './report';
 import { startS3Stub } from './s3-stub';
-import { type Stats, since, stats } from './stats';
+import { since } from './stats';
 import { type SweepVsScan, sweepVsScan } from './sweep-vs-scan';
 import { type SeededTable, withSeededTable } from './tables';
 
@@ -147,94 +148,6 @@ async function main(): Promise<void> {
   } finally {
     await scratch.dispose();
   }
-}
-
-/** The default function's memory (the stack's `memorySize`): the held-lock sweeps are also run as it runs them. */
-const LAMBDA_MEMORY_MB = 256;
-
-/** Peak RSS of sweeps of tables holding only locks, against a sweep of an empty table. */
-async function heldLocks(
-  scratch: Scratch,
-  childJs: string,
-  sizes: readonly number[],
-  nowMs: number,
-  reps: number,
-): Promise<HeldLockFigures> {
-  // Each table is swept by the child as the bench's node runs it, then as the Lambda runtime starts node for a
-  // 256 MB function, then by the installed CLI (`sweep --json`, without a state table).
-  const lambdaFlags = lambdaNodeFlags(LAMBDA_MEMORY_MB);
-  const { peakRss } = await writeProcessScripts(scratch);
-  const runs = async (locks: number) =>
-    withSeededTable(`held-${locks}`, heldLockItems(locks, nowMs), async (t) => ({
-      plain: await heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps),
-      lambda: await heldLockRuns(childJs, t.engine.endpoint, t.table, locks, nowMs, reps, lambdaFlags),
-      cli: await cliHeldRuns(scratch, peakRss, t.engine.endpoint, t.table, locks, reps),
-    }));
-  const empty = await runs(0);
-  const perLock = (m: Stats, e: Stats, locks: number) => ((m.median - e.median) * 1024) / locks;
-  const out: HeldLockFigures['sizes'][number][] = [];
-  for (const locks of sizes) {
-    const { plain, lambda, cli } = await runs(locks);
-    out.push({
-      locks,
-      maxRssMB: plain.maxRssMB,
-      kbPerLock: perLock(plain.maxRssMB, empty.plain.maxRssMB, locks),
-      sweepMs: plain.sweepMs,
-      lambdaMaxRssMB: lambda.maxRssMB,
-      lambdaKbPerLock: perLock(lambda.maxRssMB, empty.lambda.maxRssMB, locks),
-      cliMaxRssMB: cli,
-      cliKbPerLock: perLock(cli, empty.cli, locks),
-    });
-  }
-  return {
-    emptyMaxRssMB: empty.plain.maxRssMB,
-    lambdaMB: LAMBDA_MEMORY_MB,
-    lambdaEmptyMaxRssMB: empty.lambda.maxRssMB,
-    cliEmptyMaxRssMB: empty.cli,
-    sizes: out,
-  };
-}
-
-/** Peak RSS of `reps` runs of the installed CLI's `sweep --json` over a table of `locks` locks (its report checked). */
-async function cliHeldRuns(
-  scratch: Scratch,
-  peakRss: string,
-  endpoint: string,
-  table: string,
-  locks: number,
-  reps: number,
-): Promise<Stats> {
-  const policy = path.join(scratch.dir, `policy-${table}.json`);
-  await writeFile(
-    policy,
-    JSON.stringify({
-      mode: 'alert',
-      tables: { include: [table] },
-      rules: [{ name: 'default', match: {}, alertAfter: '4h', deleteAfter: '24h' }],
-    }),
-  );
-  const peaks: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const args = [
-      CLI_JS,
-      'sweep',
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--policy',
-      policy,
-      '--json',
-    ];
-    const r = await timedProcess(peakRss, args);
-    const report = JSON.parse(r.stdout) as { counts: { locks: number; errors: number } };
-    if (report.counts.locks !== locks || report.counts.errors)
-      throw new Error(
-        `the CLI sweep saw ${report.counts.locks} of ${locks} locks, ${report.counts.errors} errors`,
-      );
-    peaks.push(r.peakRssMB);
-  }
-  return stats(peaks);
 }
 
 /** DynamoDB (a dynalite child) and an empty S3 stub behind one loopback endpoint, no added latency. */

@@ -1,5 +1,6 @@
 // Tests: the Lambda's report keeps only the lock lines a message or the memory needs; counts and messages stay the same.
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
+import { MAX_PERSON_SHOWN } from '../lambda/core/message/shown';
 import { renderMessage } from '../lambda/core/message/sns';
 import type { Notifier } from '../lambda/core/ports';
 import type { RunReport } from '../lambda/core/report';
@@ -69,5 +70,93 @@ describe('lines: news (the Lambda) against lines: all (the CLI), on the same tab
       '3 stale locks alerted earlier are not repeated here.',
     );
     expect(renderMessage(strip(newsSecond))).toEqual(renderMessage(strip(allSecond)));
+  });
+});
+
+describe('lines: news with more news locks than a message shows (dynalite)', () => {
+  const failing: Notifier = {
+    publish: async () => {
+      throw new Error('Throttling: Rate exceeded');
+    },
+  };
+  /** Two tables: `-a` with 150 stale locks and 10 young ones, `-b` with 40 stale ones. */
+  async function tables(): Promise<string> {
+    const prefix = uniqueName('shown');
+    await createLockTable(client, `${prefix}-a`);
+    await createLockTable(client, `${prefix}-b`);
+    await putItems(client, `${prefix}-a`, [
+      ...Array.from({ length: 150 }, (_, i) => lockAged(`a/stale-${i}.tfstate`, 3 * HOUR)),
+      ...Array.from({ length: 10 }, (_, i) => lockAged(`a/young-${i}.tfstate`, 5 * MINUTE)),
+    ]);
+    await putItems(
+      client,
+      `${prefix}-b`,
+      Array.from({ length: 40 }, (_, i) => lockAged(`b/stale-${i}.tfstate`, 3 * HOUR)),
+    );
+    return prefix;
+  }
+
+  it('keeps whole only the locks a message shows, says the same, and remembers every alerted lock', async () => {
+    // Prepare
+    const prefix = await tables();
+    const allSent = recording();
+    const newsSent = recording();
+    const state = new MemoryStateStore();
+
+    // Act
+    const all = await sweepTables(client, prefix, POLICY, { notifier: allSent, lines: 'all' });
+    const news = await sweepTables(client, prefix, POLICY, { state, notifier: newsSent, lines: 'news' });
+    const again = await sweepTables(client, prefix, POLICY, {
+      state,
+      notifier: newsSent,
+      lines: 'news',
+      now: new Date(NOW + 10 * MINUTE),
+    });
+
+    // Assess: 190 stale locks alerted, at most what the messages show kept whole, the rest brief.
+    expect(news.counts).toEqual(all.counts);
+    expect(news.counts).toMatchObject({ locks: 200, stale: 190, alerted: 190, unsent: 0 });
+    expect(news.locks.length).toBeLessThanOrEqual(MAX_PERSON_SHOWN);
+    expect(news.locks.length + (news.brief?.length ?? 0)).toBe(190);
+    expect(news.folded).toMatchObject({ locks: 10 });
+    // The same messages, e-mail and chat; the e-mail counts each table's locks it does not show.
+    expect(newsSent.sent).toEqual(allSent.sent);
+    const [email] = newsSent.sent.map((m) => JSON.parse(m) as { text: string });
+    const shownIn = (table: string) => {
+      const section = email.text.split(`=== us-east-1 / ${prefix}-${table} ===`)[1].split('\n=== ')[0];
+      const more = /…and (\d+) more locks? in this table \((\d+) newly stale\)/.exec(section);
+      return { shown: section.split('\n* acme/').length - 1, more: Number(more?.[1] ?? 0) };
+    };
+    const a = shownIn('a');
+    const b = shownIn('b');
+    expect(a.shown + a.more).toBe(150);
+    expect(b.shown + b.more).toBe(40);
+    expect(a.more + b.more).toBeGreaterThan(0);
+    // Every alerted lock, whole or brief, was remembered: the next run has nothing to say.
+    expect(again.counts).toMatchObject({ stale: 190, alertedEarlier: 190, alerted: 0, unsent: 0 });
+    expect(newsSent.sent).toHaveLength(allSent.sent.length);
+  });
+
+  it('remembers none of them when the publish failed: all are due again next run', async () => {
+    // Prepare
+    const prefix = await tables();
+    const state = new MemoryStateStore();
+    const notifier = recording();
+
+    // Act
+    const failed = await sweepTables(client, prefix, POLICY, { state, notifier: failing, lines: 'news' });
+    const next = await sweepTables(client, prefix, POLICY, {
+      state,
+      notifier,
+      lines: 'news',
+      now: new Date(NOW + 10 * MINUTE),
+    });
+
+    // Assess
+    expect(failed.notification).toMatchObject({ sent: false });
+    expect(failed.counts).toMatchObject({ stale: 190, unsent: 190, alerted: 0 });
+    expect(failed.brief?.every((l) => l.outcome === 'unsent')).toBe(true);
+    expect(next.counts).toMatchObject({ stale: 190, alerted: 190, alertedEarlier: 0 });
+    expect(notifier.sent.length).toBeGreaterThan(0);
   });
 });

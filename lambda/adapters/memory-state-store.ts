@@ -1,19 +1,21 @@
 // Adapter: the StateStore port in process memory (CLI without a state table, demo, tests).
 import type { Sighting } from '../core/judge';
 import type { AuditRecord, LockKey, StateStore, TableRef } from '../core/ports';
+import { sha256 } from './state-keys';
 
 /**
  * `lastSeenMs`: when the last counted sighting was (sightings closer than the gap do not count); `digest`: the
  * state digest at the last counted sighting that had one; `lastWriteMs`: when a counted sighting saw it change.
  */
 type Entry = {
-  rawInfo: string;
+  /** The SHA-256 of the lock's `Info`, as the state table keeps it (the whole `Info` would cost ~250 bytes a lock). */
+  infoHash: string;
   count: number;
   firstSeenMs: number;
   lastSeenMs: number;
   lastAlertedMs?: number;
-  /** The `Info` the last alert named. */
-  alertedInfo?: string;
+  /** The SHA-256 of the `Info` the last alert named. */
+  alertedHash?: string;
   digest?: string;
   lastWriteMs?: number;
   /** The end of the place's last complete sweep when the lock was first seen (0: none). */
@@ -54,19 +56,20 @@ export class MemoryStateStore implements StateStore {
     if (this.singleRun) return { count: 1, firstSeenMs: nowMs, ...(absentMs > 0 ? { absentMs } : {}) };
     const id = keyOf(key);
     const prev = this.entries.get(id);
+    const infoHash = sha256(rawInfo);
     const counts = !prev || (prev.lastSeenMs !== nowMs && Math.abs(nowMs - prev.lastSeenMs) >= gapMs);
     const next: Entry =
-      prev && prev.rawInfo === rawInfo
+      prev && prev.infoHash === infoHash
         ? counts
           ? { ...prev, count: prev.count + 1, lastSeenMs: nowMs, ...digestSeen(prev, digest, nowMs) }
           : { ...prev, ...digestSeen(prev, digest, nowMs) }
         : {
-            rawInfo,
+            infoHash,
             count: 1,
             firstSeenMs: nowMs,
             lastSeenMs: nowMs,
             lastAlertedMs: prev?.lastAlertedMs,
-            alertedInfo: prev?.alertedInfo,
+            alertedHash: prev?.alertedHash,
             digest,
             absentMs: prev?.absentMs ?? absentMs,
           };
@@ -97,13 +100,14 @@ export class MemoryStateStore implements StateStore {
       const entry = this.entries.get(keyOf(key));
       if (entry) {
         entry.lastAlertedMs = nowMs;
-        entry.alertedInfo = entry.rawInfo;
+        entry.alertedHash = entry.infoHash;
       }
     }
   }
 
   async announced(key: LockKey, rawInfo: string): Promise<boolean> {
-    return this.entries.get(keyOf(key))?.alertedInfo === rawInfo;
+    const alerted = this.entries.get(keyOf(key))?.alertedHash;
+    return alerted !== undefined && alerted === sha256(rawInfo);
   }
 
   async forgetGone(

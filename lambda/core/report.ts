@@ -78,6 +78,26 @@ export type LockReport = {
   notify: boolean;
 };
 
+/** What counting a lock's lines and remembering its alert read of each line. */
+export type LockLine = Pick<
+  LockReport,
+  'region' | 'table' | 'lockId' | 'id' | 'double' | 'decision' | 'outcome' | 'notify'
+>;
+
+/**
+ * A line of a news lock that no message shows whole (the Lambda keeps whole only the locks its messages can
+ * show): what the counts, the messages' "N more" and the alert memory need of it, and nothing else.
+ */
+export type BriefLine = LockLine & { readonly brief: true };
+
+/** A news lock's line as messages get it: whole, or brief (counted, never shown). */
+export type NewsLine = LockReport | BriefLine;
+
+/** True for a whole report line, which a message may show. */
+export function isWhole(line: NewsLine): line is LockReport {
+  return !('brief' in line);
+}
+
 /** An item or lockfile that is neither a lock nor a digest; reported, never touched. */
 export type UnparseableReport = {
   region: string;
@@ -151,6 +171,11 @@ export type RunReport = {
    * needs, so its memory stays flat in locks): counted in `counts`, absent from `locks`.
    */
   folded?: FoldedLocks;
+  /**
+   * The lines of the news locks beyond those any message shows whole (the Lambda): counted in `counts` and in the
+   * messages, remembered as alerted once delivered, absent from `locks`. Each line was logged whole as decided.
+   */
+  brief?: BriefLine[];
 };
 
 /** What the locks whose lines were not kept add to a report: their counts, and how many were stale and quiet. */
@@ -166,12 +191,12 @@ export type FoldedLocks = {
  * Whether a lock's lines may be left out of a report that keeps only what is needed later: none of its lines is
  * news (a message names it, the memory remembers it as alerted) or waits on the message's delivery (`unsent`).
  */
-export function foldable(lines: readonly LockReport[]): boolean {
+export function foldable(lines: readonly LockLine[]): boolean {
   return !lines.some((l) => l.notify || l.outcome === 'unsent');
 }
 
 /** `folded` with one more lock's lines (both lines of a double lock together). */
-export function foldLock(folded: FoldedLocks | undefined, lines: readonly LockReport[]): FoldedLocks {
+export function foldLock(folded: FoldedLocks | undefined, lines: readonly LockLine[]): FoldedLocks {
   const one = countRun([], lines);
   const before = folded ?? { locks: 0, counts: noCounts(), quiet: 0 };
   return {
@@ -208,7 +233,7 @@ export function noCounts(): RunCounts {
  */
 export function countRun(
   tables: readonly Pick<TableReport, 'error'>[],
-  locks: readonly LockReport[],
+  locks: readonly LockLine[],
   failures: readonly RunFailure[] = [],
 ): RunCounts {
   const counts = noCounts();
@@ -248,9 +273,9 @@ const OUTCOME_ORDER: readonly Outcome[] = [
  * The report's lines grouped by lock: one group per lock, both lines of a double lock together (they share the
  * region, the state's LockID and the lock's ID), in report order.
  */
-export function perLock(locks: readonly LockReport[]): LockReport[][] {
-  const groups: LockReport[][] = [];
-  const doubles = new Map<string, LockReport[]>();
+export function perLock<T extends LockLine>(locks: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  const doubles = new Map<string, T[]>();
   for (const lock of locks) {
     if (!lock.double) {
       groups.push([lock]);
@@ -270,16 +295,19 @@ export function perLock(locks: readonly LockReport[]): LockReport[][] {
 
 /**
  * The locks once the run's message went out or did not: every `unsent` line becomes `alerted` when the message
- * was published; otherwise it stays `unsent`, and its reason says why when a publish failed.
+ * was published; otherwise it stays `unsent`, and its reason (a whole line's) says why when a publish failed.
+ * Only the `unsent` lines are copied.
  */
-export function afterDelivery(
-  locks: readonly LockReport[],
+export function afterDelivery<T extends LockLine>(
+  locks: readonly T[],
   delivery: { readonly sent: boolean; readonly why?: string },
-): LockReport[] {
+): T[] {
   return locks.map((lock) => {
     if (lock.outcome !== 'unsent') return lock;
     if (delivery.sent) return { ...lock, outcome: 'alerted' };
-    return delivery.why ? { ...lock, reason: `${lock.reason}; not alerted: ${delivery.why}` } : lock;
+    return delivery.why && 'reason' in lock
+      ? { ...lock, reason: `${lock.reason}; not alerted: ${delivery.why}` }
+      : lock;
   });
 }
 
@@ -299,11 +327,15 @@ export type RunResults = Omit<RunReport, 'counts' | 'couldNotRead'>;
 /** The run report, counts and what could not be read derived from the results. */
 export function buildReport(results: RunResults): RunReport {
   const places = [...results.tables, ...results.buckets];
+  // A lock's lines are all whole, all brief or all folded: each part is counted on its own.
+  const counts = [
+    countRun(places, results.locks, results.failures),
+    ...(results.brief ? [countRun([], results.brief)] : []),
+    ...(results.folded ? [results.folded.counts] : []),
+  ];
   return {
     ...results,
     couldNotRead: unreadOf(results.tables, results.buckets, results.failures),
-    counts: results.folded
-      ? addCounts(countRun(places, results.locks, results.failures), results.folded.counts)
-      : countRun(places, results.locks, results.failures),
+    counts: counts.reduce(addCounts),
   };
 }

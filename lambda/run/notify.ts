@@ -5,7 +5,7 @@ import { bucketPlace } from '../core/lock-half';
 import { type ReleaseNews, renderRelease } from '../core/message/release-news';
 import { type RenderedMessage, type RenderOptions, renderMessages } from '../core/message/sns';
 import type { Notifier, StateStore } from '../core/ports';
-import type { RunReport } from '../core/report';
+import type { LockLine, RunReport } from '../core/report';
 import type { JanitorLogger } from './options';
 
 /** Whether a message went out, and what failed on the way. */
@@ -73,9 +73,12 @@ export async function rememberAlerts(
   nowMs: number,
 ): Promise<RunFailure[]> {
   // A double lock is news on its first line; both halves were announced (a release may name either place).
-  const news = new Set(report.locks.filter((l) => l.notify).map((l) => JSON.stringify([l.lockId, l.id])));
-  const alerted = report.locks.filter(
-    (l) => l.outcome !== 'deleted' && (l.notify || (l.double && news.has(JSON.stringify([l.lockId, l.id])))),
+  // Whole and brief lines alike: a lock's lines are all one or all the other.
+  const lines = [...report.locks, ...(report.brief ?? [])];
+  const doubleKey = (l: LockLine) => JSON.stringify([l.lockId, l.id]);
+  const news = new Set(lines.filter((l) => l.notify && l.double).map(doubleKey));
+  const alerted = lines.filter(
+    (l) => l.outcome !== 'deleted' && (l.notify || (l.double && news.has(doubleKey(l)))),
   );
   const tables = [
     ...report.tables.filter((t) => t.error !== undefined && t.notify),

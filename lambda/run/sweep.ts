@@ -12,12 +12,10 @@ import {
   afterDelivery,
   type BucketReport,
   buildReport,
-  type FoldedLocks,
-  foldable,
-  foldLock,
   type LockReport,
   type ResolvedReport,
   type RunReport,
+  type RunResults,
   type TableReport,
   type UnparseableReport,
 } from '../core/report';
@@ -26,6 +24,7 @@ import { DeletionBudget } from './budget';
 import { holdersOf, withEvidence } from './evidence';
 import { handleLock, type LockContext } from './handle-lock';
 import { resolveIntents } from './intents';
+import { KeptLines } from './kept-lines';
 import { LockfileIndex } from './lockfile-index';
 import { publishNews, rememberAlerts } from './notify';
 import type { SweepOptions } from './options';
@@ -136,7 +135,10 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const tables = listed('tables') as TableReport[];
   const buckets = listed('buckets') as BucketReport[];
 
-  const results = {
+  // The singles' lines are handed over last, as the report lists them; then the lines kept apart (`news`).
+  const singleLines = singles.flatMap((h) => lines.keep(h.locks));
+  const { whole, ...held } = lines.held();
+  const results: RunResults = {
     runId: opts.runId,
     startedAt,
     // On the run's clock, which a demo or a test may have set apart from the wall clock.
@@ -145,8 +147,8 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     regions: [...opts.regions],
     tables,
     buckets,
-    locks: [...swept.flatMap((s) => s.read.locks), ...singles.flatMap((h) => lines.keep(h.locks))],
-    ...lines.folded(),
+    locks: [...swept.flatMap((s) => s.read.locks), ...singleLines, ...whole],
+    ...held,
     unparseable: swept.flatMap((s) => s.read.unparseable),
     resolved,
     warnings: [...recovered.notes, ...discovered.flatMap(({ d }) => d.warnings)],
@@ -155,12 +157,11 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
   const told = await publishNews(opts.notifier, buildReport(results), opts);
   const { sent, error } = told.notification;
+  const delivery = { sent, why: `the notification failed (${error ?? 'not published'})` };
   const delivered = {
     ...results,
-    locks: afterDelivery(results.locks, {
-      sent,
-      why: `the notification failed (${error ?? 'not published'})`,
-    }),
+    locks: afterDelivery(results.locks, delivery),
+    ...(results.brief ? { brief: afterDelivery(results.brief, delivery) } : {}),
   };
   // Only a delivered message is remembered: an alert nobody received is due again next run.
   const remembered = sent ? await rememberAlerts(opts.state, buildReport(delivered), opts.now.getTime()) : [];
@@ -190,24 +191,6 @@ function compareOrder(a: readonly number[] = [], b: readonly number[] = []): num
   for (let i = 0; i < Math.max(a.length, b.length); i++)
     if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
   return 0;
-}
-
-/** The report lines a run keeps: all of them, or (folding) only those of locks a message or the memory needs. */
-class KeptLines {
-  private tally?: FoldedLocks;
-
-  constructor(private readonly fold: boolean) {}
-
-  /** The lines of one lock to keep: all, or none when folding and the lock is neither news nor unsent. */
-  keep(lock: LockReport[]): LockReport[] {
-    if (!this.fold || !foldable(lock)) return lock;
-    this.tally = foldLock(this.tally, lock);
-    return [];
-  }
-
-  folded(): { folded?: FoldedLocks } {
-    return this.tally ? { folded: this.tally } : {};
-  }
 }
 
 /** Locks of one page handled at once: their state-table writes and deletes overlap. */

@@ -1,7 +1,7 @@
 // Core messages: one chat notification per stale lock that needs a person (the Release button's), capped per run.
 import { RELEASE_PAYLOAD_KEY } from '../contract';
 import { formatAge } from '../duration';
-import type { LockReport } from '../report';
+import { isWhole, type LockReport, type NewsLine } from '../report';
 import { type ChatNotification, commandStep, lockLine, tableThreadId, threadId } from './chat';
 import { chatCode, chatText, escapeChatEntities } from './chat-text';
 import type { ReleaseCommand } from './email';
@@ -9,11 +9,12 @@ import { clipEnd, plural, printable } from './format';
 import { type JanitorFunction, NO_RELEASE, REQUESTERS, releasePayloadBase64 } from './invoke';
 import type { TableNews } from './news';
 import { forceUnlockCommand, listCommand, workspaceOf } from './shell';
+import { MAX_LOCK_NOTIFICATIONS, MAX_OVERFLOW_LINES } from './shown';
 
 /** The eventType of a stale-lock notification (the contract with the Release button). */
 export const STALE_LOCK_EVENT = 'TfLockJanitorStaleLock';
 /** Stale-lock notifications per run; the locks beyond get one summary notification. */
-export const MAX_LOCK_NOTIFICATIONS = 10;
+export { MAX_LOCK_NOTIFICATIONS } from './shown';
 
 /** How the lock notifications offer a release: through the deployed janitor, or with the command shown. */
 export type LockChatOptions = {
@@ -27,13 +28,14 @@ export type LockChatOptions = {
 type MaybeS3 = LockReport & { readonly bucket?: string; readonly key?: string };
 
 /** The locks that need a person (failed deletes, then newly stale ones), in the news' table order. */
-export function locksNeedingPerson(news: readonly TableNews[]): LockReport[] {
+export function locksNeedingPerson(news: readonly TableNews[]): NewsLine[] {
   return news.flatMap((t) => [...t.locks.failed, ...t.locks.stale]);
 }
 
 /**
- * One notification per lock that needs a person, in its table's thread, at most {@link MAX_LOCK_NOTIFICATIONS};
- * the rest are counted in one summary notification in the run's thread.
+ * One notification per lock that needs a person, in its table's thread, at most {@link MAX_LOCK_NOTIFICATIONS}
+ * (whole lines only: the locks kept brief come after them); the rest are counted in one summary notification in
+ * the run's thread.
  */
 export function renderLockChats(
   runId: string,
@@ -41,9 +43,13 @@ export function renderLockChats(
   options: LockChatOptions,
 ): ChatNotification[] {
   const locks = locksNeedingPerson(news);
-  const shown = locks.slice(0, MAX_LOCK_NOTIFICATIONS);
+  const shown: LockReport[] = [];
+  for (const lock of locks.slice(0, MAX_LOCK_NOTIFICATIONS)) {
+    if (!isWhole(lock)) break;
+    shown.push(lock);
+  }
   const chats = shown.map((lock, i) => renderLockChat(`${runId}/${i + 1}`, lock, options));
-  const rest = locks.slice(MAX_LOCK_NOTIFICATIONS);
+  const rest = locks.slice(shown.length);
   if (rest.length) chats.push(renderOverflow(runId, news, rest));
   return chats;
 }
@@ -127,16 +133,20 @@ function lockContext(lock: MaybeS3, payload: string | undefined): Record<string,
   };
 }
 
-/** The locks beyond the cap, in one notification: a line each while they fit, then where to see them all. */
+/**
+ * The locks beyond the cap, in one notification: a line each while they fit (at most MAX_OVERFLOW_LINES, whole
+ * lines only), then how many more and where to see them all.
+ */
 function renderOverflow(
   runId: string,
   news: readonly TableNews[],
-  rest: readonly LockReport[],
+  rest: readonly NewsLine[],
 ): ChatNotification {
   const title = `⚠️ tf-lock-janitor: ${plural(rest.length, 'more lock')} need${rest.length === 1 ? 's' : ''} a person`;
   const lines: string[] = [];
   let left = 2500;
-  for (const lock of rest) {
+  for (const lock of rest.slice(0, MAX_OVERFLOW_LINES)) {
+    if (!isWhole(lock)) break;
     const line = `• ${lockLine(lock)}`;
     if (line.length + 1 > left) break;
     lines.push(line);

@@ -1,6 +1,6 @@
 // Core messages: the Amazon Q Developer (Chatbot) custom notification of a run.
 import { formatAge } from '../duration';
-import type { LockReport, RunReport } from '../report';
+import { isWhole, type LockReport, type NewsLine, type RunReport } from '../report';
 import { chatCode, chatText, escapeChatEntities } from './chat-text';
 import type { ReleaseCommand } from './email';
 import { clipEnd, plural, printable } from './format';
@@ -122,7 +122,10 @@ const LINE_ICONS = {
   stale: '⚠️ stale',
 };
 
-/** A markdown digest of the news, whole lines only, at most {@link MAX_DESCRIPTION} characters. */
+/**
+ * A markdown digest of the news, whole lines only, at most {@link MAX_DESCRIPTION} characters; the lines after
+ * the first that does not fit (or names a lock kept brief) are counted.
+ */
 export function describeNews(report: RunReport, news: readonly TableNews[]): string {
   const lines = [`Run ${chatCode(report.runId, 80)}, mode \`${report.mode}\``];
   let left = MAX_DESCRIPTION - 250 - lines[0].length;
@@ -142,7 +145,7 @@ export function describeNews(report: RunReport, news: readonly TableNews[]): str
     const error = t.error;
     if (error !== undefined) add(() => `• ❌ could not read the table: ${chatCode(error, 300)}`);
     for (const [kind, label] of Object.entries(LINE_ICONS) as [keyof typeof LINE_ICONS, string][]) {
-      for (const lock of t.locks[kind]) add(() => `• ${label} ${lockLine(lock)}`);
+      for (const lock of t.locks[kind]) add(() => (isWhole(lock) ? `• ${label} ${lockLine(lock)}` : ''));
     }
     for (const r of t.resolved) add(() => `• ✅ resolved ${chatCode(r.lockId, 120)}`);
   }
@@ -176,9 +179,10 @@ export function chatNextSteps(
   return steps.slice(0, MAX_STEPS);
 }
 
-/** What to do about the first lock that needs a person, and how many more there are. */
-function lockSteps(open: readonly LockReport[], release: ReleaseCommand): string[] {
+/** What to do about the first lock that needs a person (kept whole: see MAX_PERSON_SHOWN), and how many more there are. */
+function lockSteps(open: readonly NewsLine[], release: ReleaseCommand): string[] {
   const [first] = open;
+  if (!isWhole(first)) return [];
   const ws = workspaceOf(first.lockId);
   const where = ws === undefined ? '' : ` (workspace ${chatCode(ws, 60)})`;
   const steps = [

@@ -1,6 +1,6 @@
 // Core messages: the e-mail text of a run, each lock with its next steps.
 import { formatAge } from '../duration';
-import type { LockReport, ResolvedReport, RunReport } from '../report';
+import { isWhole, type LockReport, type ResolvedReport, type RunReport } from '../report';
 import { fitJsonBytes, jsonBytes, plural, printable } from './format';
 import { NEWS_KINDS, type NewsCounts, type NewsKind, summarize, type TableNews } from './news';
 import {
@@ -12,6 +12,7 @@ import {
   type ShellCommand,
   workspaceHint,
 } from './shell';
+import { MAX_SHOWN } from './shown';
 
 /**
  * Builds the command that releases one lock through the janitor, or says why none can be shown (build it
@@ -67,7 +68,7 @@ export function renderResolved(r: ResolvedReport): string {
 }
 
 type EntryKind = NewsKind | 'resolved';
-/** A lock or resolved lock of the text, rendered only if it is shown. */
+/** A lock or resolved lock of the text, rendered only if it is shown ('' for a brief line: it is never shown). */
 type Entry = { readonly kind: EntryKind; readonly render: () => string };
 
 const SECTION_TITLES: Record<EntryKind, string> = {
@@ -87,14 +88,12 @@ const KIND_NAMES: Record<EntryKind, string> = {
   resolved: 'resolved',
 };
 const MAX_BULLETS = 20;
-/** Locks shown in full in one message; more would not be read anyway. */
-const MAX_SHOWN = 100;
 
 /**
  * The e-mail text: a summary, then each lock table with news (its read error, then its locks by kind with
- * the exact next steps), then the run's warnings. At most {@link MAX_SHOWN} locks are shown, and only as many
- * as fit in `budgetBytes` (measured as JSON-escaped UTF-8); the others are counted per table. The result
- * never exceeds the budget.
+ * the exact next steps), then the run's warnings. At most {@link MAX_SHOWN} locks are shown (more would not be
+ * read anyway), and only as many as fit in `budgetBytes` (measured as JSON-escaped UTF-8) and are whole lines;
+ * the others are counted per table. The result never exceeds the budget.
  */
 export function renderText(
   report: RunReport,
@@ -185,10 +184,17 @@ function listEntries(t: TableNews, release: ReleaseCommand): Entry[] {
   const add = <T>(kind: EntryKind, items: readonly T[], render: (item: T) => string): void => {
     for (const [i, item] of items.entries()) {
       const title = `\n-- ${SECTION_TITLES[kind]} (${items.length}) --\n`;
-      entries.push({ kind, render: () => `${i ? '' : title}${render(item)}` });
+      entries.push({
+        kind,
+        render: () => {
+          const text = render(item);
+          return text && `${i ? '' : title}${text}`;
+        },
+      });
     }
   };
-  for (const kind of NEWS_KINDS) add(kind, t.locks[kind], (lock) => renderLock(lock, kind, release));
+  for (const kind of NEWS_KINDS)
+    add(kind, t.locks[kind], (lock) => (isWhole(lock) ? renderLock(lock, kind, release) : ''));
   add('resolved', t.resolved, renderResolved);
   return entries;
 }

@@ -1,17 +1,20 @@
 // Core messages: which parts of a run report are news, grouped by lock table.
-import { type LockReport, perLock, type ResolvedReport, type RunReport } from '../report';
+import { type LockLine, type NewsLine, perLock, type ResolvedReport, type RunReport } from '../report';
 import { printable } from './format';
 
 /** What kind of news a lock is, in the order messages show them. */
 export const NEWS_KINDS = ['failed', 'deleted', 'gone', 'changed', 'stale'] as const;
 export type NewsKind = (typeof NEWS_KINDS)[number];
 
-/** The news of one lock table: its read error, its locks by kind, its resolved locks. */
+/**
+ * The news of one lock table: its read error, its locks by kind (whole lines first, then the brief ones of the
+ * locks no message shows), its resolved locks.
+ */
 export type TableNews = {
   readonly region: string;
   readonly table: string;
   readonly error?: string;
-  readonly locks: Readonly<Record<NewsKind, LockReport[]>>;
+  readonly locks: Readonly<Record<NewsKind, NewsLine[]>>;
   readonly resolved: ResolvedReport[];
 };
 
@@ -24,7 +27,7 @@ export type NewsCounts = Record<NewsKind, number> & {
 };
 
 /** A lock is news when its plan said so (a first alert, a re-alert due, or a delete attempt): see core/plan.ts. */
-export function isNewsLock(lock: LockReport): boolean {
+export function isNewsLock(lock: LockLine): boolean {
   return lock.notify;
 }
 
@@ -37,6 +40,7 @@ export function isNewsLock(lock: LockReport): boolean {
 export function hasNews(report: RunReport): boolean {
   return (
     report.locks.some(isNewsLock) ||
+    (report.brief ?? []).some(isNewsLock) ||
     [...report.tables, ...report.buckets].some((t) => t.error !== undefined && t.notify !== false) ||
     report.failures.length > 0 ||
     report.resolved.length > 0
@@ -44,7 +48,7 @@ export function hasNews(report: RunReport): boolean {
 }
 
 /** The kind of a news lock: its outcome when the run acted, `stale` for an alert. */
-export function newsKind(lock: LockReport): NewsKind {
+export function newsKind(lock: LockLine): NewsKind {
   return lock.outcome === 'failed' ||
     lock.outcome === 'deleted' ||
     lock.outcome === 'gone' ||
@@ -71,8 +75,9 @@ export function collectNews(report: RunReport): TableNews[] {
   for (const t of report.tables) if (t.error !== undefined) group(t.region, t.name, t.error);
   // A state bucket that could not be read is news like a table (`s3://<bucket>`, the name its locks group by).
   for (const b of report.buckets) if (b.error !== undefined) group(b.region, `s3://${b.name}`, b.error);
-  for (const lock of report.locks.filter(isNewsLock))
-    group(lock.region, lock.table).locks[newsKind(lock)].push(lock);
+  for (const lines of [report.locks, report.brief ?? []])
+    for (const lock of lines)
+      if (isNewsLock(lock)) group(lock.region, lock.table).locks[newsKind(lock)].push(lock);
   for (const r of report.resolved) group(r.region, r.table).resolved.push(r);
   return [...groups.values()].sort((a, b) => compare(a.region, b.region) || compare(a.table, b.table));
 }
@@ -96,7 +101,7 @@ export function countNews(report: RunReport, news: readonly TableNews[]): NewsCo
     if (t.error !== undefined) counts.failedTables++;
   }
   counts.runFailures = report.failures.length;
-  // A double lock is one lock: it is quiet only when neither of its lines is news.
+  // A double lock is one lock: it is quiet only when neither of its lines is news (every brief lock is news).
   counts.quiet =
     perLock(report.locks).filter(
       (lines) => lines.some((l) => l.decision !== 'keep') && !lines.some(isNewsLock),

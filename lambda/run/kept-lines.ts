@@ -1,0 +1,107 @@
+// Run: which report lines a run keeps: every line (the CLI), or only what its messages show and its memory needs.
+import { NEWS_KINDS, type NewsKind, newsKind } from '../core/message/news';
+import { MAX_PERSON_SHOWN, MAX_SHOWN } from '../core/message/shown';
+import {
+  type BriefLine,
+  type FoldedLocks,
+  foldable,
+  foldLock,
+  type LockReport,
+  type RunResults,
+} from '../core/report';
+
+/** A news lock kept whole, and where the messages put it: its place, its kind, its turn within them. */
+type Held = {
+  readonly lines: LockReport[];
+  readonly order: readonly [region: string, table: string, kind: number, turn: number];
+  /** In how many of the rankings (news order, locks needing a person) it is. */
+  ranked: number;
+};
+
+/**
+ * The report lines a run keeps. `all`: every line, in the order the run hands them over (the caller keeps them).
+ * `news` (folding): a lock that is neither news nor unsent is only counted (`folded`); of the news locks, those
+ * a message may show are kept whole (the first MAX_SHOWN in the order the messages list news, and the first
+ * MAX_PERSON_SHOWN of the locks that need a person, as chat shows them), the others brief: what the counts,
+ * the messages' "N more" and the alert memory need. A lock's turn is the order it is handed over in, which
+ * within one place (table, bucket) is the report's: the messages' order within a place and a kind.
+ */
+export class KeptLines {
+  private tally?: FoldedLocks;
+  private turn = 0;
+  private readonly news: Held[] = [];
+  private readonly person: Held[] = [];
+  private readonly briefs: BriefLine[] = [];
+
+  constructor(private readonly fold: boolean) {}
+
+  /** The lines of one lock the caller keeps: all, or none when folding (then this keeps what is needed). */
+  keep(lines: LockReport[]): LockReport[] {
+    if (!this.fold) return lines;
+    if (foldable(lines)) this.tally = foldLock(this.tally, lines);
+    else this.rank(lines);
+    return [];
+  }
+
+  /** The kept lines the run adds to its report: the whole news lines in turn, the brief ones, the folded count. */
+  held(): Pick<RunResults, 'brief' | 'folded'> & { readonly whole: LockReport[] } {
+    const whole = [...new Set([...this.news, ...this.person])]
+      .sort((a, b) => a.order[3] - b.order[3])
+      .flatMap((h) => h.lines);
+    return {
+      whole,
+      ...(this.briefs.length ? { brief: this.briefs } : {}),
+      ...(this.tally ? { folded: this.tally } : {}),
+    };
+  }
+
+  private rank(lines: LockReport[]): void {
+    // A news lock is news on its first line (a double lock's other line waits on the same message).
+    const first = lines.find((l) => l.notify) ?? lines[0];
+    const kind: NewsKind = newsKind(first);
+    const held: Held = {
+      lines,
+      order: [first.region, first.table, NEWS_KINDS.indexOf(kind), this.turn++],
+      ranked: 0,
+    };
+    const out = [
+      within(this.news, held, MAX_SHOWN),
+      kind === 'failed' || kind === 'stale' ? within(this.person, held, MAX_PERSON_SHOWN) : held,
+    ];
+    for (const h of new Set(out))
+      if (h && h.ranked === 0)
+        for (const l of h.lines)
+          this.briefs.push({
+            region: l.region,
+            table: l.table,
+            lockId: l.lockId,
+            id: l.id,
+            ...(l.double ? { double: true } : {}),
+            decision: l.decision,
+            outcome: l.outcome,
+            notify: l.notify,
+            brief: true,
+          });
+  }
+}
+
+/**
+ * Puts `held` into `ranking` (sorted by order, at most `max`) if it is among the first `max`; returns the lock
+ * this leaves out of it (`held` itself, or the one it pushed out), if any.
+ */
+function within(ranking: Held[], held: Held, max: number): Held | undefined {
+  let at = ranking.length;
+  while (at > 0 && before(held.order, ranking[at - 1].order)) at--;
+  if (at >= max) return held;
+  ranking.splice(at, 0, held);
+  held.ranked++;
+  if (ranking.length <= max) return undefined;
+  const out = ranking.pop()!;
+  out.ranked--;
+  return out;
+}
+
+function before(a: Held['order'], b: Held['order']): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}

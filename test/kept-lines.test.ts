@@ -1,0 +1,127 @@
+// Tests: the Lambda keeps whole only the news locks its messages can show; every message, count and alert stays the same.
+
+import { MAX_PERSON_SHOWN, MAX_SHOWN } from '../lambda/core/message/shown';
+import { renderMessages } from '../lambda/core/message/sns';
+import type { LockKey, StateStore } from '../lambda/core/ports';
+import { afterDelivery, type LockReport, type RunReport } from '../lambda/core/report';
+import { KeptLines } from '../lambda/run/kept-lines';
+import { rememberAlerts } from '../lambda/run/notify';
+import { lockReport, runReport } from './support/reports';
+
+/** The report a run builds from its lines kept as `lines` says (`all`: the CLI; `news`: the Lambda). */
+function reportOf(locks: LockReport[][], fold: boolean): RunReport {
+  const kept = new KeptLines(fold);
+  const inPlace = locks.flatMap((lines) => kept.keep(lines));
+  const { whole, ...held } = kept.held();
+  return runReport([...inPlace, ...whole], {
+    ...held,
+    tables: ['a-locks', 'b-locks', 'c-locks'].map((name) => ({
+      region: 'eu-west-1',
+      name,
+      items: 0,
+      locks: 0,
+      digests: 0,
+      unparseable: 0,
+    })),
+  });
+}
+
+/** One lock of `table`: stale and news (unsent), deleted, failed, kept (young), or alerted earlier (quiet). */
+function lock(
+  table: string,
+  n: number,
+  kind: 'stale' | 'deleted' | 'failed' | 'young' | 'quiet',
+): LockReport[] {
+  const base = lockReport({
+    table,
+    lockId: `acme/${table}/${kind}-${n}.tfstate`,
+    id: `id-${table}-${kind}-${n}`,
+    who: `runner-${n}`,
+  });
+  if (kind === 'young') return [{ ...base, decision: 'keep', outcome: 'kept', notify: false }];
+  if (kind === 'quiet') return [{ ...base, outcome: 'alerted-earlier', notify: false }];
+  if (kind === 'stale') return [{ ...base, outcome: 'unsent' }];
+  return [{ ...base, decision: 'delete', outcome: kind }];
+}
+
+/** A double lock (a lock item and its lockfile), news on its first line, its other half waiting on the message. */
+function double(table: string, n: number): LockReport[] {
+  const [first] = lock(table, n, 'stale');
+  return [
+    { ...first, double: true },
+    { ...first, table: 's3://acme', store: 's3', double: true, notify: false },
+  ];
+}
+
+describe('KeptLines, lines: news', () => {
+  // Read in an order the messages do not list: the last table first, kinds mixed, doubles among them.
+  const locks = [
+    ...Array.from({ length: 90 }, (_, i) => lock('c-locks', i, i % 3 ? 'stale' : 'deleted')),
+    ...Array.from({ length: 40 }, (_, i) => lock('b-locks', i, i % 10 ? 'stale' : 'failed')),
+    ...Array.from({ length: 30 }, (_, i) => lock('b-locks', 40 + i, 'young')),
+    ...Array.from({ length: 5 }, (_, i) => lock('b-locks', 70 + i, 'quiet')),
+    ...Array.from({ length: 20 }, (_, i) => double('a-locks', i)),
+    ...Array.from({ length: 80 }, (_, i) => lock('a-locks', 20 + i, i % 2 ? 'deleted' : 'stale')),
+  ];
+  const news = locks.filter((lines) => lines.some((l) => l.notify)).length;
+
+  it('keeps whole at most the locks a message shows, the others brief, and says and counts the same', () => {
+    // Act
+    const all = reportOf(locks, false);
+    const kept = reportOf(locks, true);
+
+    // Assess: 230 news locks, at most MAX_SHOWN + MAX_PERSON_SHOWN of them whole.
+    expect(news).toBe(230);
+    const whole = new Set(kept.locks.map((l) => l.id));
+    expect(whole.size).toBeLessThanOrEqual(MAX_SHOWN + MAX_PERSON_SHOWN);
+    expect(whole.size).toBeLessThan(news);
+    expect(new Set(kept.brief?.map((l) => l.id)).size).toBe(news - whole.size);
+    expect(kept.brief?.every((l) => Object.keys(l).length <= 9)).toBe(true);
+    expect(kept.folded).toMatchObject({ locks: 35, quiet: 5 });
+    expect(kept.counts).toEqual(all.counts);
+    // Every message says exactly what it says with every line kept: e-mail, chat digest, lock notifications.
+    expect(renderMessages(kept)).toEqual(renderMessages(all));
+    const [email] = renderMessages(kept);
+    expect(email.text).toMatch(/…and \d+ more locks in this table \(/);
+  });
+
+  it('after delivery, the same counts and the same locks to remember, whole or brief', () => {
+    // Act
+    const delivered = (r: RunReport, sent: boolean): RunReport => {
+      const d = { sent, why: 'the notification failed (Throttled)' };
+      return runReport(afterDelivery(r.locks, d), {
+        ...(r.brief ? { brief: afterDelivery(r.brief, d) } : {}),
+        ...(r.folded ? { folded: r.folded } : {}),
+      });
+    };
+    const all = reportOf(locks, false);
+    const kept = reportOf(locks, true);
+
+    // Assess
+    for (const sent of [true, false])
+      expect(delivered(kept, sent).counts).toEqual(delivered(all, sent).counts);
+    expect(delivered(kept, true).counts).toMatchObject({ alerted: 20 + 40 + 60 + 36 });
+    expect(delivered(kept, false).counts.unsent).toBe(delivered(kept, true).counts.alerted);
+  });
+
+  it('remembers every alerted lock, both halves of a double, whole or brief', async () => {
+    // Prepare: a memory that records what it is asked to mark.
+    const marked = async (r: RunReport) => {
+      const keys: string[] = [];
+      const state = {
+        markAlerted: async (ks: readonly LockKey[]) => void keys.push(...ks.map((k) => JSON.stringify(k))),
+        markTableFailuresAlerted: async () => undefined,
+      } as unknown as StateStore;
+      expect(await rememberAlerts(state, r, 0)).toEqual([]);
+      return keys.sort();
+    };
+
+    // Act
+    const all = await marked(reportOf(locks, false));
+    const kept = await marked(reportOf(locks, true));
+
+    // Assess: the stale locks, the failed deletes and both halves of each double lock; never a deleted one.
+    expect(all).toHaveLength(60 + (36 + 4) + 20 * 2 + 40);
+    expect(kept).toEqual(all);
+  });
+});
