@@ -52,7 +52,9 @@ function sideBundles(inside?: string): Plugin {
 
 /**
  * The CLI's bundle: the SDK with its full credential chain (profiles, SSO, IMDS), for the Node the package
- * supports, not minified (stack traces stay readable); the side bundles stay out.
+ * supports; the side bundles stay out. Whitespace and syntax are minified (1.5 MB to 1.1 MB: node compiles less
+ * at every start, about 2 % of a one-table sweep by `npm run bench`), names are not, so a stack trace still names
+ * every function.
  */
 export const CLI_BUILD: BuildOptions = {
   bundle: true,
@@ -60,6 +62,8 @@ export const CLI_BUILD: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   mainFields: ['module', 'main'],
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   plugins: [sideBundles()],
 };
