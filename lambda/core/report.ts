@@ -293,21 +293,23 @@ export function perLock<T extends LockLine>(locks: readonly T[]): T[][] {
   return groups;
 }
 
+/** A line's outcome once the run's message went out or did not: `unsent` becomes `alerted` when it was published. */
+export function deliveredOutcome(outcome: Outcome, sent: boolean): Outcome {
+  return sent && outcome === 'unsent' ? 'alerted' : outcome;
+}
+
 /**
- * The locks once the run's message went out or did not: every `unsent` line becomes `alerted` when the message
- * was published; otherwise it stays `unsent`, and its reason (a whole line's) says why when a publish failed.
- * Only the `unsent` lines are copied.
+ * The locks once the run's message went out or did not (see `deliveredOutcome`); a line left `unsent` by a failed
+ * publish says why in its reason. Only the `unsent` lines are copied.
  */
-export function afterDelivery<T extends LockLine>(
-  locks: readonly T[],
+export function afterDelivery(
+  locks: readonly LockReport[],
   delivery: { readonly sent: boolean; readonly why?: string },
-): T[] {
+): LockReport[] {
   return locks.map((lock) => {
     if (lock.outcome !== 'unsent') return lock;
-    if (delivery.sent) return { ...lock, outcome: 'alerted' };
-    return delivery.why && 'reason' in lock
-      ? { ...lock, reason: `${lock.reason}; not alerted: ${delivery.why}` }
-      : lock;
+    if (delivery.sent) return { ...lock, outcome: deliveredOutcome(lock.outcome, true) };
+    return delivery.why ? { ...lock, reason: `${lock.reason}; not alerted: ${delivery.why}` } : lock;
   });
 }
 

@@ -3,6 +3,7 @@ import { NEWS_KINDS, type NewsKind, newsKind } from '../core/message/news';
 import { MAX_PERSON_SHOWN, MAX_SHOWN } from '../core/message/shown';
 import {
   type BriefLine,
+  deliveredOutcome,
   type FoldedLocks,
   foldable,
   foldLock,
@@ -53,6 +54,14 @@ export class KeptLines {
       ...(this.briefs.length ? { brief: this.briefs } : {}),
       ...(this.tally ? { folded: this.tally } : {}),
     };
+  }
+
+  /**
+   * Once the run's message went out or did not, the brief lines take their outcome (`deliveredOutcome`), in place:
+   * they are this run's own, and a copy of each would cost as much again at the end of a run.
+   */
+  delivered(sent: boolean): void {
+    for (const line of this.briefs) line.outcome = deliveredOutcome(line.outcome, sent);
   }
 
   private rank(lines: LockReport[]): void {

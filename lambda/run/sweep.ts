@@ -157,11 +157,13 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
   const told = await publishNews(opts.notifier, buildReport(results), opts);
   const { sent, error } = told.notification;
-  const delivery = { sent, why: `the notification failed (${error ?? 'not published'})` };
+  lines.delivered(sent);
   const delivered = {
     ...results,
-    locks: afterDelivery(results.locks, delivery),
-    ...(results.brief ? { brief: afterDelivery(results.brief, delivery) } : {}),
+    locks: afterDelivery(results.locks, {
+      sent,
+      why: `the notification failed (${error ?? 'not published'})`,
+    }),
   };
   // Only a delivered message is remembered: an alert nobody received is due again next run.
   const remembered = sent ? await rememberAlerts(opts.state, buildReport(delivered), opts.now.getTime()) : [];
