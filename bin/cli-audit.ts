@@ -1,5 +1,5 @@
 // CLI: the local audit file: every deletion's intent and record appended, with its full Info, before and after.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MemoryStateStore } from '../lambda/adapters/memory-state-store';
@@ -28,17 +28,37 @@ export class AuditFileStateStore extends MemoryStateStore {
     await super.audit(record);
   }
 
+  /**
+   * Appends one whole line and syncs it, or throws and leaves the file as it was: a write the disk cannot finish
+   * (full, over a size limit) may have written part of the line, which is cut off again, so no half record is
+   * read as one and the next line does not run on from it.
+   */
   private append(line: object): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const fd = openSync(this.file, 'a', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(line)}\n`);
-      fsyncSync(fd);
+      const size = fstatSync(fd).size;
+      try {
+        writeAll(fd, Buffer.from(`${JSON.stringify(line)}\n`));
+        fsyncSync(fd);
+      } catch (e) {
+        try {
+          ftruncateSync(fd, size);
+        } catch {
+          // The error that stopped the write is the one to report.
+        }
+        throw e;
+      }
     } finally {
       closeSync(fd);
     }
     this.appended++;
   }
+}
+
+/** Writes every byte: a write may take part of a buffer (a full disk, a size limit) before the next one fails. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
 
 /**
