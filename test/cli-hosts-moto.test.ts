@@ -11,16 +11,14 @@ import { lockItem } from '../bin/demo/terraform-lock';
 import type { RunReport } from '../lambda/core/report';
 import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
 import { MINUTE } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
 
-(moto ? describe : describe.skip)('tf-lock-janitor sweep with evidence.ec2Hosts, against moto', () => {
+describeOnMoto('tf-lock-janitor sweep with evidence.ec2Hosts, against moto', () => {
   let engine: Moto;
   let dynamo: DynamoDBClient;
   let ec2: EC2Client;

@@ -17,7 +17,7 @@ import {
 } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, NOW } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 import { createBucket, lockfileBody, putObject } from './support/s3';
 
 const dir = mkdtempSync(join(tmpdir(), 'tflj-refusals-'));
@@ -150,10 +150,7 @@ describe('refuse early (case 5)', () => {
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
-(moto ? describe : describe.skip)('topics and buckets on moto (cases 5 and 6)', () => {
+describeOnMoto('topics and buckets on moto (cases 5 and 6)', () => {
   let engine: Moto;
   let s3: S3Client;
   beforeAll(async () => {

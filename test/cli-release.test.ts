@@ -9,7 +9,7 @@ import { lockItem } from '../bin/demo/terraform-lock';
 import { CLI, cleanEnv, runCli } from './support/cli';
 import { createLockTable, endpoint, lockIds, putItems, testClient, uniqueName } from './support/dynamo';
 import { startFaultProxy } from './support/fault-proxy';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 import { createBucket, getObject, lockfileBody, s3TestClient } from './support/s3';
 
 const HOUR = 3_600_000;
@@ -276,10 +276,7 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
-(moto ? describe : describe.skip)('release ID against moto (S3 lockfiles and DynamoDB)', () => {
+describeOnMoto('release ID against moto (S3 lockfiles and DynamoDB)', () => {
   let engine: Moto;
   let s3: S3Client;
   beforeAll(async () => {

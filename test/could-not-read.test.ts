@@ -18,7 +18,7 @@ import { createLockTable, endpoint, putItems, testClient, uniqueName } from './s
 import { ec2TestClient } from './support/ec2';
 import { HANG, startFaultProxy } from './support/fault-proxy';
 import { HOUR, lockAged, NOW, sweepTables } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 import { createBucket, lockfileBody, putObject } from './support/s3';
 
 const run = promisify(execFile);
@@ -233,10 +233,7 @@ describe('evidence that could not be read counts as an error (case 10)', () => {
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
-(moto ? describe : describe.skip)('buckets that could not be read, on moto (cases 7 and 10)', () => {
+describeOnMoto('buckets that could not be read, on moto (cases 7 and 10)', () => {
   let engine: Moto;
   let s3: S3Client;
   beforeAll(async () => {

@@ -20,7 +20,7 @@ import {
 } from './support/dynamo';
 import { createSubnet, ec2TestClient, launchInstance } from './support/ec2';
 import { HOUR, MINUTE, NOW, sweepTables, withOverrides } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 import { createBucket, putObject, type S3Engine, s3TestClient, startLocalEngine } from './support/s3';
 
 const dynamo = testClient();
@@ -289,9 +289,6 @@ describe('state writes seen as the state object LastModified (in-process S3)', (
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
 describe('the holder host check in a sweep', () => {
   const HOSTS: PolicyInput = {
     mode: 'delete',
@@ -334,7 +331,7 @@ describe('the holder host check in a sweep', () => {
     expect(lineOf(report, id).reason).toContain('host not checked (the host check failed: no route to EC2)');
   });
 
-  (moto ? describe : describe.skip)('against moto EC2', () => {
+  describeOnMoto('against moto EC2', () => {
     let engine: Moto;
     let subnetId: string;
     const sent: string[] = [];

@@ -15,14 +15,11 @@ import type { RunReport } from '../lambda/core/report';
 import { release } from '../lambda/run/release';
 import { createLockTable, infoOf, putItems, testClient, uniqueName } from './support/dynamo';
 import { sweepTables, withOverrides } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 import { createBucket, getObject, lockfileBody, putObject, s3TestClient, versionsOf } from './support/s3';
 
 const HOUR = 3_600_000;
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
-(moto ? describe : describe.skip)('lockfiles and double locks against moto', () => {
+describeOnMoto('lockfiles and double locks against moto', () => {
   let engine: Moto;
   let s3: S3Client;
   const dynamo = testClient();

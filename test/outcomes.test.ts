@@ -17,7 +17,7 @@ import {
   uniqueName,
 } from './support/dynamo';
 import { HOUR, lockAged, MINUTE, NOW, sweepTables } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'bin', 'tf-lock-janitor.cjs');
@@ -67,10 +67,7 @@ describe('sweep without a topic (dynalite)', () => {
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
-(moto ? describe : describe.skip)('sweep with a topic on moto (SNS)', () => {
+describeOnMoto('sweep with a topic on moto (SNS)', () => {
   let engine: Moto;
   let sns: SNSClient;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { Sighting } from '../lambda/core/judge';
 import type { LockKey, StateStore } from '../lambda/core/ports';
 import { createLockTable, createStateTable, putItems, testClient, uniqueName } from './support/dynamo';
 import { HOUR, lockAged, MINUTE, NOW, sweepTables } from './support/janitor';
-import { MOTO_MISSING, type Moto, motoAvailable, startMoto } from './support/moto';
+import { describeOnMoto, type Moto, startMoto } from './support/moto';
 
 /** Counts the requests a client sends, by operation (`UpdateItem`, `GetItem`, …). */
 function counting(client: DynamoDBClient): Map<string, number> {
@@ -161,12 +161,9 @@ describe('observe, request by request', () => {
   });
 });
 
-const moto = motoAvailable();
-if (!moto) console.warn(MOTO_MISSING);
-
 // dynalite 4 drops ReturnValuesOnConditionCheckFailure; the harness's dynalite is taught it (bin/demo/local-dynamo.ts).
 // moto implements it as DynamoDB documents it: the same history costs the same requests there.
-(moto ? describe : describe.skip)('observe against moto', () => {
+describeOnMoto('observe against moto', () => {
   let engine: Moto;
   let client: DynamoDBClient;
   beforeAll(async () => {

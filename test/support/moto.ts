@@ -22,6 +22,16 @@ export function motoAvailable(): boolean {
 export const MOTO_MISSING =
   'moto is not installed (python3 -c "import moto" failed): skipping the suites that need it; install it with: pip install "moto[server]"';
 
+/** A suite that needs moto: run when it is installed, otherwise skipped with MOTO_MISSING said once for it. */
+export function describeOnMoto(name: string, suite: () => void): void {
+  if (motoAvailable()) {
+    describe(name, suite);
+    return;
+  }
+  console.warn(MOTO_MISSING);
+  describe.skip(name, suite);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
