@@ -14,6 +14,7 @@ import type { CommandName, Flags } from './commands';
 import { couldNotReadLines, listLines, lockTsvLines, reportLines } from './format';
 import { jsonPieces } from './json-out';
 import { withProgress } from './progress';
+import { reportStream } from './report-stream';
 
 /** Where the CLI writes, and what it knows of the terminal. */
 export type Io = {
@@ -177,11 +178,15 @@ function exitCode(report: RunReport, flags: Flags): number {
 export async function runSweep(flags: Flags, io: Io, signals: Signals): Promise<number> {
   const searched = withBuckets(loadPolicy(flags.policy, flags['dry-run']), flags.bucket);
   const { options, done, setup } = await runOptions(flags, 'sweep', searched.policy, io, signals);
-  const swept = await sweep(options).finally(done);
+  // JSON and TSV are written as the locks are decided; the table needs every line for its columns' widths.
+  const format = flags.output === 'json' || flags.output === 'tsv' ? flags.output : undefined;
+  const streamed = format && reportStream(format, io, options);
+  const swept = await sweep(streamed ? { ...options, lines: { stream: streamed.locks } } : options).finally(
+    done,
+  );
   const report = { ...swept, warnings: [...swept.warnings, ...setup.warnings, ...searched.warnings] };
   const audit = setup.auditFile && { path: setup.auditFile.file, appended: setup.auditFile.appended };
-  if (flags.output === 'json') await jsonOut(audit ? { ...report, auditFile: audit } : report, io);
-  else if (flags.output === 'tsv') tsvOut(report, 'sweep', io);
+  if (streamed) await streamed.end(audit ? { ...report, auditFile: audit } : report);
   else {
     for (const line of reportLines(report, io.columns)) io.out(line);
     if (audit)

@@ -99,13 +99,21 @@ const TSV_HEADER = ['region', 'where', 'state_path', 'lock_id', 'operation', 'wh
  * `\u{…}`): for `--output tsv`. A sweep adds the decision, the outcome and the reason; a list the last sign.
  */
 export function* lockTsvLines(locks: readonly LockReport[], command: 'list' | 'sweep'): Generator<string> {
+  yield tsvHeader(command);
+  for (const l of locks) yield tsvRow(l, command);
+}
+
+/** The `--output tsv` header line of `command`. */
+export function tsvHeader(command: 'list' | 'sweep'): string {
   const extra = command === 'sweep' ? ['decision', 'outcome', 'reason'] : ['last_sign'];
-  yield [...TSV_HEADER, ...extra].join('\t');
-  for (const l of locks) {
-    const more = command === 'sweep' ? [l.decision, l.outcome, l.reason] : [lastSignText(l)];
-    const row = [l.region, whereCell(l), l.lockId, l.id, l.operation, l.who, l.created, String(l.ageSeconds)];
-    yield [...row, ...more].map((v) => printable(v)).join('\t');
-  }
+  return [...TSV_HEADER, ...extra].join('\t');
+}
+
+/** One lock line of `--output tsv`: every value whole, made printable. */
+export function tsvRow(l: LockReport, command: 'list' | 'sweep'): string {
+  const more = command === 'sweep' ? [l.decision, l.outcome, l.reason] : [lastSignText(l)];
+  const row = [l.region, whereCell(l), l.lockId, l.id, l.operation, l.who, l.created, String(l.ageSeconds)];
+  return [...row, ...more].map((v) => printable(v)).join('\t');
 }
 
 /** The `list` table as one string (see {@link lockListLines}). */

@@ -9,34 +9,60 @@ const PIECE = 64 * 1024;
  * a run's report is never held as one string beside the report itself (60,000 locks: about 40 MB).
  */
 export function* jsonPieces(value: Record<string, unknown>): Generator<string> {
-  // What JSON.stringify leaves out of an object.
-  const entries = Object.entries(value).filter(
-    ([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol',
-  );
+  const entries = members(value);
   if (entries.length === 0) {
     yield '{}';
     return;
   }
-  let piece = '{';
-  const line = function* (text: string): Generator<string> {
-    if (piece.length >= PIECE) {
-      yield piece;
-      piece = text;
-    } else piece += `\n${text}`;
-  };
+  yield* inPieces(objectLines(entries));
+}
+
+function* objectLines(entries: readonly (readonly [string, unknown])[]): Generator<string> {
+  yield '{';
+  yield* memberLines(entries);
+  yield '}';
+}
+
+/** The members JSON.stringify writes of an object, in order (it leaves out undefined, functions and symbols). */
+export function members(value: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(value).filter(
+    ([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol',
+  );
+}
+
+/**
+ * The lines of an object's members as JSON.stringify(value, null, 2) writes them inside it, a comma after each
+ * but the last; a non-empty array is written one element at a time.
+ */
+export function* memberLines(entries: readonly (readonly [string, unknown])[]): Generator<string> {
   for (const [i, [key, v]] of entries.entries()) {
     const comma = i < entries.length - 1 ? ',' : '';
     if (!Array.isArray(v) || v.length === 0) {
-      yield* line(`  ${JSON.stringify(key)}: ${indented(v, '  ')}${comma}`);
+      yield `  ${JSON.stringify(key)}: ${indented(v, '  ')}${comma}`;
       continue;
     }
-    yield* line(`  ${JSON.stringify(key)}: [`);
-    for (const [j, element] of v.entries())
-      yield* line(`    ${indented(element, '    ')}${j < v.length - 1 ? ',' : ''}`);
-    yield* line(`  ]${comma}`);
+    yield `  ${JSON.stringify(key)}: [`;
+    for (const [j, element] of v.entries()) yield `${elementText(element)}${j < v.length - 1 ? ',' : ''}`;
+    yield `  ]${comma}`;
   }
-  yield* line('}');
-  yield piece;
+}
+
+/** An element of a top-level array as JSON.stringify(value, null, 2) writes it (its lines, without a comma). */
+export function elementText(element: unknown): string {
+  return `    ${indented(element, '    ')}`;
+}
+
+/** Lines joined into pieces of about PIECE characters (joined with `\n` they are the lines' text). */
+export function* inPieces(lines: Iterable<string>): Generator<string> {
+  let piece: string | undefined;
+  for (const text of lines) {
+    if (piece === undefined) piece = text;
+    else if (piece.length >= PIECE) {
+      yield piece;
+      piece = text;
+    } else piece += `\n${text}`;
+  }
+  if (piece !== undefined) yield piece;
 }
 
 /** A value as JSON.stringify writes it `pad` deep (`null` where it writes nothing, as inside an array). */

@@ -12,9 +12,11 @@ import { lockReport, runReport } from './support/reports';
  * The report a run builds from its lines kept as `lines` says (`all`: the CLI; `news`: the Lambda); with `sent`,
  * once its message went out (true) or its publish failed (false), as the run does.
  */
-function reportOf(locks: LockReport[][], fold: boolean, sent?: boolean): RunReport {
-  const kept = new KeptLines(fold);
-  const inPlace = locks.flatMap((lines) => kept.keep(lines));
+async function reportOf(locks: LockReport[][], fold: boolean, sent?: boolean): Promise<RunReport> {
+  const kept = new KeptLines(fold ? 'news' : 'all', sent !== undefined);
+  // Handed over a lock at a time, as pages of one lock.
+  const inPlace: LockReport[] = [];
+  for (const lines of locks) inPlace.push(...(await kept.keep([lines])));
   const { whole, ...held } = kept.held();
   if (sent !== undefined) kept.delivered(sent);
   const all = [...inPlace, ...whole];
@@ -73,10 +75,10 @@ describe('KeptLines, lines: news', () => {
   ];
   const news = locks.filter((lines) => lines.some((l) => l.notify)).length;
 
-  it('keeps whole at most the locks a message shows, the others brief, and says and counts the same', () => {
+  it('keeps whole at most the locks a message shows, the others brief, and says and counts the same', async () => {
     // Act
-    const all = reportOf(locks, false);
-    const kept = reportOf(locks, true);
+    const all = await reportOf(locks, false);
+    const kept = await reportOf(locks, true);
 
     // Assess: 230 news locks, at most MAX_SHOWN + MAX_PERSON_SHOWN of them whole.
     expect(news).toBe(230);
@@ -93,10 +95,12 @@ describe('KeptLines, lines: news', () => {
     expect(email.text).toMatch(/…and \d+ more locks in this table \(/);
   });
 
-  it('after delivery, the same counts and the same locks to remember, whole or brief', () => {
+  it('after delivery, the same counts and the same locks to remember, whole or brief', async () => {
     // Act
-    const [allSent, allFailed] = [true, false].map((sent) => reportOf(locks, false, sent));
-    const [keptSent, keptFailed] = [true, false].map((sent) => reportOf(locks, true, sent));
+    const [allSent, allFailed] = await Promise.all([true, false].map((sent) => reportOf(locks, false, sent)));
+    const [keptSent, keptFailed] = await Promise.all(
+      [true, false].map((sent) => reportOf(locks, true, sent)),
+    );
 
     // Assess: every stale lock alerted once delivered, whole or brief; every one unsent after a failed publish.
     expect(keptSent.counts).toEqual(allSent.counts);
@@ -120,8 +124,8 @@ describe('KeptLines, lines: news', () => {
     };
 
     // Act
-    const all = await marked(reportOf(locks, false));
-    const kept = await marked(reportOf(locks, true));
+    const all = await marked(await reportOf(locks, false));
+    const kept = await marked(await reportOf(locks, true));
 
     // Assess: the stale locks, the failed deletes and both halves of each double lock; never a deleted one.
     expect(all).toHaveLength(60 + (36 + 4) + 20 * 2 + 40);
@@ -151,5 +155,45 @@ describe('messages of brief lines alone', () => {
     expect(chats).toHaveLength(1);
     expect(chats[0].chat.content.title).toContain('3 more locks need a person');
     expect(chats[0].chat.content.description).toBe('…and 3 more');
+  });
+});
+
+describe('KeptLines, lines: { stream }', () => {
+  const locks = [lock('a-locks', 0, 'stale'), lock('a-locks', 1, 'young'), double('a-locks', 2)];
+
+  it('without a message to send, streams every lock (a double lock whole) and keeps none', async () => {
+    // Prepare
+    const pages: LockReport[][][] = [];
+    const kept = new KeptLines({ stream: async (page) => void pages.push(page.map((l) => [...l])) }, false);
+
+    // Act
+    const inPlace = await kept.keep(locks);
+
+    // Assess
+    expect(inPlace).toEqual([]);
+    expect(pages).toEqual([locks]);
+    expect(kept.held().folded).toMatchObject({ locks: 3, counts: { locks: 3, stale: 2, unsent: 2 } });
+  });
+
+  it('with a message to send, keeps the news locks (not final before delivery) and streams the others', async () => {
+    // Prepare
+    const streamed: LockReport[][] = [];
+    const kept = new KeptLines(
+      { stream: async (page) => void streamed.push(...page.map((l) => [...l])) },
+      true,
+    );
+
+    // Act
+    const inPlace = await kept.keep(locks);
+
+    // Assess
+    expect(streamed).toEqual([locks[1]]);
+    expect(inPlace).toEqual([...locks[0], ...locks[2]]);
+  });
+
+  it('refuses a delivery it was told would not come: its lines went out as final', async () => {
+    const kept = new KeptLines({ stream: async () => undefined }, false);
+    await kept.keep(locks);
+    expect(() => kept.delivered(true)).toThrow(/streams its lines as final/);
   });
 });

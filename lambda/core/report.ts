@@ -167,8 +167,9 @@ export type RunReport = {
   couldNotRead: Unread[];
   counts: RunCounts;
   /**
-   * Locks whose report lines were logged and not kept (the Lambda keeps only the lines a message or its memory
-   * needs, so its memory stays flat in locks): counted in `counts`, absent from `locks`.
+   * Locks whose report lines were handed on as decided and not kept (the Lambda logs them and keeps only the lines
+   * a message or its memory needs; the CLI's `--json` and `--output tsv` write them), so the run's memory stays
+   * flat in locks: counted in `counts`, absent from `locks`.
    */
   folded?: FoldedLocks;
   /**

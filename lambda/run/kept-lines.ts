@@ -1,4 +1,4 @@
-// Run: which report lines a run keeps: every line (the CLI), or only what its messages show and its memory needs.
+// Run: which report lines a run keeps: every line (the CLI's table), only what its messages show and its memory needs, or none it streams.
 import { NEWS_KINDS, type NewsKind, newsKind } from '../core/message/news';
 import { MAX_PERSON_SHOWN, MAX_SHOWN } from '../core/message/shown';
 import {
@@ -10,6 +10,7 @@ import {
   type LockReport,
   type RunResults,
 } from '../core/report';
+import type { LineSink, SweepOptions } from './options';
 
 /** A news lock kept whole, and where the messages put it: its place, its kind, its turn within them. */
 type Held = {
@@ -26,6 +27,9 @@ type Held = {
  * MAX_PERSON_SHOWN of the locks that need a person, as chat shows them), the others brief: what the counts,
  * the messages' "N more" and the alert memory need. A lock's turn is the order it is handed over in, which
  * within one place (table, bucket) is the report's: the messages' order within a place and a kind.
+ * `{ stream }`: a lock whose lines are final when decided goes to the sink and is only counted (`folded`); when
+ * the run's message will go out (`delivers`), its news locks are not final (an `unsent` line becomes `alerted`
+ * once delivered) and the message shows them, so those the caller keeps whole.
  */
 export class KeptLines {
   private tally?: FoldedLocks;
@@ -33,15 +37,34 @@ export class KeptLines {
   private readonly news: Held[] = [];
   private readonly person: Held[] = [];
   private readonly briefs: BriefLine[] = [];
+  private readonly sink?: LineSink;
 
-  constructor(private readonly fold: boolean) {}
+  /** @param delivers whether the run publishes a message once every lock is decided (it has a notifier, not mode report) */
+  constructor(
+    private readonly mode: NonNullable<SweepOptions['lines']>,
+    private readonly delivers: boolean,
+  ) {
+    if (typeof mode === 'object') this.sink = mode.stream;
+  }
 
-  /** The lines of one lock the caller keeps: all, or none when folding (then this keeps what is needed). */
-  keep(lines: LockReport[]): LockReport[] {
-    if (!this.fold) return lines;
-    if (foldable(lines)) this.tally = foldLock(this.tally, lines);
-    else this.rank(lines);
-    return [];
+  /**
+   * One page's decided locks (each lock's lines together), in the order decided; resolves to the lines the
+   * caller keeps: all, or none when folding (then this keeps what is needed), or those not streamed.
+   */
+  async keep(locks: readonly LockReport[][]): Promise<LockReport[]> {
+    if (this.mode === 'all') return locks.flat();
+    if (this.mode === 'news') {
+      for (const lines of locks) {
+        if (foldable(lines)) this.tally = foldLock(this.tally, lines);
+        else this.rank(lines);
+      }
+      return [];
+    }
+    const streamed = locks.filter((lines) => this.final(lines));
+    const kept = locks.filter((lines) => !this.final(lines));
+    for (const lines of streamed) this.tally = foldLock(this.tally, lines);
+    if (streamed.length) await this.sink!(streamed);
+    return kept.flat();
   }
 
   /** The kept lines the run adds to its report: the whole news lines in turn, the brief ones, the folded count. */
@@ -61,7 +84,18 @@ export class KeptLines {
    * they are this run's own, and a copy of each would cost as much again at the end of a run.
    */
   delivered(sent: boolean): void {
+    // Streamed lines were written as final: a message this run was not expected to send would change them after.
+    if (this.sink && !this.delivers)
+      throw new Error('a run that streams its lines as final was delivered a message it did not expect');
     for (const line of this.briefs) line.outcome = deliveredOutcome(line.outcome, sent);
+  }
+
+  /**
+   * Whether a lock's lines are final as decided, so they may be streamed: no message goes out after the locks
+   * (nothing changes an `unsent` line), or the lock is not news (no message shows it, no outcome waits on one).
+   */
+  private final(lines: readonly LockReport[]): boolean {
+    return !this.delivers || foldable(lines);
   }
 
   private rank(lines: LockReport[]): void {

@@ -4,6 +4,7 @@ import type { LockfileStore } from '../core/lockfile-port';
 import type { RenderOptions } from '../core/message/sns';
 import type { Policy } from '../core/policy';
 import type { JanitorLogger, LockStore, Notifier, StateStore } from '../core/ports';
+import type { LockReport } from '../core/report';
 
 export type { JanitorLogger } from '../core/ports';
 
@@ -56,9 +57,18 @@ export type SweepOptions = {
    */
   readonly concurrency?: number;
   /**
-   * Which lock lines the report keeps: `all` (the CLI prints them), or `news`: only the lines a message or the
-   * janitor's memory needs; the others are logged as they are decided ("lock judged") and only counted, so the
-   * run's memory stays flat in locks (the Lambda). @default 'all'
+   * Which lock lines the report keeps: `all` (the CLI's table prints them), `news`: only the lines a message or
+   * the janitor's memory needs; the others are logged as they are decided ("lock judged") and only counted, so the
+   * run's memory stays flat in locks (the Lambda); or `{ stream }`: each lock's lines are handed to `stream` as
+   * they are decided, once nothing later can change them (every lock when no message goes out; else every lock
+   * that is not news), and only counted; the others stay in the report (the CLI's `--json` and `--output tsv`).
+   * @default 'all'
    */
-  readonly lines?: 'all' | 'news';
+  readonly lines?: 'all' | 'news' | { readonly stream: LineSink };
 };
+
+/**
+ * Takes one page's decided locks (each lock's lines together: both halves of a double lock), in the order they
+ * were decided. The run awaits it before it reads on, so a slow reader slows the run instead of piling lines up.
+ */
+export type LineSink = (locks: readonly (readonly LockReport[])[]) => Promise<void>;

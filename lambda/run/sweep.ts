@@ -62,7 +62,9 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const pools = new RegionPools(opts.concurrency ?? opts.policy.concurrency ?? DEFAULT_CONCURRENCY);
   // Intents left by an earlier run are resolved before this run reads any page; discovery goes on meanwhile.
   const recovering = resolveIntents(opts, sources);
-  const lines = new KeptLines(opts.lines === 'news');
+  // Whether a message goes out once every lock is decided: until then, a news lock's lines are not final.
+  const delivers = opts.notifier !== undefined && opts.policy.mode !== 'report';
+  const lines = new KeptLines(opts.lines ?? 'all', delivers);
   const reads: Promise<PlaceDone>[] = [];
   let found = 0;
   const discovered = await Promise.all(
@@ -136,7 +138,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
   const buckets = listed('buckets') as BucketReport[];
 
   // The singles' lines are handed over last, as the report lists them; then the lines kept apart (`news`).
-  const singleLines = singles.flatMap((h) => lines.keep(h.locks));
+  const singleLines = await lines.keep(singles.map((h) => h.locks));
   const { whole, ...held } = lines.held();
   const results: RunResults = {
     runId: opts.runId,
@@ -154,7 +156,7 @@ async function sweepAll(opts: SweepOptions): Promise<RunReport> {
     warnings: [...recovered.notes, ...discovered.flatMap(({ d }) => d.warnings)],
     failures,
   };
-  if (!opts.notifier || opts.policy.mode === 'report') return buildReport(results);
+  if (!delivers || !opts.notifier) return buildReport(results);
   const told = await publishNews(opts.notifier, buildReport(results), opts);
   const { sent, error } = told.notification;
   lines.delivered(sent);
@@ -243,8 +245,8 @@ async function readOne(
           const handled = await mapBounded(judged, LOCKS_AT_ONCE, ({ halves: each, holder }) =>
             handleLock(opts, each, budget, holder, context),
           );
+          found.locks.push(...(await lines.keep(handled.map((h) => h.locks))));
           for (const h of handled) {
-            found.locks.push(...lines.keep(h.locks));
             // A memory dropped after this run forgets nothing later: no keys are kept for it.
             if (!opts.state.singleRun) found.seen.push(...h.keys);
             found.failures.push(...h.failures);
