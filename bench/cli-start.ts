@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Scratch } from './child-bundle';
-import { CLI_JS, timedProcess, writeProcessScripts } from './process-ratio';
+import { CLI_JS, NO_CODE_CACHE, timedProcess, writeProcessScripts } from './process-ratio';
 import { type Stats, stats } from './stats';
 
 const ROOT = path.join(__dirname, '..');
@@ -10,6 +10,8 @@ const ROOT = path.join(__dirname, '..');
 export type CliStart = {
   /** `tf-lock-janitor list` with a policy naming one absent table: load, one DescribeTable, print, exit. */
   readonly list: Stats;
+  /** The same `list` without the CLI's code cache: its first run after an install or an upgrade. */
+  readonly listNoCache: Stats;
   /** node loading @aws-sdk/client-dynamodb and sending the same DescribeTable. */
   readonly sdkCall: Stats;
   /** `tf-lock-janitor list` with buckets in the policy too: the S3 client loaded, one ListBuckets more. */
@@ -22,6 +24,7 @@ export type CliStart = {
   readonly devEntry: Stats;
   /** Per round: list / sdkCall, and listBuckets / sdkCallBuckets. */
   readonly ratio: Stats;
+  readonly ratioNoCache: Stats;
   readonly ratioBuckets: Stats;
 };
 
@@ -66,6 +69,7 @@ export async function measureCliStart(scratch: Scratch, reps: number, endpoint: 
   ];
   const commands = {
     list: list(policy),
+    listNoCache: list(policy),
     sdkCall: [sdkCall, endpoint, dynamo],
     listBuckets: list(policyBuckets),
     sdkCallBuckets: [sdkCall, endpoint, dynamo, s3],
@@ -79,7 +83,8 @@ export async function measureCliStart(scratch: Scratch, reps: number, endpoint: 
   >;
   for (let round = -1; round < reps; round++) {
     for (const name of names) {
-      const { wallMs, stdout } = await timedProcess(peakRss, commands[name]);
+      const env = name === 'listNoCache' ? NO_CODE_CACHE : {};
+      const { wallMs, stdout } = await timedProcess(peakRss, commands[name], env);
       if (name.startsWith('sdk') && stdout !== 'ok') throw new Error(`the SDK floor failed: ${stdout}`);
       if (round >= 0) times[name].push(wallMs);
     }
@@ -92,7 +97,9 @@ export async function measureCliStart(scratch: Scratch, reps: number, endpoint: 
     sdkCallBuckets: stats(times.sdkCallBuckets),
     version: stats(times.version),
     devEntry: stats(times.devEntry),
+    listNoCache: stats(times.listNoCache),
     ratio: per(times.list, times.sdkCall),
+    ratioNoCache: per(times.listNoCache, times.sdkCall),
     ratioBuckets: per(times.listBuckets, times.sdkCallBuckets),
   };
 }

@@ -45,6 +45,9 @@ export type ProcessRatio = {
   readonly sweep: Stats;
   /** Per pair, run back to back: sweep / scan. */
   readonly ratio: Stats;
+  /** The CLI's first run (no code cache yet), run beside each pair: its time and its ratio to the pair's scan. */
+  readonly sweepNoCache: Stats;
+  readonly ratioNoCache: Stats;
   /**
    * The wall time of one ListTagsOfResource of the table on this engine (bounded to the table's tags, as
    * DynamoDB answers it: see bin/demo/local-dynamo.ts). The sweep sends it alongside its first Scan page.
@@ -89,9 +92,9 @@ export async function processRatio(scratch: Scratch, t: SeededTable, reps: numbe
     if (items !== t.items) throw new Error(`the bare scan read ${items} items, expected ${t.items}`);
     return r;
   };
-  const sweep = async () => {
+  const sweep = async (env: Readonly<Record<string, string>> = {}) => {
     const args = [CLI_JS, 'sweep', '--endpoint', t.engine.endpoint, '--region', 'us-east-1'];
-    const r = await timedProcess(scripts.peakRss, [...args, '--policy', policy, '--json']);
+    const r = await timedProcess(scripts.peakRss, [...args, '--policy', policy, '--json'], env);
     const report = JSON.parse(r.stdout) as { tables: { items: number }[]; counts: { errors: number } };
     const read = report.tables.reduce((n, table) => n + table.items, 0);
     if (read !== t.items || report.counts.errors) {
@@ -103,11 +106,14 @@ export async function processRatio(scratch: Scratch, t: SeededTable, reps: numbe
   await sweep();
   const scans: Run[] = [];
   const sweeps: Run[] = [];
+  const firstRuns: Run[] = [];
   for (let i = 0; i < reps; i++) {
     if (i % 2 === 0) {
       scans.push(await scan());
       sweeps.push(await sweep());
+      firstRuns.push(await sweep(NO_CODE_CACHE));
     } else {
+      firstRuns.push(await sweep(NO_CODE_CACHE));
       sweeps.push(await sweep());
       scans.push(await scan());
     }
@@ -119,6 +125,8 @@ export async function processRatio(scratch: Scratch, t: SeededTable, reps: numbe
     scan: of(scans, (r) => r.wallMs),
     sweep: of(sweeps, (r) => r.wallMs),
     ratio: stats(sweeps.map((r, i) => r.wallMs / scans[i].wallMs)),
+    sweepNoCache: of(firstRuns, (r) => r.wallMs),
+    ratioNoCache: stats(firstRuns.map((r, i) => r.wallMs / scans[i].wallMs)),
     dynaliteTagRead: tagRead,
     scanPeakRssMB: of(scans, (r) => r.peakRssMB),
     sweepPeakRssMB: of(sweeps, (r) => r.peakRssMB),
@@ -137,8 +145,21 @@ async function tagReads(t: SeededTable, reps: number): Promise<Stats> {
   return stats(times);
 }
 
-/** Runs `node --require <peakRss> ...args` from spawn to exit; exits other than 0 or 1 (errors found) throw. */
-export async function timedProcess(peakRss: string, args: readonly string[]): Promise<Run> {
+/**
+ * The CLI without its code cache (bin/code-cache.ts): what its first run after an install or an upgrade costs.
+ * With it, the CLI runs as every later run does: the cache kept in the scratch directory by the warm-up run.
+ */
+export const NO_CODE_CACHE = { NODE_DISABLE_COMPILE_CACHE: '1' } as const;
+
+/**
+ * Runs `node --require <peakRss> ...args` from spawn to exit; exits other than 0 or 1 (errors found) throw. The
+ * CLI keeps its code cache beside the script `peakRss` (the bench's scratch directory), never in the user's.
+ */
+export async function timedProcess(
+  peakRss: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Run> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--require', peakRss, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -146,6 +167,8 @@ export async function timedProcess(peakRss: string, args: readonly string[]): Pr
       PATH: process.env.PATH,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_EC2_METADATA_DISABLED: 'true',
+      XDG_CACHE_HOME: path.join(path.dirname(peakRss), 'xdg-cache'),
+      ...env,
     },
   });
   const out: Buffer[] = [];

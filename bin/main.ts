@@ -1,6 +1,7 @@
 // The CLI's process entry (`npm run build` adds the shebang): `--version`/`--help` answer at once, else the CLI.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoadedBundle } from './code-cache';
 import { isCommand } from './commands';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -17,12 +18,20 @@ if (argv.length === 1 && QUICK.has(argv[0])) {
   const { commandHelp } = require('./usage') as typeof import('./usage');
   process.stdout.write(`${commandHelp(argv[0])}\n`);
 } else {
-  // Installed: the CLI bundled into one file by `npm run build`; from the sources (tsx): the modules.
+  // Installed: the CLI bundled into one file by `npm run build`, compiled through the code cache of the command's
+  // last run (bin/code-cache.ts); from the sources (tsx): the modules.
   const bundle = join(__dirname, 'cli.bundle.js');
-  const { main } = require(existsSync(bundle) ? bundle : './cli') as typeof import('./cli');
-  main(argv).then((code) => {
-    // Interrupted (130/143): calls abandoned in flight must not keep the process alive after the report.
+  const cli: Pick<LoadedBundle<typeof import('./cli')>, 'exports' | 'save'> = existsSync(bundle)
+    ? (require('./code-cache') as typeof import('./code-cache')).loadBundle(
+        bundle,
+        isCommand(argv[0] ?? '') ? argv[0] : 'other',
+      )
+    : { exports: require('./cli'), save: () => {} };
+  cli.exports.main(argv).then((code) => {
+    // Interrupted (130/143): calls abandoned in flight must not keep the process alive after the report. A run
+    // cut short or refused (2) has compiled little: its cache would be a poor one for the runs after it.
     if (code >= 128) process.exit(code);
+    if (code <= 1) cli.save();
     process.exitCode = code;
   });
 }

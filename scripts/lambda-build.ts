@@ -64,6 +64,9 @@ export const CLI_BUILD: BuildOptions = {
   mainFields: ['module', 'main'],
   minifyWhitespace: true,
   minifySyntax: true,
+  // `import('node:http')` in the SDK becomes a `require`: the bundle runs as a vm script through its code cache
+  // (bin/code-cache.ts), where a dynamic import has no loader, and node starts no ES module loader for it.
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
   plugins: [sideBundles()],
 };

@@ -1,6 +1,6 @@
 // Tests: the npm package as a consumer gets it: packed, installed in a fresh CDK app, synthesized, CLI run.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,7 +69,13 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
   const bin = join(app, 'node_modules', '.bin', 'tf-lock-janitor');
   let tarball = '';
   // Without the SDK's Node-version warning switch: the CLI must silence it itself.
-  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
+  const {
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _,
+    NODE_DISABLE_COMPILE_CACHE: __,
+    ...user
+  } = process.env;
+  // The CLI keeps its code cache under XDG_CACHE_HOME (bin/code-cache.ts): the app's own, not the user's.
+  const env = { ...user, XDG_CACHE_HOME: join(app, 'cache') };
 
   /** The app's node_modules before and after installing the package: top-level packages and size. */
   const before = { packages: [] as string[], kb: 0 };
@@ -232,7 +238,7 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
   );
 
   it(
-    'sweeps a DynamoDB-compatible server with the installed (bundled) CLI',
+    'sweeps a DynamoDB-compatible server with the installed (bundled) CLI, and again through the code cache its first sweep kept',
     async () => {
       // Prepare
       const client = testClient();
@@ -261,12 +267,21 @@ describe(`the ${PKG.name} package, packed and installed in a fresh CDK app`, () 
         policy,
         '--dry-run',
       ];
-      const { stdout } = await run(bin, [...args, '--json'], { cwd: app, env });
-      // Assess
-      const report = JSON.parse(stdout) as { locks: { lockId: string; decision: string }[] };
-      expect(report.locks).toEqual([
-        expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
-      ]);
+      const cacheDir = join(app, 'cache', 'tf-lock-janitor');
+      const sweepCache = () => readdirSync(cacheDir).filter((f) => f.endsWith('-sweep.v8cache'));
+      const sweeps = [(await run(bin, [...args, '--json'], { cwd: app, env })).stdout];
+      const kept = statSync(join(cacheDir, sweepCache()[0] ?? 'none'), { throwIfNoEntry: false });
+      sweeps.push((await run(bin, [...args, '--json'], { cwd: app, env })).stdout);
+      // Assess: the first sweep kept its compiled code; the second ran it (its SDK's requests included: a cache V8
+      // rejected would have been written again, a new file) and said the same.
+      expect(sweepCache()).toEqual([expect.stringMatching(/^cli-[0-9a-f]{64}-sweep\.v8cache$/)]);
+      expect(statSync(join(cacheDir, sweepCache()[0])).ino).toBe(kept?.ino);
+      for (const stdout of sweeps) {
+        const report = JSON.parse(stdout) as { locks: { lockId: string; decision: string }[] };
+        expect(report.locks).toEqual([
+          expect.objectContaining({ lockId: 'acme/pkg.tfstate', decision: 'alert' }),
+        ]);
+      }
       const list = await run(
         bin,
         ['list', '--endpoint', endpoint(), '--region', 'us-east-1', '--policy', policy],

@@ -1,0 +1,152 @@
+// CLI: loads the one-file CLI bundle through a V8 code cache in the user's cache directory, so every run after the first skips compiling it.
+//
+// Hand-written, not node's compile cache: Node 20 has none, and Node 22's (`module.enableCompileCache`) keeps what
+// V8 compiled as a module was loaded, before any of its functions ran; in a one-file bundle, where nearly every
+// function is compiled on its first call, that is little. This keeps the cache V8 makes after a run
+// (`vm.Script#createCachedData`), which holds every function the run compiled: about a third of a short command's
+// CPU. Two safety rules, because a code cache is code:
+// - V8 checks a cache against the length of the source only (and its own version and flags), so a cache is named
+//   by the SHA-256 of the bundle's bytes and is never used for other code of the same length;
+// - it is read only from a directory and a file that this user owns and nobody else may write.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** A loaded bundle's exports, and how to keep its compiled code for the next run. */
+export type LoadedBundle<T> = {
+  readonly exports: T;
+  /** Whether the run used a cache (false: none yet, rejected by V8, or caching is off). */
+  readonly cached: boolean;
+  /**
+   * Writes the cache when the run found none usable: call it once the command has run to its end (its functions
+   * compiled), not after a usage error or an interrupt. Never throws: a cache that cannot be kept is not kept.
+   */
+  save(): void;
+};
+
+/** The file names of this directory's caches: `cli-<sha256 of the bundle>-<key>.v8cache`. */
+const NAME = /^cli-([0-9a-f]{64})-[\w.-]+\.v8cache$/;
+
+/**
+ * Where caches are kept: `$XDG_CACHE_HOME/tf-lock-janitor`, else the platform's cache directory; undefined when
+ * caching is off (`NODE_DISABLE_COMPILE_CACHE`, node's own switch for its compile cache, is set).
+ */
+export function cacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'tf-lock-janitor');
+  if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tf-lock-janitor', 'Cache');
+  const home = homedir();
+  return platform === 'darwin'
+    ? join(home, 'Library', 'Caches', 'tf-lock-janitor')
+    : join(home, '.cache', 'tf-lock-janitor');
+}
+
+/**
+ * Requires `file` (a CommonJS bundle) as node would, compiled with the cache kept for `key` (the command: each
+ * command's run compiles its own functions) when there is a usable one in `dir`.
+ */
+export function loadBundle<T>(
+  file: string,
+  key: string,
+  dir: string | undefined = cacheDir(),
+): LoadedBundle<T> {
+  const bytes = readFileSync(file);
+  const name = `cli-${createHash('sha256').update(bytes).digest('hex')}-${key.replace(/[^\w.-]/g, '_')}.v8cache`;
+  const cachePath = dir && join(dir, name);
+  const cachedData = cachePath ? readPrivate(dir, cachePath) : undefined;
+  // What node's CommonJS loader does, with the bundle compiled as a script whose cache V8 can make after the run.
+  const script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData });
+  const module = new Module(file);
+  module.filename = file;
+  module.loaded = false;
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  module.loaded = true;
+  const cached = cachedData !== undefined && !script.cachedDataRejected;
+  let saved = cached;
+  return {
+    exports: module.exports as T,
+    cached,
+    save() {
+      if (saved || !dir || !cachePath) return;
+      saved = true;
+      try {
+        writePrivate(dir, cachePath, script.createCachedData());
+        forgetOthers(dir, name);
+      } catch {
+        // A cache is an optimisation: a directory that cannot be written (read-only home, full disk) costs only time.
+      }
+    },
+  };
+}
+
+/** The file's bytes when the directory and the file are this user's and nobody else may write them. */
+function readPrivate(dir: string, path: string): Buffer | undefined {
+  try {
+    if (!ownedAndPrivate(lstatSync(dir), 'dir')) return undefined;
+    const fd = openSync(path, 'r');
+    try {
+      // Checked on the open file, so a file swapped in between the check and the read is never the one read.
+      if (!ownedAndPrivate(fstatSync(fd), 'file')) return undefined;
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the cache whole or not at all: a temporary file of this process, renamed over the cache. */
+function writePrivate(dir: string, path: string, data: Buffer): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!ownedAndPrivate(lstatSync(dir), 'dir')) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Removes the caches of other bundles (an upgraded CLI's old ones); never another program's files. */
+function forgetOthers(dir: string, kept: string): void {
+  const hash = NAME.exec(kept)?.[1];
+  for (const f of readdirSync(dir)) {
+    const match = NAME.exec(f);
+    if (match && match[1] !== hash) unlinkSync(join(dir, f));
+  }
+}
+
+type Stat = { isDirectory(): boolean; isFile(): boolean; uid: number; mode: number };
+
+/** A real directory or file (not a link) of this user that neither group nor others may write. */
+function ownedAndPrivate(s: Stat, kind: 'dir' | 'file'): boolean {
+  if (!(kind === 'dir' ? s.isDirectory() : s.isFile())) return false;
+  // Windows has no uids; its per-user LOCALAPPDATA is the protection there.
+  if (typeof process.getuid !== 'function') return true;
+  return s.uid === process.getuid() && (s.mode & 0o022) === 0;
+}
