@@ -337,16 +337,16 @@ describe('sweep --json and --output tsv, streamed (dynalite and the in-process S
   });
 
   it('reads no further while stdout has not drained what was written', async () => {
-    // Prepare: 250 locks read 100 a page; the first drain waits until the test lets it go.
+    // Prepare: 25 locks read 10 a page; the first drain waits until the test lets it go.
     const prefix = uniqueName('stream-drain');
     await createLockTable(dynamo, `${prefix}-locks`);
     await putItems(
       dynamo,
       `${prefix}-locks`,
-      Array.from({ length: 250 }, (_, i) => lockNow(`fresh/${i}.tfstate`)),
+      Array.from({ length: 25 }, (_, i) => lockNow(`fresh/${i}.tfstate`)),
     );
     let pages = 0;
-    const store = scanning(new DynamoLockStore(dynamo, 'us-east-1', 100), `${prefix}-locks`, (inner) => ({
+    const store = scanning(new DynamoLockStore(dynamo, 'us-east-1', 10), `${prefix}-locks`, (inner) => ({
       async *[Symbol.asyncIterator]() {
         for await (const page of inner.scan(`${prefix}-locks`)) {
           pages++;
@@ -380,7 +380,7 @@ describe('sweep --json and --output tsv, streamed (dynalite and the in-process S
     const report = await run;
     await stream.end(report);
     expect(pages).toBe(3);
-    expect(JSON.parse(out.stdout()).locks).toHaveLength(250);
-    expect(report.counts).toMatchObject({ locks: 250, stale: 0, errors: 0 });
+    expect(JSON.parse(out.stdout()).locks).toHaveLength(25);
+    expect(report.counts).toMatchObject({ locks: 25, stale: 0, errors: 0 });
   });
 });

@@ -30,6 +30,8 @@ export async function runCli(args: readonly string[], env: Record<string, string
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
       env: cleanEnv(env),
       timeout: 60_000,
+      // `list` without a policy prints every table of the shared engine, which other test files fill meanwhile.
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
