@@ -30,8 +30,9 @@ export async function runCli(args: readonly string[], env: Record<string, string
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
       env: cleanEnv(env),
       timeout: 60_000,
-      // `list` without a policy prints every table of the shared engine, which other test files fill meanwhile.
-      maxBuffer: 64 * 1024 * 1024,
+      // `list` without a table lists every lock table of the shared engine, which other suites may be filling
+      // with thousands of locks at that moment: more than execFile's default 1 MB of output.
+      maxBuffer: 256 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
