@@ -238,23 +238,43 @@ export function countRun(
   failures: readonly RunFailure[] = [],
 ): RunCounts {
   const counts = noCounts();
-  for (const lines of perLock(locks)) {
-    counts.locks++;
-    if (lines.some((l) => l.decision !== 'keep')) counts.stale++;
-    const outcomes = lines.map((l) => l.outcome);
-    const outcome = OUTCOME_ORDER.find((o) => outcomes.includes(o)) ?? outcomes[0];
-    if (outcome === 'alerted') counts.alerted++;
-    else if (outcome === 'alerted-earlier') counts.alertedEarlier++;
-    else if (outcome === 'unsent') counts.unsent++;
-    else if (outcome === 'deleted') counts.deleted++;
-    // `gone` is not counted as a deletion: the janitor cannot tell whether it deleted the lock.
-    else if (outcome === 'changed' || outcome === 'gone') counts.changed++;
-    else if (outcome === 'skipped') counts.skipped++;
-    // Each failed half is a failed delete: the lock is still held there.
-    counts.errors += outcomes.filter((o) => o === 'failed').length;
+  // A single line is counted as it comes (no group is kept for it); a double lock's lines once both are in.
+  const doubles = new Map<string, LockLine[]>();
+  for (const lock of locks) {
+    if (!lock.double) {
+      countLock(counts, [lock]);
+      continue;
+    }
+    const key = doubleKey(lock);
+    const group = doubles.get(key);
+    if (group) group.push(lock);
+    else doubles.set(key, [lock]);
   }
+  for (const lines of doubles.values()) countLock(counts, lines);
   counts.errors += tables.filter((t) => t.error !== undefined).length + failures.length;
   return counts;
+}
+
+/** Adds one lock (its lines) to `counts`. */
+function countLock(counts: RunCounts, lines: readonly LockLine[]): void {
+  counts.locks++;
+  if (lines.some((l) => l.decision !== 'keep')) counts.stale++;
+  const outcomes = lines.map((l) => l.outcome);
+  const outcome = OUTCOME_ORDER.find((o) => outcomes.includes(o)) ?? outcomes[0];
+  if (outcome === 'alerted') counts.alerted++;
+  else if (outcome === 'alerted-earlier') counts.alertedEarlier++;
+  else if (outcome === 'unsent') counts.unsent++;
+  else if (outcome === 'deleted') counts.deleted++;
+  // `gone` is not counted as a deletion: the janitor cannot tell whether it deleted the lock.
+  else if (outcome === 'changed' || outcome === 'gone') counts.changed++;
+  else if (outcome === 'skipped') counts.skipped++;
+  // Each failed half is a failed delete: the lock is still held there.
+  counts.errors += outcomes.filter((o) => o === 'failed').length;
+}
+
+/** What the two lines of a double lock share: the region, the state's LockID and the lock's ID. */
+function doubleKey(lock: LockLine): string {
+  return JSON.stringify([lock.region, lock.lockId, lock.id]);
 }
 
 /** Which outcome a lock held in two places is counted by: the most cautious that any of its halves had. */
@@ -282,7 +302,7 @@ export function perLock<T extends LockLine>(locks: readonly T[]): T[][] {
       groups.push([lock]);
       continue;
     }
-    const key = JSON.stringify([lock.region, lock.lockId, lock.id]);
+    const key = doubleKey(lock);
     const group = doubles.get(key);
     if (group) group.push(lock);
     else {

@@ -4,7 +4,7 @@ import type { RunFailure } from '../core/failure';
 import { bucketPlace } from '../core/lock-half';
 import { type ReleaseNews, renderRelease } from '../core/message/release-news';
 import { type RenderedMessage, type RenderOptions, renderMessages } from '../core/message/sns';
-import type { Notifier, StateStore } from '../core/ports';
+import type { LockKey, Notifier, StateStore } from '../core/ports';
 import type { LockLine, RunReport } from '../core/report';
 import type { JanitorLogger } from './options';
 
@@ -74,12 +74,16 @@ export async function rememberAlerts(
 ): Promise<RunFailure[]> {
   // A double lock is news on its first line; both halves were announced (a release may name either place).
   // Whole and brief lines alike: a lock's lines are all one or all the other.
-  const lines = [...report.locks, ...(report.brief ?? [])];
+  // Walked in place, not copied: at the end of a large run every copy costs as much again.
+  const lines = [report.locks, report.brief ?? []];
   const doubleKey = (l: LockLine) => JSON.stringify([l.lockId, l.id]);
-  const news = new Set(lines.filter((l) => l.notify && l.double).map(doubleKey));
-  const alerted = lines.filter(
-    (l) => l.outcome !== 'deleted' && (l.notify || (l.double && news.has(doubleKey(l)))),
-  );
+  const news = new Set<string>();
+  for (const list of lines) for (const l of list) if (l.notify && l.double) news.add(doubleKey(l));
+  const alerted: LockKey[] = [];
+  for (const list of lines)
+    for (const l of list)
+      if (l.outcome !== 'deleted' && (l.notify || (l.double && news.has(doubleKey(l)))))
+        alerted.push({ region: l.region, table: l.table, lockId: l.lockId, id: l.id });
   const tables = [
     ...report.tables.filter((t) => t.error !== undefined && t.notify),
     ...report.buckets
@@ -87,10 +91,7 @@ export async function rememberAlerts(
       .map((b) => ({ ...b, name: bucketPlace(b.name) })),
   ];
   try {
-    await state.markAlerted(
-      alerted.map(({ region, table, lockId, id }) => ({ region, table, lockId, id })),
-      nowMs,
-    );
+    await state.markAlerted(alerted, nowMs);
     await state.markTableFailuresAlerted(
       tables.map((t) => ({ region: t.region, table: t.name })),
       nowMs,
