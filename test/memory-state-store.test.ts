@@ -196,6 +196,33 @@ describe('MemoryStateStore packed in columns', () => {
     );
   });
 
+  it('resolves the gone locks of several places in the order it first saw them', async () => {
+    // Prepare: alerted locks seen in two tables, interleaved; one of them re-taken (a new ID) in between.
+    const store = new MemoryStateStore();
+    const at = (table: string, n: number, id = `id-${n}`) => ({
+      ...KEY,
+      table,
+      lockId: `acme/${n}.tfstate`,
+      id,
+    });
+    const order = [at('b', 1), at('a', 2), at('b', 3), at('a', 1), at('a', 2, 'id-2b'), at('b', 2)];
+    for (const k of order) await store.observe(k, `{"ID":"${k.id}"}`, 1_000, 0);
+    await store.markAlerted(order, 2_000);
+
+    // Act
+    const resolved = await store.forgetGone(
+      [
+        { region: KEY.region, table: 'a' },
+        { region: KEY.region, table: 'b' },
+      ],
+      [],
+      3_000,
+    );
+
+    // Assess
+    expect(resolved).toEqual(order);
+  });
+
   it('keeps thousands of locks apart as its columns grow, and reuses a forgotten lock’s place cleanly', async () => {
     // Prepare: 3,000 locks seen twice (the columns grow past their first size), every other one alerted.
     const store = new MemoryStateStore();
