@@ -107,7 +107,7 @@ export type PerLock = { readonly kb: number; readonly slopeKb?: number };
  * Peak RSS per lock the sweep holds: tables of only locks, against the same sweep of an empty table. The sweep
  * is the Lambda's (`held`: news lines kept, messages published, a memory that outlives the run, first run); the
  * bare Scan of the same table in the same kind of process tells how much of the growth is reading the data at
- * all; the installed CLI's `sweep --json` keeps and prints every line.
+ * all; the installed CLI's `sweep --json` writes every line as it is decided.
  */
 export type HeldLockFigures = {
   /** node started as the Lambda runtime starts a function of `lambdaMB` (see `lambdaNodeFlags`). */

@@ -137,7 +137,7 @@ export function heldLockRows(h: HeldLockFigures): Row[] {
         perLockText(s.scan.lambdaPerLock, s.scan.lambdaMaxRssMB.median),
       ),
       row(
-        `  the CLI, \`sweep --json\`, every line kept and printed (empty table: ${e.cliMaxRssMB.median.toFixed(1)} MB)`,
+        `  the CLI, \`sweep --json\`, every line written as decided (empty table: ${e.cliMaxRssMB.median.toFixed(1)} MB)`,
         perLockText(s.cli.perLock, s.cli.maxRssMB.median),
       ),
     ];
