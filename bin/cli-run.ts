@@ -11,8 +11,7 @@ import { usageError } from './args';
 import { type AwsFlags, cliWiring, resolveRegions } from './cli-context';
 import { prepareSweep, type SweepSetup, withBuckets } from './cli-preflight';
 import type { CommandName, Flags } from './commands';
-import { couldNotReadLines, listLines, lockTsvLines, reportLines } from './format';
-import { jsonPieces } from './json-out';
+import { listLines, reportLines } from './format';
 import { withProgress } from './progress';
 import { reportStream } from './report-stream';
 
@@ -149,26 +148,6 @@ export async function runOptions(
   return { ...withProgress(base, flags.quiet ? undefined : io.progress), setup };
 }
 
-/**
- * `--output tsv`: stdout holds only the header and the lock lines, so a place that could not be read is named,
- * with its fix, on stderr: an empty TSV is never the only word on a failed read.
- */
-function tsvOut(report: RunReport, command: 'list' | 'sweep', io: Io): void {
-  for (const line of lockTsvLines(report.locks, command)) io.out(line);
-  for (const line of couldNotReadLines(report)) io.err(line);
-}
-
-/**
- * `--output json`: the report as `JSON.stringify(value, null, 2)` prints it, in pieces (see `jsonPieces`), each
- * written once the one before has drained, so the output is never held whole.
- */
-async function jsonOut(value: Record<string, unknown>, io: Io): Promise<void> {
-  for (const piece of jsonPieces(value)) {
-    io.out(piece);
-    await io.drain?.();
-  }
-}
-
 /** The exit code of a list or sweep: 1 on any error, else 3 for stale locks under `--detailed-exitcode`, else 0. */
 function exitCode(report: RunReport, flags: Flags): number {
   if (hasErrors(report)) return 1;
@@ -199,23 +178,14 @@ export async function runList(flags: Flags, io: Io, signals: Signals): Promise<n
   // Read-only whatever the file says; the policy only tells which tables and buckets to look in.
   const searched = withBuckets({ ...loadPolicy(flags.policy, true), mode: 'report' }, flags.bucket);
   const { options, done } = await runOptions(flags, 'list', searched.policy, io, signals);
-  const swept = await sweep(options).finally(done);
+  // JSON and TSV are written as the locks are found; the table needs every line for its columns' widths.
+  const format = flags.output === 'json' || flags.output === 'tsv' ? flags.output : undefined;
+  const streamed = format && reportStream(format, io, options, 'list');
+  const swept = await sweep(streamed ? { ...options, lines: { stream: streamed.locks } } : options).finally(
+    done,
+  );
   const report = { ...swept, warnings: [...swept.warnings, ...searched.warnings] };
-  if (flags.output === 'json') {
-    const { tables, buckets, locks, unparseable, warnings, couldNotRead, counts } = report;
-    await jsonOut(
-      {
-        tables,
-        buckets,
-        locks: locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l),
-        unparseable,
-        warnings,
-        couldNotRead,
-        errors: counts.errors,
-      },
-      io,
-    );
-  } else if (flags.output === 'tsv') tsvOut(report, 'list', io);
+  if (streamed) await streamed.end(report);
   else for (const line of listLines(report, io.columns)) io.out(line);
   return exitCode(report, flags);
 }

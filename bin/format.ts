@@ -95,15 +95,9 @@ export function* lockListLines(locks: readonly LockReport[], unread = 0, width?:
 const TSV_HEADER = ['region', 'where', 'state_path', 'lock_id', 'operation', 'who', 'created', 'age_seconds'];
 
 /**
- * The locks as tab-separated lines with a header, every value whole (tabs, line breaks and escapes shown as
- * `\u{…}`): for `--output tsv`. A sweep adds the decision, the outcome and the reason; a list the last sign.
+ * `--output tsv`'s header: the locks are tab-separated lines under it, every value whole (tabs, line breaks and
+ * escapes shown as `\u{…}`). A sweep adds the decision, the outcome and the reason; a list the last sign.
  */
-export function* lockTsvLines(locks: readonly LockReport[], command: 'list' | 'sweep'): Generator<string> {
-  yield tsvHeader(command);
-  for (const l of locks) yield tsvRow(l, command);
-}
-
-/** The `--output tsv` header line of `command`. */
 export function tsvHeader(command: 'list' | 'sweep'): string {
   const extra = command === 'sweep' ? ['decision', 'outcome', 'reason'] : ['last_sign'];
   return [...TSV_HEADER, ...extra].join('\t');

@@ -1,4 +1,4 @@
-// CLI: a sweep's `--json` or `--output tsv` report written as its locks are decided, the rest once the run ends.
+// CLI: a sweep's or list's `--json` or `--output tsv` report written as its locks are decided, the rest once the run ends.
 import type { LockReport, RunReport } from '../lambda/core/report';
 import type { LineSink, SweepOptions } from '../lambda/run/options';
 import { couldNotReadLines, tsvHeader, tsvRow } from './format';
@@ -23,22 +23,58 @@ export type ReportStream = {
   end(report: PrintedReport): Promise<void>;
 };
 
-/** The report's fields known before any place is read: the `--json` document starts with them. */
-type Head = Pick<RunReport, 'runId' | 'startedAt' | 'mode' | 'regions'>;
+/** What a command's `--json` document is made of: its members before `locks`, each lock's element, the rest. */
+type Shape = {
+  /** Members known before any place is read: the document starts with them (none for list). */
+  readonly head: Record<string, unknown>;
+  readonly element: (line: LockReport) => unknown;
+  /** The members after `locks`, once the run is done. */
+  readonly rest: (report: PrintedReport) => [string, unknown][];
+};
 
-/** The head of the report of a run with these options (the sweep's own `runId`, `startedAt`, `mode`, `regions`). */
-function headOf(options: SweepOptions): Head {
-  return {
+/**
+ * sweep's: the run report, its head (`runId`, `startedAt`, `mode`, `regions`: the sweep's own, from its options)
+ * checked against the report's at the end; `folded` counts the streamed locks (in `counts` already), so the
+ * printed report has their lines instead.
+ */
+function sweepShape(options: SweepOptions): Shape {
+  const head = {
     runId: options.runId,
     startedAt: options.now.toISOString(),
     mode: options.policy.mode,
     regions: [...options.regions],
   };
+  return {
+    head,
+    element: (line) => line,
+    rest(report) {
+      for (const [key, value] of Object.entries(head))
+        if (JSON.stringify(report[key as keyof typeof head]) !== JSON.stringify(value))
+          throw new Error(`the report's ${key} is not the one its --json output began with`);
+      return members(report).filter(
+        ([key]) => !(key in head) && key !== 'locks' && key !== 'folded' && key !== 'brief',
+      );
+    },
+  };
 }
 
-/** The streamed report of a sweep run with `options`, as JSON or TSV. */
-export function reportStream(format: 'json' | 'tsv', out: ReportOut, options: SweepOptions): ReportStream {
-  return format === 'json' ? jsonStream(out, headOf(options)) : tsvStream(out);
+/** list's: where each lock is and what it holds (no judgement), then what was read and what could not be. */
+const LIST_SHAPE: Shape = {
+  head: {},
+  element: ({ rule, decision, outcome, reason, notify, sightings, ...l }) => l,
+  rest: ({ tables, buckets, unparseable, warnings, couldNotRead, counts }) =>
+    members({ tables, buckets, unparseable, warnings, couldNotRead, errors: counts.errors }),
+};
+
+/** The streamed report of a `command` run with `options`, as JSON or TSV. */
+export function reportStream(
+  format: 'json' | 'tsv',
+  out: ReportOut,
+  options: SweepOptions,
+  command: 'list' | 'sweep' = 'sweep',
+): ReportStream {
+  if (format === 'tsv') return tsvStream(out, command);
+  return jsonStream(out, command === 'sweep' ? sweepShape(options) : LIST_SHAPE);
 }
 
 /** Writes the lines in pieces, each once stdout has drained what came before. */
@@ -50,40 +86,35 @@ async function write(out: ReportOut, lines: Iterable<string>): Promise<void> {
 }
 
 /**
- * `--json`: the report as JSON.stringify(report, null, 2) writes it, its members in another order: the head
- * (`runId`, `startedAt`, `mode`, `regions`), then `locks` element by element as decided, then the others in the
- * report's order (`finishedAt`, `tables`, `buckets`, ..., `counts`, `auditFile`). The last element written is
- * held back until it is known whether a comma follows it.
+ * `--json`: the document as JSON.stringify(document, null, 2) writes it, its members in this order: the head
+ * (sweep: `runId`, `startedAt`, `mode`, `regions`), then `locks` element by element as decided, then the others
+ * in the document's order (sweep: `finishedAt`, `tables`, `buckets`, ..., `counts`, `auditFile`). The last
+ * element written is held back until it is known whether a comma follows it.
  */
-function jsonStream(out: ReportOut, head: Head): ReportStream {
+function jsonStream(out: ReportOut, shape: Shape): ReportStream {
   let started = false;
   let last: string | undefined;
   const elements = async (lines: readonly LockReport[]) => {
     if (lines.length === 0) return;
     const text: string[] = [];
     if (!started) {
-      const headLines = [...memberLines(Object.entries(head))];
-      headLines[headLines.length - 1] += ',';
-      text.push('{', ...headLines, '  "locks": [');
+      // The head's members, and a comma after its last one: `locks` follows.
+      const head = [...memberLines(Object.entries(shape.head))];
+      if (head.length) head[head.length - 1] += ',';
+      text.push('{', ...head, '  "locks": [');
       started = true;
     }
     if (last !== undefined) text.push(`${last},`);
-    for (const line of lines.slice(0, -1)) text.push(`${elementText(line)},`);
-    last = elementText(lines[lines.length - 1]);
+    for (const line of lines.slice(0, -1)) text.push(`${elementText(shape.element(line))},`);
+    last = elementText(shape.element(lines[lines.length - 1]));
     await write(out, text);
   };
   return {
     locks: (locks) => elements(locks.flat()),
     async end(report) {
-      for (const [key, value] of Object.entries(head))
-        if (JSON.stringify(report[key as keyof Head]) !== JSON.stringify(value))
-          throw new Error(`the report's ${key} is not the one its --json output began with`);
       await elements(report.locks);
-      // `folded` counts the streamed locks (in `counts` already): the printed report has their lines instead.
-      const rest = members(report).filter(
-        ([key]) => !(key in head) && key !== 'locks' && key !== 'folded' && key !== 'brief',
-      );
-      if (!started) await write(out, jsonPieces({ ...head, locks: [], ...Object.fromEntries(rest) }));
+      const rest = shape.rest(report);
+      if (!started) await write(out, jsonPieces({ ...shape.head, locks: [], ...Object.fromEntries(rest) }));
       else await write(out, [last!, rest.length ? '  ],' : '  ]', ...memberLines(rest), '}']);
     },
   };
@@ -94,13 +125,13 @@ function jsonStream(out: ReportOut, head: Head): ReportStream {
  * so a place that could not be read is named, with its fix, on stderr at the end: an empty TSV is never the
  * only word on a failed read.
  */
-function tsvStream(out: ReportOut): ReportStream {
+function tsvStream(out: ReportOut, command: 'list' | 'sweep'): ReportStream {
   let started = false;
   const rows = async (lines: readonly LockReport[]) => {
     if (started && lines.length === 0) return;
-    const text = started ? [] : [tsvHeader('sweep')];
+    const text = started ? [] : [tsvHeader(command)];
     started = true;
-    await write(out, [...text, ...lines.map((l) => tsvRow(l, 'sweep'))]);
+    await write(out, [...text, ...lines.map((l) => tsvRow(l, command))]);
   };
   return {
     locks: (locks) => rows(locks.flat()),

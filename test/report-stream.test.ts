@@ -1,7 +1,7 @@
 // Tests: the CLI's --json and --output tsv sweep reports are written as locks are decided, and say what the held report says.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { lockItem } from '../bin/demo/terraform-lock';
-import { couldNotReadLines, lockTsvLines } from '../bin/format';
+import { couldNotReadLines, tsvHeader, tsvRow } from '../bin/format';
 import { jsonPieces } from '../bin/json-out';
 import { type ReportOut, reportStream } from '../bin/report-stream';
 import { DynamoLockStore } from '../lambda/adapters/dynamo-lock-store';
@@ -122,7 +122,7 @@ const heldJson = (report: RunReport) => JSON.parse([...jsonPieces(report)].join(
 /** The report as data, apart from the moment the run finished. */
 const timeless = (value: Record<string, unknown>) => ({ ...value, finishedAt: '<finished>' });
 
-describe('sweep --json and --output tsv, streamed (dynalite and the in-process S3)', () => {
+describe('sweep and list --json and --output tsv, streamed (dynalite and the in-process S3)', () => {
   it('writes the report the held one was, as data, from locks, double locks, an unreadable table and failed deletes', async () => {
     // Prepare: table a: a double lock, a kept lock, an alert-only one and one whose delete is refused; table b
     // cannot be read; table c: 6 more locks; the bucket: the double lock's lockfile and two lockfiles of their own.
@@ -227,8 +227,40 @@ describe('sweep --json and --output tsv, streamed (dynalite and the in-process S
       `${JSON.stringify({ runId, startedAt, mode, regions, locks, ...rest }, null, 2)}\n`,
     );
     // The TSV: the held lines, and what could not be read on stderr.
-    expect(tsv.stdout()).toBe([...lockTsvLines(held.locks, 'sweep')].map((l) => `${l}\n`).join(''));
+    expect(tsv.stdout()).toBe(
+      [tsvHeader('sweep'), ...held.locks.map((l) => tsvRow(l, 'sweep'))].map((l) => `${l}\n`).join(''),
+    );
     expect(tsv.errs).toEqual([...couldNotReadLines(held)]);
+
+    // list: the same run read-only (mode report), its document as it was held: where each lock is, no judgement.
+    const listOptions = () => {
+      const o = options();
+      return { ...o, policy: { ...o.policy, mode: 'report' as const } };
+    };
+    const listHeld = await sweep(listOptions());
+    const listJson = captured();
+    const listStream = reportStream('json', listJson, listOptions(), 'list');
+    await listStream.end(await sweep({ ...listOptions(), lines: { stream: listStream.locks } }));
+    const listTsv = captured();
+    const listTsvStream = reportStream('tsv', listTsv, listOptions(), 'list');
+    await listTsvStream.end(await sweep({ ...listOptions(), lines: { stream: listTsvStream.locks } }));
+    const { tables, buckets, unparseable, warnings, couldNotRead, counts } = listHeld;
+    const listed = listHeld.locks.map(({ rule, decision, outcome, reason, notify, sightings, ...l }) => l);
+    expect(listed).toHaveLength(13);
+    const listDoc = {
+      locks: listed,
+      tables,
+      buckets,
+      unparseable,
+      warnings,
+      couldNotRead,
+      errors: counts.errors,
+    };
+    expect(listJson.stdout()).toBe(`${JSON.stringify(listDoc, null, 2)}\n`);
+    expect(listTsv.stdout()).toBe(
+      [tsvHeader('list'), ...listHeld.locks.map((l) => tsvRow(l, 'list'))].map((l) => `${l}\n`).join(''),
+    );
+    expect(listTsv.errs).toEqual([...couldNotReadLines(listHeld)]);
   });
 
   it('with a message to send (--topic-arn), streams only the locks that are not news; the rest follow it, alerted', async () => {
