@@ -52,6 +52,20 @@ export function elementText(element: unknown): string {
   return `    ${indented(element, '    ')}`;
 }
 
+/** What JSON.stringify({ e: [...] }, null, 2) writes around a non-empty array's elements. */
+const WRAPPED = { head: '{\n  "e": [\n', tail: '\n  ]\n}' };
+
+/**
+ * Elements of a top-level array as JSON.stringify(value, null, 2) writes them, a comma after each but the last:
+ * `elementText` of each joined by `,\n`, made by one JSON.stringify call (the elements already indented as deep
+ * as they sit, no second copy of each to indent it): a streamed report writes a page of locks at a time.
+ */
+export function elementsText(elements: readonly unknown[]): string {
+  if (elements.length === 0) return '';
+  const text = JSON.stringify({ e: elements }, null, 2);
+  return text.slice(WRAPPED.head.length, text.length - WRAPPED.tail.length);
+}
+
 /** Lines joined into pieces of about PIECE characters (joined with `\n` they are the lines' text). */
 export function* inPieces(lines: Iterable<string>): Generator<string> {
   let piece: string | undefined;

@@ -2,7 +2,7 @@
 import type { LockReport, RunReport } from '../lambda/core/report';
 import type { LineSink, SweepOptions } from '../lambda/run/options';
 import { couldNotReadLines, tsvHeader, tsvRow } from './format';
-import { elementText, inPieces, jsonPieces, memberLines, members } from './json-out';
+import { elementsText, elementText, inPieces, jsonPieces, memberLines, members } from './json-out';
 
 /** Where the report goes (the CLI's Io): stdout and stderr by line, and stdout's drain. */
 export type ReportOut = {
@@ -105,7 +105,7 @@ function jsonStream(out: ReportOut, shape: Shape): ReportStream {
       started = true;
     }
     if (last !== undefined) text.push(`${last},`);
-    for (const line of lines.slice(0, -1)) text.push(`${elementText(shape.element(line))},`);
+    if (lines.length > 1) text.push(`${elementsText(lines.slice(0, -1).map(shape.element))},`);
     last = elementText(shape.element(lines[lines.length - 1]));
     await write(out, text);
   };

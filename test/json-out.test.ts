@@ -1,6 +1,6 @@
 // Tests: the --json report in pieces is byte for byte JSON.stringify(value, null, 2).
 import fc from 'fast-check';
-import { jsonPieces } from '../bin/json-out';
+import { elementsText, elementText, jsonPieces } from '../bin/json-out';
 
 const whole = (value: Record<string, unknown>) => [...jsonPieces(value)].join('\n');
 
@@ -30,6 +30,30 @@ describe('jsonPieces', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
         expect(whole(value)).toBe(JSON.stringify(value, null, 2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('elementsText', () => {
+  it('writes a page of elements as elementText writes each, joined by a comma and a line break', () => {
+    expect(elementsText([])).toBe('');
+    const page = [
+      { who: 'a\nb', path: '"x"\\\u2028é😀', holder: { list: [1, [2, []], {}] } },
+      undefined,
+      [],
+      {},
+      'e',
+    ];
+    expect(elementsText(page)).toBe(page.map(elementText).join(',\n'));
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { minLength: 1 }), (elements) => {
+        expect(elementsText(elements)).toBe(elements.map(elementText).join(',\n'));
+        // Inside the document, where the report puts them.
+        expect(`{\n  "locks": [\n${elementsText(elements)}\n  ]\n}`).toBe(
+          JSON.stringify({ locks: elements }, null, 2),
+        );
       }),
       { numRuns: 300 },
     );

@@ -87,4 +87,37 @@ describe('LockfileIndex', () => {
     expect(half).toEqual(lockfile(4));
     expect(index.takeNow('acme/s4.tfstate', 'id-4')).toBeUndefined();
   });
+
+  it('pairs a page of lock items with their halves, at once when no bucket can still be read', async () => {
+    // Prepare: lock items (table halves) of the locks acme/s1 (its lockfile read) and acme/s2 (none).
+    const item = (n: number): LockHalf => ({
+      store: 'dynamodb',
+      region: 'eu-west-1',
+      table: 'locks',
+      item: {
+        kind: 'lock',
+        lockId: `acme/s${n}.tfstate`,
+        rawInfo: '{}',
+        info: info(`id-${n}`),
+        createdMs: 0,
+      },
+    });
+    const settled = new LockfileIndex([lockfile(1)]);
+    const reading = new LockfileIndex();
+    reading.reads('acme');
+    const deadline = { untilMs: Date.now() + 60_000, signal: new AbortController().signal };
+    // Act
+    const now = settled.pair([item(1), item(2)], deadline);
+    const later = reading.pair([item(1), item(2)], deadline);
+    let pairedLater = false;
+    void later.then(() => (pairedLater = true));
+    await new Promise((r) => setImmediate(r));
+    const beforeRead = pairedLater;
+    reading.read('acme', [lockfile(1)]);
+    // Assess: the same pairs either way; the page being read waited for its bucket.
+    await expect(now).resolves.toEqual([[item(1), lockfile(1)], [item(2)]]);
+    await expect(later).resolves.toEqual([[item(1), lockfile(1)], [item(2)]]);
+    expect(beforeRead).toBe(false);
+    expect([settled.rest(), reading.rest()]).toEqual([[], []]);
+  });
 });

@@ -62,7 +62,8 @@ export async function handleLock(
     ...(stateWrite ? { stateWrite } : {}),
     ...(ec2Hosts && holder ? { holder } : {}),
   };
-  const partnerUnread = halves.length === 1 ? await unread?.partnerUnread(halves[0]) : undefined;
+  const asked = halves.length === 1 ? unread?.partnerUnread(halves[0]) : undefined;
+  const partnerUnread = asked && (await asked);
   const judgement = judgeHalves(opts.policy, halves, nowMs, sighting, evidence, partnerUnread);
   const plan = planLock({ judgement, sighting, policy: opts.policy, nowMs, deletionsLeft: budget.left });
   const { action } = plan;

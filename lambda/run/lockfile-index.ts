@@ -38,11 +38,12 @@ export class LockfileIndex {
   }
 
   /**
-   * True while `bucket` may still be read this run: the buckets to read are not known yet, or it is being read.
+   * True while `bucket` (without one: any bucket) may still be read this run: the buckets to read are not known
+   * yet, or it is being read.
    * A lock item that went on alone then (its wait ran out) may have its other half there.
    */
-  unsettled(bucket: string): boolean {
-    return !this.discovered || this.finish.has(bucket);
+  unsettled(bucket?: string): boolean {
+    return !this.discovered || (bucket === undefined ? this.finish.size > 0 : this.finish.has(bucket));
   }
 
   /** `bucket` is being read: a lock item of its LockID waits for `read` (below) before it is judged. */
@@ -56,6 +57,25 @@ export class LockfileIndex {
     this.add(halves);
     this.finish.get(bucket)?.();
     this.finish.delete(bucket);
+  }
+
+  /**
+   * Each lock item of a page with its lockfile half, if any (see `take`): without waiting, and without a promise a
+   * lock, when no bucket can still be read (a run without buckets, or after every bucket's read).
+   */
+  async pair(items: readonly LockHalf[], deadline?: Deadline): Promise<LockHalf[][]> {
+    const paired = (half: LockHalf, other: LockHalf | undefined) => (other ? [half, other] : [half]);
+    if (!deadline || (this.discovered && this.finish.size === 0))
+      return items.map((half) => {
+        const { lockId, info } = lockOf(half);
+        return paired(half, this.takeNow(lockId, info.ID));
+      });
+    return Promise.all(
+      items.map(async (half) => {
+        const { lockId, info } = lockOf(half);
+        return paired(half, await this.take(lockId, info.ID, deadline));
+      }),
+    );
   }
 
   /**
@@ -94,6 +114,7 @@ export class LockfileIndex {
 
   /** The half if it has been read, without waiting. */
   takeNow(lockId: string, id: string): LockHalf | undefined {
+    if (this.halves.size === 0) return undefined;
     const key = keyOf(lockId, id);
     const half = this.halves.get(key);
     this.halves.delete(key);

@@ -3,7 +3,7 @@ import { carryingSignal } from '../adapters/call-signal';
 import { mapBounded } from '../core/bounded';
 import { describeError } from '../core/errors';
 import type { RunFailure } from '../core/failure';
-import { type LockHalf, lockOf } from '../core/lock-half';
+import type { LockHalf } from '../core/lock-half';
 import type { LockSource, PlaceReport } from '../core/lock-source';
 import { memoryName, type Place, placeKind, type StoreKind } from '../core/place';
 import { isAlertDue } from '../core/plan';
@@ -226,14 +226,8 @@ async function readOne(
           left.push(...halves);
         }
       : async (halves, deadline) => {
-          const paired = await Promise.all(
-            halves.map(async (half): Promise<LockHalf[]> => {
-              const { lockId, info } = lockOf(half);
-              // The half parked for the same lock (LockID and ID) is its other half: a double lock, judged as one.
-              const other = await parked.take(lockId, info.ID, deadline);
-              return other ? [half, other] : [half];
-            }),
-          );
+          // The half parked for the same lock (LockID and ID) is its other half: a double lock, judged as one.
+          const paired = await parked.pair(halves, deadline);
           // The page's evidence at once: one host check (per region one batched DescribeInstances for the new
           // hosts) while the evidence its stores offer (state digests) is read in one call per 100 locks.
           const [holders, withState] = await Promise.all([

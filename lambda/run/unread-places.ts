@@ -33,8 +33,17 @@ export class UnreadPlaces {
     this.places.set(place.store, [...(this.places.get(place.store) ?? []), { place, why }]);
   }
 
-  /** Why the lone half must not be deleted alone (its other half is, or may be, unread); undefined: it stands alone. */
-  async partnerUnread(half: LockHalf): Promise<string | undefined> {
+  /**
+   * Why the lone half must not be deleted alone (its other half is, or may be, unread); undefined: it stands alone.
+   * Answered at once, without a promise, while every place was read in full and no bucket can still be read (every
+   * store then answers undefined): a run reads most of its locks so, and asks this of each.
+   */
+  partnerUnread(half: LockHalf): Promise<string | undefined> | undefined {
+    if (this.places.size === 0 && this.unlisted.size === 0 && !this.parked?.unsettled()) return undefined;
+    return this.ask(half);
+  }
+
+  private async ask(half: LockHalf): Promise<string | undefined> {
     const { lockId, info } = lockOf(half);
     for (const source of this.sources.all) {
       if (source.store === half.store) continue;
