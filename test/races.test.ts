@@ -111,7 +111,8 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
   const CLIENTS = 8;
   const CYCLES = 25;
   const ROUNDS = 30; // two janitor runs at once per round
-  const MAX_ROUNDS = 4 * ROUNDS;
+  /** How long from its start the janitor may go on past ROUNDS while it has not deleted more than MIN_DELETED held locks. */
+  const MORE_MS = 60_000;
   const MIN_DELETED = 5;
   const prefix = uniqueName('races');
   const tables = [`${prefix}-a`, `${prefix}-b`];
@@ -161,11 +162,13 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
   }
 
   async function janitor(): Promise<void> {
-    // At least ROUNDS rounds, and on (up to MAX_ROUNDS) until the janitor has deleted more than MIN_DELETED held
-    // locks: a loaded machine slows both sides, and the checks below mean something only once it has.
+    // At least ROUNDS rounds, and on (until MORE_MS after the start) until the janitor has deleted more than MIN_DELETED held
+    // locks: a loaded machine (the whole suite on 2 cores) slows both sides, and the checks below mean something
+    // only once it has.
     const deletedSoFar = () => runs.flatMap((r) => r.deletes).filter((d) => d.result === 'deleted').length;
+    const until = Date.now() + MORE_MS;
     try {
-      for (let round = 0; round < ROUNDS || (deletedSoFar() <= MIN_DELETED && round < MAX_ROUNDS); round++) {
+      for (let round = 0; round < ROUNDS || (deletedSoFar() <= MIN_DELETED && Date.now() < until); round++) {
         runs.push(...(await Promise.all([recordedSweep(prefix), recordedSweep(prefix)])));
       }
     } finally {
@@ -182,7 +185,7 @@ describe('simulated Terraform clients racing janitor sweeps', () => {
           removals.push({ key: instanceKey(d.table, d.lockId, d.info), by: `run ${r}` });
     });
     for (const { key, by } of removals) instances.get(key)?.removers.push(by);
-  });
+  }, 30_000 + MORE_MS);
 
   it('exercises the race: many lock cycles, many janitor deletions of held locks, contended locks', () => {
     const deleted = runs.flatMap((r) => r.deletes).filter((d) => d.result === 'deleted');
