@@ -53,10 +53,21 @@ export function cacheDir(
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'tf-lock-janitor');
   if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'tf-lock-janitor', 'Cache');
-  const home = homedir();
+  const home = homeOf(env);
+  if (!home) return undefined;
   return platform === 'darwin'
     ? join(home, 'Library', 'Caches', 'tf-lock-janitor')
     : join(home, '.cache', 'tf-lock-janitor');
+}
+
+/** The user's home: none (no cache) where node cannot tell it (no HOME and no passwd entry for the uid). */
+function homeOf(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.HOME && isAbsolute(env.HOME)) return env.HOME;
+  try {
+    return homedir() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -180,6 +180,7 @@ describe('cacheDir', () => {
     expect(cacheDir({ XDG_CACHE_HOME: '/c' }, 'linux')).toBe(join('/c', 'tf-lock-janitor'));
     expect(cacheDir({ XDG_CACHE_HOME: 'relative' }, 'linux')).toMatch(/\.cache[/\\]tf-lock-janitor$/);
     expect(cacheDir({}, 'darwin')).toMatch(/Library[/\\]Caches[/\\]tf-lock-janitor$/);
+    expect(cacheDir({ HOME: '/home/me' }, 'linux')).toBe(join('/home/me', '.cache', 'tf-lock-janitor'));
     expect(cacheDir({ LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local' }, 'win32')).toContain('tf-lock-janitor');
   });
 });
