@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** A loaded bundle's exports, and how to keep its compiled code for the next run. */
@@ -38,7 +38,10 @@ export type LoadedBundle<T> = {
   save(): void;
 };
 
-/** The file names of this directory's caches: `cli-<sha256 of the bundle>-<key>.v8cache`. */
+/**
+ * The file names of this directory's caches: `cli-<sha256 of the bundle>-<key>.v8cache`, and for a side bundle
+ * `cli-<sha256 of the bundle>-<key>-<file>-<sha256 of the file>.v8cache`.
+ */
 const NAME = /^cli-([0-9a-f]{64})-[\w.-]+\.v8cache$/;
 
 /**
@@ -70,9 +73,16 @@ function homeOf(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
+/** A side bundle beside the CLI bundle, as the bundle requires it (`./sdk-s3.js`): compiled through the cache too. */
+const SIDE = /^\.\/[\w.-]+\.js$/;
+
+/** One script run through the cache, and where its cache goes. */
+type Compiled = { readonly script: Script; readonly cachePath?: string; readonly cached: boolean };
+
 /**
  * Requires `file` (a CommonJS bundle) as node would, compiled with the cache kept for `key` (the command: each
- * command's run compiles its own functions) when there is a usable one in `dir`.
+ * command's run compiles its own functions) when there is a usable one in `dir`; so are the side bundles beside
+ * it that it requires (`./sdk-s3.js`), each cache named by both bundles' SHA-256s.
  */
 export function loadBundle<T>(
   file: string,
@@ -80,34 +90,53 @@ export function loadBundle<T>(
   dir: string | undefined = cacheDir(),
 ): LoadedBundle<T> {
   const bytes = readFileSync(file);
-  const name = `cli-${createHash('sha256').update(bytes).digest('hex')}-${key.replace(/[^\w.-]/g, '_')}.v8cache`;
-  const cachePath = dir && join(dir, name);
-  const cachedData = cachePath ? readPrivate(dir, cachePath) : undefined;
-  // What node's CommonJS loader does, with the bundle compiled as a script whose cache V8 can make after the run.
-  const script = new Script(Module.wrap(bytes.toString('utf8')), { filename: file, cachedData });
-  const module = new Module(file);
-  module.filename = file;
-  module.loaded = false;
-  const run = script.runInThisContext() as (...args: unknown[]) => void;
-  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  module.loaded = true;
-  const cached = cachedData !== undefined && !script.cachedDataRejected;
-  let saved = cached;
+  const bundle = `cli-${sha256Hex(bytes)}-${key.replace(/[^\w.-]/g, '_')}`;
+  const compiled: Compiled[] = [];
+  const loaded = new Map<string, unknown>();
+  const load = (path: string, name: string, source: Buffer): unknown => {
+    const cachePath = dir && join(dir, `${name}.v8cache`);
+    const cachedData = cachePath ? readPrivate(dir, cachePath) : undefined;
+    // What node's CommonJS loader does, with the bundle compiled as a script whose cache V8 can make after the run.
+    const script = new Script(Module.wrap(source.toString('utf8')), { filename: path, cachedData });
+    const module = new Module(path);
+    module.filename = path;
+    loaded.set(path, module.exports);
+    const base = createRequire(path);
+    const require = Object.assign(
+      (id: string) => (SIDE.test(id) ? side(join(dirname(path), id)) : base(id)),
+      base,
+    );
+    const run = script.runInThisContext() as (...args: unknown[]) => void;
+    run.call(module.exports, module.exports, require, module, path, dirname(path));
+    module.loaded = true;
+    loaded.set(path, module.exports);
+    compiled.push({ script, cachePath, cached: cachedData !== undefined && !script.cachedDataRejected });
+    return module.exports;
+  };
+  const side = (path: string): unknown => {
+    if (loaded.has(path)) return loaded.get(path);
+    const source = readFileSync(path);
+    return load(path, `${bundle}-${basename(path).replace(/[^\w.-]/g, '_')}-${sha256Hex(source)}`, source);
+  };
+  const exports = load(file, bundle, bytes) as T;
+  const cached = compiled[compiled.length - 1].cached;
   return {
-    exports: module.exports as T,
+    exports,
     cached,
     save() {
-      if (saved || !dir || !cachePath) return;
-      saved = true;
+      if (!dir) return;
       try {
-        writePrivate(dir, cachePath, script.createCachedData());
-        forgetOthers(dir, name);
+        for (const c of compiled.splice(0))
+          if (!c.cached && c.cachePath) writePrivate(dir, c.cachePath, c.script.createCachedData());
+        forgetOthers(dir, bundle);
       } catch {
         // A cache is an optimisation: a directory that cannot be written (read-only home, full disk) costs only time.
       }
     },
   };
 }
+
+const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The file's bytes when the directory and the file are this user's and nobody else may write them. */
 function readPrivate(dir: string, path: string): Buffer | undefined {
@@ -144,8 +173,8 @@ function writePrivate(dir: string, path: string, data: Buffer): void {
 }
 
 /** Removes the caches of other bundles (an upgraded CLI's old ones); never another program's files. */
-function forgetOthers(dir: string, kept: string): void {
-  const hash = NAME.exec(kept)?.[1];
+function forgetOthers(dir: string, bundle: string): void {
+  const hash = NAME.exec(`${bundle}.v8cache`)?.[1];
   for (const f of readdirSync(dir)) {
     const match = NAME.exec(f);
     if (match && match[1] !== hash) unlinkSync(join(dir, f));

@@ -32,13 +32,18 @@ function fixture(answer = 'AAAA') {
   const file = join(dir, 'bundle.js');
   writeBundle(file, answer);
   const cache = join(dir, 'cache');
+  /** The side bundle beside it (as `sdk-s3.js` is beside the CLI's), its text a function of `sideWord`. */
+  const side = { word: 'side' };
   const run = (key = 'sweep', from: string | undefined = cache) => {
     const copy = mkdtempSync(join(dir, 'run-'));
-    writeFileSync(join(copy, 'side.js'), 'module.exports = "side";\n');
+    writeFileSync(
+      join(copy, 'side.js'),
+      `function word() { return ${JSON.stringify(side.word)}; }\nmodule.exports = word();\n`,
+    );
     copyFileSync(file, join(copy, 'bundle.js'));
     return { loaded: loadBundle<Exports>(join(copy, 'bundle.js'), key, from), copy };
   };
-  return { dir, file, cache, run };
+  return { dir, file, cache, run, side };
 }
 
 function writeBundle(file: string, answer: string): void {
@@ -51,7 +56,11 @@ module.exports = { answer: answer(), dir: __dirname, file: __filename, sibling: 
   );
 }
 
-const caches = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+/** The caches in `dir`, the bundle's first (its name is the shorter: a side bundle's adds its own). */
+const caches = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.v8cache'))
+    .sort((a, b) => a.length - b.length);
 
 describe('loadBundle', () => {
   it('loads a CommonJS bundle as node would: its exports, its own __dirname and __filename, requires beside it', () => {
@@ -85,6 +94,24 @@ describe('loadBundle', () => {
     expect(statSync(join(cache, name)).mode & 0o777).toBe(0o600);
   });
 
+  it('keeps a cache for each side bundle the run required, and never runs one for another side bundle of its length', () => {
+    // Prepare
+    const { cache, run, side } = fixture();
+    run().loaded.save();
+    const kept = caches(cache);
+    // Act: the side bundle upgraded to other code of the same length, beside the same bundle.
+    side.word = 'SIDE';
+    const upgraded = run().loaded;
+    upgraded.save();
+    // Assess
+    expect(kept).toEqual([
+      expect.stringMatching(/^cli-[0-9a-f]{64}-sweep\.v8cache$/),
+      expect.stringMatching(/^cli-[0-9a-f]{64}-sweep-side\.js-[0-9a-f]{64}\.v8cache$/),
+    ]);
+    expect(upgraded).toMatchObject({ cached: true, exports: { sibling: 'SIDE' } });
+    expect(caches(cache)).toHaveLength(3);
+  });
+
   it('never runs the cache of other code of the same length, which V8 alone would accept', () => {
     // Prepare: an upgraded bundle, byte for byte as long as the one cached.
     const { file, cache, run } = fixture('AAAA');
@@ -93,9 +120,9 @@ describe('loadBundle', () => {
     // Act
     const upgraded = run().loaded;
     upgraded.save();
-    // Assess: the new code ran, and the old bundle's cache is gone.
+    // Assess: the new code ran, and the old bundle's caches (its own and its side bundle's) are gone.
     expect(upgraded).toMatchObject({ cached: false, exports: { answer: 'BBBB' } });
-    expect(caches(cache)).toHaveLength(1);
+    expect(caches(cache)).toHaveLength(2);
     expect(run().loaded).toMatchObject({ cached: true, exports: { answer: 'BBBB' } });
   });
 
@@ -109,6 +136,7 @@ describe('loadBundle', () => {
     run().loaded.save();
     // Assess
     expect(readdirSync(cache).sort()).toEqual([
+      expect.stringMatching(/^cli-[0-9a-f]{64}-sweep-side\.js-[0-9a-f]{64}\.v8cache$/),
       expect.stringMatching(/^cli-[0-9a-f]{64}-sweep\.v8cache$/),
       'notes.txt',
     ]);
