@@ -1,4 +1,4 @@
-// CLI: loads the one-file CLI bundle through a V8 code cache in the user's cache directory, so every run after the first skips compiling it.
+// CLI: loads the one-file CLI bundle (and the side bundles it requires) through a V8 code cache in the user's cache directory, so every run after the first skips compiling it.
 //
 // Hand-written, not node's compile cache: Node 20 has none, and Node 22's (`module.enableCompileCache`) keeps what
 // V8 compiled as a module was loaded, before any of its functions ran; in a one-file bundle, where nearly every
@@ -6,7 +6,8 @@
 // (`vm.Script#createCachedData`), which holds every function the run compiled: about a third of a short command's
 // CPU. Two safety rules, because a code cache is code:
 // - V8 checks a cache against the length of the source only (and its own version and flags), so a cache is named
-//   by the SHA-256 of the bundle's bytes and is never used for other code of the same length;
+//   by the SHA-256 of the bundle's bytes (a side bundle's by its own too) and is never used for other code of the
+//   same length;
 // - it is read only from a directory and a file that this user owns and nobody else may write.
 import { createHash } from 'node:crypto';
 import {
@@ -124,10 +125,10 @@ export function loadBundle<T>(
     exports,
     cached,
     save() {
-      if (!dir) return;
+      const fresh = compiled.splice(0).filter((c) => !c.cached && c.cachePath);
+      if (!dir || fresh.length === 0) return;
       try {
-        for (const c of compiled.splice(0))
-          if (!c.cached && c.cachePath) writePrivate(dir, c.cachePath, c.script.createCachedData());
+        for (const c of fresh) writePrivate(dir, c.cachePath!, c.script.createCachedData());
         forgetOthers(dir, bundle);
       } catch {
         // A cache is an optimisation: a directory that cannot be written (read-only home, full disk) costs only time.
